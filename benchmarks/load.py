@@ -1,0 +1,147 @@
+"""Open-loop load: orders are offered at a fixed rate whatever the system does, and each one's
+latency runs from the moment it was offered to the moment notify recorded its SMS."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition
+from orderhub_contracts.envelope import decode
+from orderhub_contracts.topics import Topic
+from orderhub_devstack.system import SystemUnderTest
+
+BENCH_SKUS = [f"BENCH-{i:03d}" for i in range(50)]
+CS = {"Authorization": "Bearer local-cs"}
+
+
+@dataclass
+class LoadResult:
+    rate: float
+    duration_s: float
+    offered: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    completed: int = 0
+    offered_at: dict[str, float] = field(default_factory=dict)  # order_id -> wall clock
+    latencies_s: list[float] = field(default_factory=list)
+    first_offer: float = 0.0
+    last_completion: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_s:
+            return float("nan")
+        ordered = sorted(self.latencies_s)
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+    @property
+    def sustained_per_s(self) -> float:
+        span = self.last_completion - self.first_offer
+        return self.completed / span if span > 0 else 0.0
+
+
+def _body(seq: int) -> dict[str, object]:
+    now = datetime.now(UTC).isoformat()
+    sku = random.choice(BENCH_SKUS)
+    return {
+        "channel_order_no": f"BENCH{seq:07d}{random.randrange(10**6):06d}",
+        "created_at": now,
+        "paid_at": now,
+        "receiver": {
+            "name": "压测用户",
+            "phone": f"139{random.randrange(10**8):08d}",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "street": "文三路",
+            "detail": "100号",
+        },
+        "items": [{"sku": sku, "title": "桌面加湿器", "quantity": 1, "unit_price_fen": 12900}],
+        "buyer_remark": "",
+    }
+
+
+async def prepare_stock(sut: SystemUnderTest) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        for sku in BENCH_SKUS:
+            response = await client.put(
+                f"{sut.url('fulfillment')}/v1/stock/{sku}",
+                json={"on_hand": 10_000_000},
+                headers={"Authorization": "Bearer local-warehouse"},
+            )
+            response.raise_for_status()
+
+
+async def _collect_sms(sut: SystemUnderTest, result: LoadResult, stop: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=sut.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
+    await consumer.start()
+    try:
+        tps = [
+            TopicPartition(Topic.NOTIFICATIONS.value, p)
+            for p in consumer.partitions_for_topic(Topic.NOTIFICATIONS.value) or []
+        ]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        while not stop.is_set():
+            for records in (await consumer.getmany(timeout_ms=100)).values():
+                for record in records:
+                    envelope = decode(record.key, record.value, list(record.headers or []))
+                    offered = result.offered_at.get(envelope.subject)
+                    if envelope.type != "notification.sent" or offered is None:
+                        continue
+                    done = envelope.time.timestamp()
+                    result.latencies_s.append(done - offered)
+                    result.completed += 1
+                    result.last_completion = max(result.last_completion, done)
+    finally:
+        await consumer.stop()
+
+
+async def _wait_for_completion(result: LoadResult, timeout_s: float) -> None:
+    """Let the pipeline drain: every accepted order's SMS, or the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while result.completed < result.accepted and time.monotonic() < deadline:  # noqa: ASYNC110 - polling a counter
+        await asyncio.sleep(0.25)
+
+
+async def run_load(
+    sut: SystemUnderTest, *, rate: float, duration_s: float, drain_timeout_s: float = 120.0, progress: bool = True
+) -> LoadResult:
+    result = LoadResult(rate=rate, duration_s=duration_s)
+    stop = asyncio.Event()
+    collector = asyncio.create_task(_collect_sms(sut, result, stop))
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        url = f"{sut.url('ingest')}/v1/orders"
+
+        async def offer(seq: int) -> None:
+            sent_at = time.time()
+            response = await client.post(url, json=_body(seq), headers=CS)
+            if response.status_code == 201:
+                result.offered_at[response.json()["order_id"]] = sent_at
+                result.accepted += 1
+            else:
+                result.rejected += 1
+
+        total = int(rate * duration_s)
+        started = time.perf_counter()
+        result.first_offer = time.time()
+        tasks = []
+        for seq in range(total):
+            delay = started + seq / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(offer(seq)))
+            result.offered += 1
+            if progress and seq and seq % int(rate * 5) == 0:
+                print(f"    offered {seq}/{total}, SMS recorded so far {result.completed}", flush=True)
+        await asyncio.gather(*tasks)
+    await _wait_for_completion(result, drain_timeout_s)
+    stop.set()
+    await collector
+    return result

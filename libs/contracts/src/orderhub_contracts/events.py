@@ -1,0 +1,286 @@
+"""Event contracts: frozen models, past tense, one owning topic each. `ce_type` is the
+`event_type` class attribute; `ce_subject` and the Kafka key are the order ID."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from orderhub_contracts.address import Receiver
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.order import CanonicalOrder, LineItem
+from orderhub_contracts.topics import Topic
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+class DomainEvent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    event_type: ClassVar[str]
+    topic: ClassVar[Topic]
+
+    def subject(self) -> str:
+        value = getattr(self, "order_id", None)
+        if value is None:
+            order = getattr(self, "order", None)
+            value = getattr(order, "order_id", None)
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"{type(self).__name__} has no order ID to key it by")
+        return value
+
+
+# ---- orders.v1 (ingest) -------------------------------------------------------------------
+class OrderPlaced(DomainEvent):
+    event_type: ClassVar[str] = "order.placed"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order: CanonicalOrder
+
+
+class OrderPaid(DomainEvent):
+    event_type: ClassVar[str] = "order.paid"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    paid_at: AwareDatetime
+    paid_total_fen: int
+
+
+class OrderCancelled(DomainEvent):
+    event_type: ClassVar[str] = "order.cancelled"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    reason: str
+
+
+class OrderAddressChanged(DomainEvent):
+    """The receiver changed: edited by customer service or changed on the platform."""
+
+    event_type: ClassVar[str] = "order.address_changed"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    receiver: Receiver
+    previous: Receiver
+    changed_by: str  # "platform" or the staff member
+    changed_at: AwareDatetime
+
+
+class OrderRemarksChanged(DomainEvent):
+    """The buyer remark or the seller memo changed on the platform."""
+
+    event_type: ClassVar[str] = "order.remarks_changed"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    buyer_remark: str
+    seller_memo: str
+
+
+class OrderRefunded(DomainEvent):
+    event_type: ClassVar[str] = "order.refunded"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    refund_fen: int = Field(ge=0)
+    reason: str = ""
+
+
+# ---- anomalies.v1 (rules) -----------------------------------------------------------------
+class AnomalyAction(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str  # hold | sms | wecom | popup | tag
+    target: str = ""  # customer, regional_manager, warehouse_group, ops_manager, ...
+    text: str = ""
+
+
+class AnomalyRaised(DomainEvent):
+    event_type: ClassVar[str] = "anomaly.raised"
+    topic: ClassVar[Topic] = Topic.ANOMALIES
+    anomaly_id: str
+    order_id: str
+    rule_id: str
+    rule_name: str
+    level: int = Field(ge=1, le=3)
+    holds: bool
+    evidence: dict[str, Any]
+    actions: tuple[AnomalyAction, ...] = ()
+    province: str = ""
+    channel: str = ""
+    customer_phone: str = ""
+
+
+class OrderValidated(DomainEvent):
+    """Clearance: paid, and no rule holds it. Carries the order so fulfillment needs no lookup."""
+
+    event_type: ClassVar[str] = "order.validated"
+    topic: ClassVar[Topic] = Topic.ANOMALIES
+    order: CanonicalOrder
+    rule_set_version: int
+
+
+class AnomalyAcknowledged(DomainEvent):
+    """First contact with the customer: ends the response time the KPI measures."""
+
+    event_type: ClassVar[str] = "anomaly.acknowledged"
+    topic: ClassVar[Topic] = Topic.ANOMALIES
+    anomaly_id: str
+    order_id: str
+    rule_id: str
+    acknowledged_by: str
+    response_seconds: float
+
+
+class AnomalyResolved(DomainEvent):
+    event_type: ClassVar[str] = "anomaly.resolved"
+    topic: ClassVar[Topic] = Topic.ANOMALIES
+    anomaly_id: str
+    order_id: str
+    rule_id: str
+    resolution: str  # released | cancelled
+    resolved_by: str = ""
+    order_still_held: bool
+
+
+class OrderHeld(DomainEvent):
+    event_type: ClassVar[str] = "order.held"
+    topic: ClassVar[Topic] = Topic.ANOMALIES
+    order_id: str
+    rule_ids: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+
+# ---- fulfillment.v1 -----------------------------------------------------------------------
+class ShortLine(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    requested: int
+    available: int
+
+
+class StockShortage(DomainEvent):
+    event_type: ClassVar[str] = "stock.shortage"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    lines: tuple[ShortLine, ...]
+
+
+class ShipmentCreated(DomainEvent):
+    """Stock reserved, outbound order (出库单) created and a waybill number issued."""
+
+    event_type: ClassVar[str] = "shipment.created"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    outbound_id: str
+    carrier: str
+    waybill_no: str
+    receiver: Receiver
+    items: tuple[LineItem, ...]
+    ship_deadline: datetime | None = None
+
+
+class ShipmentIntercepted(DomainEvent):
+    """An allocated order was held: its outbound order must not leave the warehouse."""
+
+    event_type: ClassVar[str] = "shipment.intercepted"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    outbound_id: str
+    waybill_no: str
+    reason: str
+
+
+class ShipmentDispatched(DomainEvent):
+    """The parcel left the warehouse with the carrier (发货)."""
+
+    event_type: ClassVar[str] = "shipment.dispatched"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    dispatched_at: AwareDatetime
+
+
+class TrackingUpdated(DomainEvent):
+    """A carrier tracking update; `delivered` means signed for (签收), `returned` sent back."""
+
+    event_type: ClassVar[str] = "shipment.tracking_updated"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    status: str  # in_transit | delivered | returned | exception
+    description: str = ""
+    occurred_at: AwareDatetime
+
+
+# ---- notifications.v1 ---------------------------------------------------------------------
+class NotificationSent(DomainEvent):
+    event_type: ClassVar[str] = "notification.sent"
+    topic: ClassVar[Topic] = Topic.NOTIFICATIONS
+    message_id: str
+    order_id: str
+    channel: str  # sms | wecom
+    template: str
+    recipient_masked: str
+    text: str
+    provider: str
+    provider_message_id: str = ""
+
+
+class NotificationFailed(DomainEvent):
+    event_type: ClassVar[str] = "notification.failed"
+    topic: ClassVar[Topic] = Topic.NOTIFICATIONS
+    message_id: str
+    order_id: str
+    channel: str
+    template: str
+    recipient_masked: str
+    provider: str
+    error_code: str
+    permanent: bool
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.event_type: cls
+    for cls in (
+        OrderPlaced,
+        OrderPaid,
+        OrderCancelled,
+        OrderAddressChanged,
+        OrderRemarksChanged,
+        OrderRefunded,
+        AnomalyRaised,
+        AnomalyAcknowledged,
+        AnomalyResolved,
+        OrderValidated,
+        OrderHeld,
+        StockShortage,
+        ShipmentCreated,
+        ShipmentIntercepted,
+        ShipmentDispatched,
+        TrackingUpdated,
+        NotificationSent,
+        NotificationFailed,
+    )
+}
+
+
+def parse_event(envelope: Envelope) -> DomainEvent:
+    """The typed event inside an envelope; raises UnknownEventType or pydantic.ValidationError."""
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        raise UnknownEventType(f"unknown event type {envelope.type!r}")
+    return model.model_validate(envelope.data)
+
+
+def to_envelope(event: DomainEvent, *, source: str, correlation_id: str = "", causation_id: str = "") -> Envelope:
+    return Envelope(
+        source=source,
+        type=event.event_type,
+        subject=event.subject(),
+        data=event.model_dump(mode="json"),
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+    )

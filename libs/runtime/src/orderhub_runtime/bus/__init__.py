@@ -1,0 +1,1 @@
+"""The Kafka bus: transactional outbox and relay, inbox-deduplicating consumer, dead letters."""

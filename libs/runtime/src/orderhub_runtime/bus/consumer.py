@@ -1,0 +1,224 @@
+"""The consumer side of the bus.
+
+Records are handled in micro-batches: one transaction claims the batch's event IDs in the inbox
+and runs every new event's handler in partition order, so effects, inbox entries and outgoing
+events commit together; only then are Kafka offsets committed. If anything in a batch fails the
+transaction rolls back and the batch is replayed one record per transaction, so a poison record
+is retried a bounded number of times and dead-lettered alone while its neighbours go through.
+Infrastructure failures (database or network down) are waited out, never dead-lettered."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import structlog
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+from aiokafka.structs import ConsumerRecord, TopicPartition
+from orderhub_contracts.envelope import Envelope, InvalidEnvelope, decode
+from orderhub_contracts.events import DomainEvent, parse_event
+from orderhub_contracts.topics import Topic, consumer_group, resolve_topic
+
+from orderhub_runtime.bus.dead_letter import dead_letter
+from orderhub_runtime.bus.errors import is_infrastructure_error
+from orderhub_runtime.bus.inbox import InboxEntry, claim
+from orderhub_runtime.bus.kafka import make_consumer
+from orderhub_runtime.db import Database, Tx
+from orderhub_runtime.logging import get_logger
+from orderhub_runtime.schema import MessagingTables
+from orderhub_runtime.settings import RuntimeSettings
+
+log = get_logger(__name__)
+
+Handler = Callable[[Tx, Envelope, DomainEvent], Awaitable[None]]
+_INFRA_BACKOFF_MAX_S = 10.0
+
+
+class _Stopped(Exception):
+    pass
+
+
+@dataclass
+class ConsumerStats:
+    handled: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        service: str,
+        settings: RuntimeSettings,
+        db: Database,
+        tables: MessagingTables,
+        topics: Sequence[Topic],
+        handlers: Mapping[str, Handler],
+    ) -> None:
+        self._service = service
+        self._group = consumer_group(service, settings.topic_prefix)
+        self._settings = settings
+        self._db = db
+        self._tables = tables
+        self._handlers = dict(handlers)
+        self._physical = {resolve_topic(t.value, settings.topic_prefix): t.value for t in topics}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.stats = ConsumerStats()
+
+    async def start(self) -> None:
+        self._consumer = make_consumer(
+            self._settings, group_id=self._group, topics=list(self._physical), client_id=f"orderhub-{self._service}"
+        )
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"{self._service}-consumer")
+
+    async def stop(self) -> None:
+        """Finish the batch in hand, commit its offsets, leave the group."""
+        self._stopping = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(self._task, timeout=30)
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        assert self._consumer is not None
+        consumer = self._consumer
+        while not self._stopping:
+            batch = await consumer.getmany(timeout_ms=250, max_records=self._settings.consumer_batch_size)
+            if not batch:
+                continue
+            records = [r for tp in sorted(batch, key=lambda t: (t.topic, t.partition)) for r in batch[tp]]
+            try:
+                await self._handle_with_infra_retry(records)
+            except _Stopped:
+                return  # offsets not committed: the batch is handled again after restart
+            offsets = {TopicPartition(tp.topic, tp.partition): rs[-1].offset + 1 for tp, rs in batch.items()}
+            try:
+                await consumer.commit(offsets)
+            except KafkaError as exc:  # e.g. a rebalance: the records come again and are deduplicated
+                log.warning("consumer.commit_failed", error=repr(exc))
+            self.stats.batches += 1
+
+    async def _handle_with_infra_retry(self, records: list[ConsumerRecord]) -> None:
+        delay = 0.5
+        while True:
+            try:
+                await self._handle_batch(records)
+                return
+            except Exception as exc:
+                if not is_infrastructure_error(exc):
+                    raise
+                if self._stopping:
+                    raise _Stopped from exc
+                log.warning("consumer.infrastructure_unavailable", error=repr(exc), retry_in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _INFRA_BACKOFF_MAX_S)
+
+    async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
+        decoded = [(r, self._decode(r)) for r in records]
+        if any(isinstance(env, InvalidEnvelope) for _, env in decoded):
+            await self._handle_singly(records)
+            return
+        try:
+            async with self._db.transaction() as tx:
+                entries = [
+                    InboxEntry(env.id, self._physical[rec.topic], env.type)
+                    for rec, env in decoded
+                    if isinstance(env, Envelope) and env.type in self._handlers
+                ]
+                fresh = await claim(tx.conn, self._tables.inbox, entries)
+                self.stats.duplicates += len(entries) - len(fresh)
+                for _, env in decoded:
+                    if isinstance(env, Envelope) and env.id in fresh:
+                        fresh.discard(env.id)  # a second copy in the same batch is a duplicate
+                        await self._dispatch(tx, env)
+        except Exception as exc:
+            if is_infrastructure_error(exc):
+                raise
+            log.warning("consumer.batch_failed_retrying_singly", error=repr(exc), records=len(records))
+            self.stats.handled -= len(records)  # counted again below
+            await self._handle_singly(records)
+            return
+        self.stats.handled += len(records)
+
+    async def _handle_singly(self, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            await self._handle_one(record)
+            self.stats.handled += 1
+
+    async def _handle_one(self, record: ConsumerRecord) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                env = self._decode(record)
+                if isinstance(env, InvalidEnvelope):
+                    raise env
+                if env.type not in self._handlers:
+                    return
+                async with self._db.transaction() as tx:
+                    entry = InboxEntry(env.id, self._physical[record.topic], env.type)
+                    if not await claim(tx.conn, self._tables.inbox, [entry]):
+                        self.stats.duplicates += 1
+                        return
+                    await self._dispatch(tx, env)
+                return
+            except Exception as exc:
+                if is_infrastructure_error(exc):
+                    raise
+                if attempt < self._settings.consumer_max_attempts and not isinstance(exc, InvalidEnvelope):
+                    await asyncio.sleep(self._settings.consumer_retry_backoff_ms / 1000 * attempt)
+                    continue
+                await self._dead_letter(record, exc, attempt)
+                return
+
+    async def _dead_letter(self, record: ConsumerRecord, exc: BaseException, attempts: int) -> None:
+        async with self._db.transaction() as tx:
+            await dead_letter(
+                tx.conn,
+                self._db.outbox,
+                service=self._service,
+                group=self._group,
+                logical_topic=self._physical[record.topic],
+                record=record,
+                error=exc,
+                attempts=attempts,
+            )
+            tx.published += 1
+        self.stats.dead_lettered += 1
+        log.error(
+            "consumer.dead_lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode("utf-8", "replace") if record.key else "",
+            error=f"{type(exc).__name__}: {exc}",
+            attempts=attempts,
+        )
+
+    def _decode(self, record: ConsumerRecord) -> Envelope | InvalidEnvelope:
+        try:
+            return decode(record.key, record.value, list(record.headers or []))
+        except InvalidEnvelope as exc:
+            return exc
+
+    async def _dispatch(self, tx: Tx, env: Envelope) -> None:
+        tx.correlation_id = env.correlation_id or env.id
+        tx.causation_id = env.id
+        with structlog.contextvars.bound_contextvars(
+            order_id=env.subject, correlation_id=tx.correlation_id, event_type=env.type, event_id=env.id
+        ):
+            event = parse_event(env)
+            await self._handlers[env.type](tx, env, event)

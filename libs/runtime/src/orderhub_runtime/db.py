@@ -1,0 +1,56 @@
+"""The database handle and the unit of work. The entrypoint (HTTP route or message handler
+wrapper) opens the transaction; repositories and handlers only execute statements on it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from orderhub_contracts.events import DomainEvent
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from orderhub_runtime.bus.outbox import OutboxWriter
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+@dataclass
+class Tx:
+    """One open transaction: run statements on `conn`, queue events with `publish`."""
+
+    conn: AsyncConnection
+    outbox: OutboxWriter
+    correlation_id: str = ""
+    causation_id: str = ""
+    published: int = field(default=0)
+
+    async def publish(self, event: DomainEvent) -> str:
+        """Write the event to the outbox in this transaction; returns its event ID."""
+        event_id = await self.outbox.add_event(
+            self.conn, event, correlation_id=self.correlation_id, causation_id=self.causation_id
+        )
+        self.published += 1
+        return event_id
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine, outbox: OutboxWriter, on_publish: Callable[[], None]) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self._on_publish = on_publish
+
+    @asynccontextmanager
+    async def transaction(self, *, correlation_id: str = "", causation_id: str = "") -> AsyncIterator[Tx]:
+        async with self.engine.begin() as conn:
+            tx = Tx(conn=conn, outbox=self.outbox, correlation_id=correlation_id, causation_id=causation_id)
+            yield tx
+        if tx.published:
+            self._on_publish()  # committed: wake the relay now rather than at its next poll
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))

@@ -1,0 +1,90 @@
+"""Settings from the environment. Shared bus and platform settings carry the `ORDERHUB_` prefix;
+each service adds its own small class with its own prefix (`INGEST_`, `RULES_`, ...)."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["cs", "warehouse", "manager", "ops"]
+
+
+class StaffMember(BaseModel):
+    name: str
+    role: Role
+
+
+LOCAL_STAFF_TOKENS: dict[str, StaffMember] = {
+    "local-cs": StaffMember(name="本地客服", role="cs"),
+    "local-warehouse": StaffMember(name="本地仓管", role="warehouse"),
+    "local-manager": StaffMember(name="本地主管", role="manager"),
+    "local-ops": StaffMember(name="本地运维", role="ops"),
+}
+
+
+class RuntimeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERHUB_", extra="ignore")
+
+    env: Literal["local", "test", "production"] = "local"
+    log_level: str = "INFO"
+    log_format: Literal["auto", "console", "json"] = "auto"
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = ""
+    topic_partitions: int = Field(default=6, ge=1)
+    topic_replication_factor: int = Field(default=1, ge=1)
+    # Short group timeouts keep joins fast on the embedded broker; request timeout must exceed them.
+    kafka_session_timeout_ms: int = 6000
+    kafka_heartbeat_interval_ms: int = 1000
+    kafka_request_timeout_ms: int = 30000
+    kafka_fetch_max_wait_ms: int = 20
+    kafka_linger_ms: int = 2
+
+    consumer_batch_size: int = Field(default=200, ge=1)
+    consumer_max_attempts: int = Field(default=3, ge=1)
+    consumer_retry_backoff_ms: int = 200
+
+    outbox_batch_size: int = Field(default=500, ge=1)
+    outbox_poll_interval_s: float = 1.0
+    outbox_retention_hours: int = Field(default=168, ge=1)
+    # A memory-only broker that restarts comes up empty: re-publish retained events into it.
+    outbox_replay_on_new_broker: bool = True
+
+    # JSON object: {"token": {"name": "...", "role": "cs"}}. Empty outside local mode means no staff.
+    staff_tokens: SecretStr = SecretStr("")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def is_local(self) -> bool:
+        return self.env in ("local", "test")
+
+    @property
+    def json_logs(self) -> bool:
+        if self.log_format == "auto":
+            return not self.is_local
+        return self.log_format == "json"
+
+    def staff_directory(self) -> dict[str, StaffMember]:
+        raw = self.staff_tokens.get_secret_value().strip()
+        if not raw:
+            return dict(LOCAL_STAFF_TOKENS) if self.is_local else {}
+        parsed = json.loads(raw)
+        return {token: StaffMember.model_validate(member) for token, member in parsed.items()}
+
+
+class ServiceSettings(BaseSettings):
+    """Base for each service's own settings; subclasses set `env_prefix`."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: SecretStr = SecretStr("")
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    db_pool_size: int = Field(default=10, ge=1)

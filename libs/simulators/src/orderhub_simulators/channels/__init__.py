@@ -1,0 +1,1 @@
+"""Simulators of sales-channel open platforms."""

@@ -1,0 +1,1 @@
+"""Pinduoduo open platform simulator: POP API gateway and the message-service WebSocket."""

@@ -1,0 +1,65 @@
+"""`python -m orderhub_simulators pinduoduo`: POP gateway, message service and test controls on one port."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from orderhub_simulators.channels.pinduoduo.gateway import gateway_router
+from orderhub_simulators.channels.pinduoduo.messages import messages_router
+from orderhub_simulators.channels.pinduoduo.state import MALL_ID, PddState
+from orderhub_simulators.registry import SimulatorSpec
+
+
+class OrderIn(BaseModel):
+    order_info: dict[str, Any]  # receiver fields in plaintext; the simulator stores them encrypted
+    message_type: str = "pdd_trade_TradeConfirmed"
+    mall_id: int = MALL_ID
+
+
+class ControlsIn(BaseModel):
+    drop_next: int | None = None
+    duplicate_next: int | None = None
+    reorder: bool | None = None
+    redeliver_after_s: float | None = None
+
+
+def create_app(state: PddState | None = None) -> FastAPI:
+    state = state or PddState()
+    app = FastAPI(title="Pinduoduo open platform simulator")
+    app.state.sim = state
+    app.include_router(gateway_router(state))
+    app.include_router(messages_router(state))
+
+    def status() -> dict[str, Any]:
+        return {"pending": sorted(state.hub.pending), "acked": state.hub.acked, "dropped": state.hub.dropped}
+
+    @app.post("/_sim/orders")
+    async def put_order(body: OrderIn) -> dict[str, Any]:
+        return {"message_id": state.put_order(dict(body.order_info), body.message_type, body.mall_id)}
+
+    @app.post("/_sim/messages/controls")
+    async def controls(body: ControlsIn) -> dict[str, Any]:
+        for name in ("drop_next", "duplicate_next", "reorder"):
+            value = getattr(body, name)
+            if value is not None:
+                setattr(state.hub.controls, name, value)
+        if body.redeliver_after_s is not None:
+            state.hub.redeliver_after_s = body.redeliver_after_s
+        return status()
+
+    @app.get("/_sim/messages")
+    async def messages() -> dict[str, Any]:
+        return status()
+
+    return app
+
+
+SIMULATOR = SimulatorSpec(
+    name="pinduoduo",
+    default_port=8715,
+    create_app=create_app,
+    description="POP gateway /api/router (information.get, increment, decrypt.batch) + /message/{id}/{ts}/{sign}",
+)

@@ -1,0 +1,1 @@
+"""Taobao/Tmall open platform simulator: TOP gateway and TMC message channel."""

@@ -1,0 +1,1 @@
+"""Simulators of message providers (SMS, WeCom)."""

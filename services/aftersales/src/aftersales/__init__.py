@@ -1,0 +1,1 @@
+"""After-sales service: keeps what it needs of every order to open return tickets against it."""

@@ -1,0 +1,26 @@
+"""The aftersales schema."""
+
+from __future__ import annotations
+
+from orderhub_runtime.schema import add_messaging_tables, service_metadata
+from sqlalchemy import Column, DateTime, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+
+SCHEMA = "aftersales"
+metadata = service_metadata(SCHEMA)
+messaging = add_messaging_tables(metadata)
+
+# What a return ticket needs to know about the order it is raised against.
+order_refs = Table(
+    "order_refs",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("channel", Text, nullable=False),
+    Column("receiver_name", Text, nullable=False),
+    Column("receiver_phone", Text, nullable=False),
+    Column("items", JSONB, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("waybill_no", Text),
+    Column("carrier", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)

@@ -1,0 +1,1 @@
+"""Fulfillment service: stock and reservations, outbound orders (出库单), waybills and holds."""

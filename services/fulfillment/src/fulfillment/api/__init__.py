@@ -1,0 +1,1 @@
+"""Staff HTTP API of the fulfillment service."""

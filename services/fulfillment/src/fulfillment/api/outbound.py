@@ -1,0 +1,85 @@
+"""Outbound orders by order ID: status, carrier and waybill, and why there is none yet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from orderhub_contracts.order import LineItem
+from orderhub_runtime.app import DatabaseDep
+from pydantic import BaseModel
+
+from fulfillment.api.deps import AnyStaff
+from fulfillment.cancellations import is_cancelled
+from fulfillment.holds import active_hold
+from fulfillment.outbound.repository import OutboundOrder, outbound_for_order
+from fulfillment.outbound.waiting import waiting_order
+
+router = APIRouter(prefix="/v1", tags=["outbound"])
+
+
+class ReceiverOut(BaseModel):
+    name: str
+    phone: str  # masked: staff screens do not need the full number
+    address: str
+
+
+class OutboundOut(BaseModel):
+    outbound_id: str
+    order_id: str
+    status: str
+    carrier: str
+    waybill_no: str
+    ship_deadline: datetime
+    receiver: ReceiverOut
+    items: list[LineItem]
+    buyer_remark: str
+    seller_memo: str
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def of(cls, o: OutboundOrder) -> OutboundOut:
+        receiver = ReceiverOut(name=o.receiver.name, phone=o.receiver.masked_phone, address=o.receiver.full_address)
+        return cls(
+            outbound_id=o.outbound_id,
+            order_id=o.order_id,
+            status=o.status.value,
+            carrier=o.carrier,
+            waybill_no=o.waybill_no,
+            ship_deadline=o.ship_deadline,
+            receiver=receiver,
+            items=list(o.items),
+            buyer_remark=o.buyer_remark,
+            seller_memo=o.seller_memo,
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+        )
+
+
+class OrderFulfillmentOut(BaseModel):
+    order_id: str
+    items: list[OutboundOut]  # the outbound orders (one today; split shipments may add more)
+    awaiting_stock: bool
+    on_hold: bool
+    cancelled: bool
+
+
+@router.get("/outbound")
+async def list_outbound(
+    order_id: Annotated[str, Query(min_length=1, max_length=100)], db: DatabaseDep, _: AnyStaff
+) -> OrderFulfillmentOut:
+    """The order's outbound orders (empty when none exists yet) and what holds it back."""
+    async with db.engine.connect() as conn:
+        outbound = await outbound_for_order(conn, order_id)
+        waiting = await waiting_order(conn, order_id)
+        hold = await active_hold(conn, order_id)
+        cancelled = await is_cancelled(conn, order_id)
+    return OrderFulfillmentOut(
+        order_id=order_id,
+        items=[OutboundOut.of(outbound)] if outbound else [],
+        awaiting_stock=waiting is not None,
+        on_hold=hold is not None,
+        cancelled=cancelled,
+    )

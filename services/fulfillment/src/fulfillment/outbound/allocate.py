@@ -1,0 +1,91 @@
+"""The allocate use case: reserve stock → outbound order (出库单) → waybill → shipment.created.
+Short of stock, the order joins the awaiting-stock queue instead and nothing is reserved.
+Callers hold the order's lock (see locks.py) and have checked it is neither held nor cancelled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
+from orderhub_contracts.order import CanonicalOrder
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
+
+from fulfillment.carriers import CarrierProvider, WaybillRequest
+from fulfillment.deadlines import ship_deadline
+from fulfillment.outbound.repository import OutboundOrder, OutboundStatus, insert_outbound, next_outbound_id
+from fulfillment.outbound.waiting import dequeue, enqueue
+from fulfillment.stock.reserve import line_quantities, reserve
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Allocated:
+    outbound: OutboundOrder
+
+
+@dataclass(frozen=True)
+class AwaitingStock:
+    short: tuple[ShortLine, ...]
+
+
+Allocation = Allocated | AwaitingStock
+
+
+async def allocate(
+    tx: Tx,
+    order: CanonicalOrder,
+    carrier: CarrierProvider,
+    *,
+    cleared_at: datetime,
+    announce_shortage: bool,
+) -> Allocation:
+    """`announce_shortage`: publish stock.shortage if short (once per clearance, not per retry)."""
+    short = await reserve(tx.conn, order.order_id, line_quantities(order.items))
+    if short:
+        await enqueue(tx.conn, order, cleared_at)
+        if announce_shortage:
+            await tx.publish(StockShortage(order_id=order.order_id, lines=tuple(short)))
+        log.info("stock.shortage", order_id=order.order_id, lines=[s.model_dump() for s in short])
+        return AwaitingStock(tuple(short))
+
+    await dequeue(tx.conn, order.order_id)
+    outbound_id = await next_outbound_id(tx.conn, datetime.now(UTC))
+    waybill_no = await carrier.issue_waybill(
+        tx.conn, WaybillRequest(outbound_id=outbound_id, order_id=order.order_id, receiver=order.receiver)
+    )
+    outbound = OutboundOrder(
+        outbound_id=outbound_id,
+        order_id=order.order_id,
+        status=OutboundStatus.CREATED,
+        ship_deadline=ship_deadline(order, cleared_at=cleared_at),
+        receiver=order.receiver,
+        items=order.items,
+        buyer_remark=order.buyer_remark,
+        seller_memo=order.seller_memo,
+        carrier=carrier.code,
+        waybill_no=waybill_no,
+    )
+    await insert_outbound(tx.conn, outbound)
+    await tx.publish(
+        ShipmentCreated(
+            order_id=order.order_id,
+            outbound_id=outbound_id,
+            carrier=carrier.code,
+            waybill_no=waybill_no,
+            receiver=order.receiver,
+            items=order.items,
+            ship_deadline=outbound.ship_deadline,
+        )
+    )
+    log.info(
+        "outbound.created",
+        order_id=order.order_id,
+        outbound_id=outbound_id,
+        carrier=carrier.code,
+        waybill_no=waybill_no,
+        ship_deadline=outbound.ship_deadline.isoformat(),
+    )
+    return Allocated(outbound)

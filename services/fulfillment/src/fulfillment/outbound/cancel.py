@@ -1,0 +1,46 @@
+"""Cancellation (order.cancelled from ingest): release the stock, cancel the outbound if it has
+not shipped, and remember the cancellation in case the clearance is still to come. The units
+released go to orders waiting for them at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
+
+from fulfillment.cancellations import record_cancellation
+from fulfillment.carriers import CarrierProvider
+from fulfillment.locks import lock_order
+from fulfillment.outbound.backfill import allocate_waiting
+from fulfillment.outbound.repository import OutboundStatus, outbound_for_order, set_status
+from fulfillment.outbound.waiting import dequeue
+from fulfillment.stock.reserve import release
+
+log = get_logger(__name__)
+
+
+async def cancel_order(tx: Tx, order_id: str, reason: str, carrier: CarrierProvider, *, cancelled_at: datetime) -> None:
+    conn = tx.conn
+    await lock_order(conn, order_id)
+    outbound = await outbound_for_order(conn, order_id)
+    if outbound is not None and outbound.status is OutboundStatus.SHIPPED:
+        # The state machine allows no cancellation after shipping: that is after-sales' job.
+        log.warning(
+            "cancellation.ignored", order_id=order_id, reason="already shipped", outbound_id=outbound.outbound_id
+        )
+        return
+    await record_cancellation(conn, order_id, reason, cancelled_at)
+    was_waiting = await dequeue(conn, order_id)
+    released = await release(conn, order_id)
+    if outbound is not None and outbound.status is not OutboundStatus.CANCELLED:
+        await set_status(conn, outbound.outbound_id, OutboundStatus.CANCELLED)
+    log.info(
+        "cancellation.applied",
+        order_id=order_id,
+        released=released,
+        was_waiting=was_waiting,
+        outbound_id=outbound.outbound_id if outbound else None,
+    )
+    if released:
+        await allocate_waiting(tx, released, carrier)

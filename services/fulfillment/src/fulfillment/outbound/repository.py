@@ -1,0 +1,109 @@
+"""Outbound order rows. One per order (order_id is unique), with its carrier and waybill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from orderhub_contracts.address import Receiver
+from orderhub_contracts.order import LineItem
+from orderhub_contracts.timezone import as_shanghai
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fulfillment.tables import outbound_orders, outbound_seq
+
+
+class OutboundStatus(StrEnum):
+    CREATED = "created"
+    INTERCEPTED = "intercepted"  # held after its waybill was issued: must not leave the warehouse
+    CANCELLED = "cancelled"
+    SHIPPED = "shipped"
+
+
+@dataclass(frozen=True)
+class OutboundOrder:
+    outbound_id: str
+    order_id: str
+    status: OutboundStatus
+    ship_deadline: datetime
+    receiver: Receiver
+    items: tuple[LineItem, ...]
+    buyer_remark: str
+    seller_memo: str
+    carrier: str
+    waybill_no: str
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+def _from_row(row: RowMapping) -> OutboundOrder:
+    return OutboundOrder(
+        outbound_id=row["outbound_id"],
+        order_id=row["order_id"],
+        status=OutboundStatus(row["status"]),
+        ship_deadline=as_shanghai(row["ship_deadline"]),
+        receiver=Receiver.model_validate(row["receiver"]),
+        items=tuple(LineItem.model_validate(i) for i in row["items"]),
+        buyer_remark=row["buyer_remark"],
+        seller_memo=row["seller_memo"],
+        carrier=row["carrier"],
+        waybill_no=row["waybill_no"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def next_outbound_id(conn: AsyncConnection, at: datetime) -> str:
+    """'OB' + Asia/Shanghai date + a number from a sequence, e.g. OB20261124000042."""
+    number = (await conn.execute(select(outbound_seq.next_value()))).scalar_one()
+    return f"OB{as_shanghai(at):%Y%m%d}{int(number):06d}"
+
+
+async def insert_outbound(conn: AsyncConnection, outbound: OutboundOrder) -> None:
+    await conn.execute(
+        insert(outbound_orders).values(
+            outbound_id=outbound.outbound_id,
+            order_id=outbound.order_id,
+            status=outbound.status.value,
+            ship_deadline=outbound.ship_deadline,
+            receiver=outbound.receiver.model_dump(mode="json"),
+            items=[i.model_dump(mode="json") for i in outbound.items],
+            buyer_remark=outbound.buyer_remark,
+            seller_memo=outbound.seller_memo,
+            carrier=outbound.carrier,
+            waybill_no=outbound.waybill_no,
+        )
+    )
+
+
+async def outbound_for_order(conn: AsyncConnection, order_id: str) -> OutboundOrder | None:
+    row = (await conn.execute(select(outbound_orders).where(outbound_orders.c.order_id == order_id))).mappings().first()
+    return None if row is None else _from_row(row)
+
+
+async def set_status(conn: AsyncConnection, outbound_id: str, status: OutboundStatus) -> None:
+    await conn.execute(
+        update(outbound_orders)
+        .where(outbound_orders.c.outbound_id == outbound_id)
+        .values(status=status.value, updated_at=func.now())
+    )
+
+
+async def reactivate(
+    conn: AsyncConnection, outbound_id: str, receiver: Receiver, buyer_remark: str, seller_memo: str
+) -> None:
+    """Back to `created` with the receiver and remarks as the order now has them."""
+    await conn.execute(
+        update(outbound_orders)
+        .where(outbound_orders.c.outbound_id == outbound_id)
+        .values(
+            status=OutboundStatus.CREATED.value,
+            receiver=receiver.model_dump(mode="json"),
+            buyer_remark=buyer_remark,
+            seller_memo=seller_memo,
+            updated_at=func.now(),
+        )
+    )

@@ -1,0 +1,1 @@
+"""Stock levels and the reservations held against them."""

@@ -1,0 +1,106 @@
+"""The fulfillment schema. Keep in sync with migrations/versions."""
+
+from __future__ import annotations
+
+from orderhub_runtime.schema import add_messaging_tables, service_metadata
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Sequence,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+SCHEMA = "fulfillment"
+metadata = service_metadata(SCHEMA)
+messaging = add_messaging_tables(metadata)
+now = text("now()")
+
+# Numbers for outbound IDs (OB + date + number) and for the local carrier's waybills.
+outbound_seq = Sequence("outbound_seq", metadata=metadata)
+local_waybill_seq = Sequence("local_waybill_seq", metadata=metadata)
+
+# reserved <= on_hand is kept by the statements that change either column (a conditional
+# UPDATE each), not by a CHECK: see stock/repository.py and stock/reserve.py.
+stock = Table(
+    "stock",
+    metadata,
+    Column("sku", Text, primary_key=True),
+    Column("on_hand", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+    CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("order_id", Text, nullable=False),
+    Column("sku", Text, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reserved_at", DateTime(timezone=True), nullable=False, server_default=now),
+    PrimaryKeyConstraint("order_id", "sku"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+
+# Cleared orders that could not be reserved yet, retried oldest first when stock is raised.
+awaiting_stock = Table(
+    "awaiting_stock",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("queue_seq", BigInteger, Identity(), nullable=False),
+    Column("skus", ARRAY(Text), nullable=False),
+    Column("order_snapshot", JSONB, nullable=False),
+    Column("cleared_at", DateTime(timezone=True), nullable=False),
+    Column("queued_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Index("ix_awaiting_stock_skus", "skus", postgresql_using="gin"),
+)
+
+outbound_orders = Table(
+    "outbound_orders",
+    metadata,
+    Column("outbound_id", Text, primary_key=True),
+    Column("order_id", Text, nullable=False, unique=True),
+    Column("status", Text, nullable=False),
+    Column("ship_deadline", DateTime(timezone=True), nullable=False),
+    Column("receiver", JSONB, nullable=False),
+    Column("items", JSONB, nullable=False),
+    Column("buyer_remark", Text, nullable=False, server_default=""),
+    Column("seller_memo", Text, nullable=False, server_default=""),
+    Column("carrier", Text, nullable=False),
+    Column("waybill_no", Text, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    CheckConstraint("status IN ('created', 'intercepted', 'cancelled', 'shipped')", name="status_known"),
+    Index("ix_outbound_orders_ship_deadline", "ship_deadline"),
+)
+
+# One active (unreleased) hold per order; released holds stay as history.
+holds = Table(
+    "holds",
+    metadata,
+    Column("hold_id", BigInteger, Identity(), primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("rule_ids", ARRAY(Text), nullable=False),
+    Column("reasons", ARRAY(Text), nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+    Index("uq_holds_active_order_id", "order_id", unique=True, postgresql_where=text("released_at IS NULL")),
+)
+
+cancelled_orders = Table(
+    "cancelled_orders",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("cancelled_at", DateTime(timezone=True), nullable=False),
+)

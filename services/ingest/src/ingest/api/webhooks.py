@@ -1,0 +1,43 @@
+"""Platform push endpoints. Each verifies the signature over the raw body, archives the push with
+its verdict and queues the order fetches in one transaction, and answers in the form the platform
+expects. Nothing unsigned is accepted; a rejected push is kept for ops to inspect and replay."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from orderhub_runtime.app import ContextDep
+
+from ingest.channels.hub import get_hub
+from ingest.channels.receive import PushOutcome, receive_push
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+
+
+async def _receive(ctx: ContextDep, request: Request, channel: str) -> PushOutcome:
+    adapter = get_hub(ctx).adapter(channel)
+    body = await request.body()
+    return await receive_push(ctx.db, adapter, dict(request.headers), body,
+                              correlation_id=request.state.correlation_id)
+
+
+@router.post("/douyin", responses={200: {"description": '{"code": 0, "msg": "success"}'},
+                                   401: {"description": 'Bad or missing signature: {"code": 40041, "msg": reason}'}})
+async def douyin_push(request: Request, ctx: ContextDep) -> JSONResponse:
+    """抖店 message push: headers `app-id` and `event-sign` (md5 of app_key + raw body + app_secret)."""
+    outcome = await _receive(ctx, request, "douyin")
+    if outcome.accepted:
+        return JSONResponse({"code": 0, "msg": "success"})
+    code = 40041 if outcome.status == 401 else 40001
+    return JSONResponse({"code": code, "msg": outcome.reason, "push_id": outcome.push_id}, outcome.status)
+
+
+@router.post("/shopee", status_code=204, responses={204: {"description": "Accepted: 2xx with an empty body."},
+                                                    401: {"description": "Bad signature (plain-text reason)."}})
+async def shopee_push(request: Request, ctx: ContextDep) -> Response:
+    """Shopee push: `Authorization` = hex HMAC-SHA256(partner_key, callback_url + "|" + raw body)."""
+    outcome = await _receive(ctx, request, "shopee")
+    if outcome.accepted:
+        return Response(status_code=204)
+    return Response(f"rejected (push {outcome.push_id}): {outcome.reason}", outcome.status,
+                    media_type="text/plain")

@@ -1,0 +1,1 @@
+"""Taobao/Tmall intake: TMC push, TOP API detail fetch and OAID decrypt, incremental sync."""

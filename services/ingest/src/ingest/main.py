@@ -1,0 +1,34 @@
+"""Builds the ingest app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from orderhub_runtime.app import ServiceSpec, create_service_app
+from orderhub_runtime.settings import RuntimeSettings
+
+from ingest.api.ops import router as ops_router
+from ingest.api.orders import router
+from ingest.api.search import router as search_router
+from ingest.api.webhooks import router as webhooks_router
+from ingest.channels.service import channel_tasks
+from ingest.projection.handlers import HANDLERS
+from ingest.settings import IngestSettings
+from ingest.tables import messaging
+
+
+def build_spec(settings: IngestSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        name="ingest",
+        title="OrderHub ingest",
+        settings=settings or IngestSettings(),
+        runtime=runtime or RuntimeSettings(),
+        tables=messaging,
+        handlers=HANDLERS,
+        # search first: /v1/orders/{order_id} would match it
+        routers=[search_router, router, webhooks_router, ops_router],
+        background=[channel_tasks],  # channel fetch worker, per-shop sync, message streams
+    )
+
+
+def create_app(settings: IngestSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
+    return create_service_app(build_spec(settings, runtime))

@@ -1,0 +1,1 @@
+"""Taking orders in: the command, the global ID, the order record."""

@@ -1,0 +1,1 @@
+"""The status projection: downstream events onto the order's status and timeline."""

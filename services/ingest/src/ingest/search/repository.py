@@ -1,0 +1,73 @@
+"""The search query. Every term is indexed: order ID prefix (primary key), channel order number
+(text_pattern_ops btree), phone last 4 (btree), product words (GIN over title bigrams, then a
+LIKE on the titles to confirm the bigrams are adjacent). Newest first, ties by order ID."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, RowMapping, Select, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ingest.search.criteria import SearchCriteria, bigrams, like_escape
+from ingest.tables import order_items, orders
+
+_o = orders.c
+RESULT_COLUMNS = (
+    _o.order_id, _o.channel, _o.channel_order_no, _o.shop_id, _o.status, _o.created_at, _o.paid_at,
+    _o.receiver_name, _o.receiver_phone, _o.buyer_remark, _o.seller_memo, _o.currency,
+    _o.list_total_fen, _o.discount_fen, _o.paid_total_fen,
+)
+
+
+def conditions(c: SearchCriteria) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    where += [_o.order_id.like(like_escape(p) + "%") for p in c.order_id_prefixes]
+    where += [_o.channel_order_no.like(like_escape(n) + "%") for n in c.channel_order_nos]
+    where += [_o.receiver_phone_last4 == d for d in c.phone_last4]
+    if c.words:
+        grams = sorted(set().union(*(bigrams(w) for w in c.words)))
+        where.append(_o.search_grams.contains(grams))
+        where += [_o.search_text.like("%" + like_escape(w) + "%") for w in c.words]
+    if c.channel is not None:
+        where.append(_o.channel == c.channel)
+    if c.status is not None:
+        where.append(_o.status == c.status)
+    if c.created_from is not None:
+        where.append(_o.created_at >= c.created_from)
+    if c.created_to is not None:
+        where.append(_o.created_at <= c.created_to)
+    return where
+
+
+def search_statement(c: SearchCriteria) -> Select[tuple[object, ...]]:
+    # One row more than asked for tells the caller whether there are more.
+    return (
+        select(*RESULT_COLUMNS)
+        .where(*conditions(c))
+        .order_by(_o.created_at.desc(), _o.order_id.desc())
+        .limit(c.limit + 1)
+    )
+
+
+async def search_orders(conn: AsyncConnection, c: SearchCriteria) -> list[RowMapping]:
+    """Runs in the caller's transaction. Plans are made for the actual values: a generic plan of
+    a reused prepared statement cannot use an index for `LIKE $1` nor judge how common a word is."""
+    await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    return list((await conn.execute(search_statement(c))).mappings().all())
+
+
+async def items_by_order(conn: AsyncConnection, order_ids: Sequence[str]) -> dict[str, list[RowMapping]]:
+    if not order_ids:
+        return {}
+    i = order_items.c
+    query = (
+        select(i.order_id, i.sku, i.title, i.quantity)
+        .where(i.order_id.in_(list(order_ids)))
+        .order_by(i.order_id, i.line_no)
+    )
+    grouped: dict[str, list[RowMapping]] = {order_id: [] for order_id in order_ids}
+    for row in (await conn.execute(query)).mappings():
+        grouped[row["order_id"]].append(row)
+    return grouped
+

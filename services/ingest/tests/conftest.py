@@ -1,0 +1,74 @@
+"""Ingest against the real stack: migrated schema, one app (HTTP + consumer) for the session,
+under a topic prefix of its own so other packages' tests never feed it events."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+import uuid
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from ingest.main import create_app
+from ingest.settings import IngestSettings
+from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import running_app
+from orderhub_runtime.db import make_engine
+from orderhub_runtime.migrations import upgrade_head
+from orderhub_runtime.settings import RuntimeSettings
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@pytest.fixture(scope="session")
+def ingest_runtime(orderhub_stack: StackInfo) -> RuntimeSettings:
+    return RuntimeSettings(
+        env="test",
+        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
+        topic_prefix=f"{orderhub_stack.topic_prefix}ing{uuid.uuid4().hex[:6]}.",
+        consumer_retry_backoff_ms=50,
+    )
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def ingest_engine(orderhub_stack: StackInfo) -> AsyncIterator[AsyncEngine]:
+    url = orderhub_stack.service_database_urls["ingest"]
+    await asyncio.to_thread(upgrade_head, "ingest", url)
+    engine = make_engine(url, pool_size=2)
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def client(
+    orderhub_stack: StackInfo, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The ingest app running in-process (relay and consumer included), as an HTTP client."""
+    settings = IngestSettings(database_url=orderhub_stack.service_database_urls["ingest"])
+    async with running_app(create_app(settings, ingest_runtime)) as http:
+        yield http
+
+
+@pytest.fixture
+def order_body() -> Callable[..., dict[str, Any]]:
+    """A valid, paid phone order with a fresh channel order number; keyword arguments override."""
+
+    def make(**overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "channel_order_no": "TEL" + "".join(random.choices(string.ascii_uppercase + string.digits, k=12)),
+            "created_at": "2026-11-20T14:22:00+08:00",
+            "paid_at": "2026-11-20T14:25:00+08:00",
+            "receiver": {"name": "张三", "phone": "138 1234 5678", "province": "浙江省", "city": "杭州市",
+                         "district": "西湖区", "street": "文三路", "detail": "100号 3幢 502室"},
+            "items": [{"sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900},
+                      {"sku": "FAN-02", "title": "落地扇", "quantity": 2, "unit_price_fen": 19900}],
+            "buyer_remark": "周末送货",
+        }
+        body.update(overrides)
+        return body
+
+    return make
+

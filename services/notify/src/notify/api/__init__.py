@@ -1,0 +1,1 @@
+"""Staff HTTP API of the notify service."""

@@ -1,0 +1,83 @@
+"""The delivery log: what was sent to whom (recipients masked), newest first."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from orderhub_contracts.timezone import as_shanghai
+from orderhub_runtime.app import DatabaseDep
+from orderhub_runtime.auth import require_staff
+from orderhub_runtime.errors import NotFound
+from orderhub_runtime.settings import StaffMember
+from pydantic import BaseModel
+
+from notify import repository
+from notify.model import Channel, Message, MessageStatus
+
+router = APIRouter(prefix="/v1", tags=["messages"])
+Staff = Annotated[StaffMember, Depends(require_staff())]  # any staff role
+
+
+class MessageView(BaseModel):
+    message_id: uuid.UUID
+    order_id: str
+    template: str
+    channel: Channel
+    recipient_masked: str
+    text: str
+    provider: str
+    provider_message_id: str | None
+    status: MessageStatus
+    error_code: str | None
+    attempts: int
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageView:
+        return cls(
+            message_id=message.message_id,
+            order_id=message.order_id,
+            template=message.template,
+            channel=message.channel,
+            recipient_masked=message.recipient_masked,
+            text=message.text,
+            provider=message.provider,
+            provider_message_id=message.provider_message_id,
+            status=message.status,
+            error_code=message.error_code,
+            attempts=message.attempts,
+            created_at=as_shanghai(message.created_at),
+            sent_at=as_shanghai(message.sent_at) if message.sent_at else None,
+        )
+
+
+class MessagePage(BaseModel):
+    items: list[MessageView]
+
+
+@router.get("/messages")
+async def list_messages(
+    db: DatabaseDep,
+    _: Staff,
+    order_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    channel: Channel | None = None,
+    status: MessageStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MessagePage:
+    where = repository.MessageFilter(order_id=order_id, channel=channel, status=status, limit=limit)
+    async with db.engine.connect() as conn:
+        found = await repository.find_messages(conn, where)
+    return MessagePage(items=[MessageView.of(m) for m in found])
+
+
+@router.get("/messages/{message_id}")
+async def get_message(message_id: uuid.UUID, db: DatabaseDep, _: Staff) -> MessageView:
+    async with db.engine.connect() as conn:
+        message = await repository.get_message(conn, message_id)
+    if message is None:
+        raise NotFound(f"message {message_id} does not exist")
+    return MessageView.of(message)

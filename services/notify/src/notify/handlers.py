@@ -1,0 +1,62 @@
+"""Message handlers: which events notify whom, with which template. Called by the runtime's
+consumer inside its transaction: they only record the messages (queued, or failed when nobody
+can receive them); the sender task delivers them once that transaction has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import AnomalyRaised, DomainEvent, ShipmentCreated
+from orderhub_runtime.bus.consumer import Handler
+from orderhub_runtime.db import Tx
+
+from notify.contexts import anomaly_variables, shipment_variables
+from notify.delivery import Delivery, record
+from notify.model import Channel
+from notify.routing import CUSTOMER, Addressee, RecipientResolver
+from notify.templates import TemplateBook
+
+SHIPMENT_TEMPLATE = "shipment_created"
+ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
+# Anomaly action kinds that are messages; hold, popup and tag belong to other services.
+ACTION_CHANNELS: dict[str, Channel] = {"sms": "sms", "wecom": "wecom"}
+
+
+class Notifier:
+    def __init__(self, templates: TemplateBook, resolver: RecipientResolver, provider_names: Mapping[str, str]) -> None:
+        # Checked here so a missing or mismatched template stops the service at start-up.
+        self._shipment = templates.require(SHIPMENT_TEMPLATE, channel="sms", event_type=ShipmentCreated.event_type)
+        self._anomaly = {
+            channel: templates.require(code, channel=channel, event_type=AnomalyRaised.event_type)
+            for channel, code in ANOMALY_TEMPLATES.items()
+        }
+        self._resolver = resolver
+        self._providers = dict(provider_names)  # channel -> provider name
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            ShipmentCreated.event_type: self.on_shipment_created,
+            AnomalyRaised.event_type: self.on_anomaly_raised,
+        }
+
+    async def on_shipment_created(self, tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        """Tell the customer the parcel is on its way, with the carrier and waybill number."""
+        assert isinstance(event, ShipmentCreated)
+        addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
+        route = self._resolver.resolve("sms", CUSTOMER, addressee)
+        delivery = Delivery(envelope.id, event.order_id, self._shipment, shipment_variables(event), route)
+        await record(tx, self._providers, delivery)
+
+    async def on_anomaly_raised(self, tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        """Carry out the rule's sms / wecom actions; hold, popup and tag belong to other services."""
+        assert isinstance(event, AnomalyRaised)
+        addressee = Addressee(customer_phone=event.customer_phone, province=event.province)
+        for action in event.actions:
+            channel = ACTION_CHANNELS.get(action.kind)
+            if channel is None:
+                continue
+            route = self._resolver.resolve(channel, action.target, addressee)
+            template = self._anomaly[channel]
+            variables = anomaly_variables(event, action)
+            await record(tx, self._providers, Delivery(envelope.id, event.order_id, template, variables, route))

@@ -1,0 +1,56 @@
+"""Builds the notify app: templates validated, routes and providers from settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from orderhub_runtime.app import ServiceSpec, create_service_app
+from orderhub_runtime.settings import RuntimeSettings
+
+from notify.api.messages import router
+from notify.contexts import PROVIDED
+from notify.handlers import Notifier
+from notify.limits import Limits
+from notify.providers.factory import build_providers, provider_names
+from notify.routing import RecipientResolver
+from notify.sender import Sender
+from notify.settings import NotifySettings
+from notify.tables import messaging
+from notify.template_data import TEMPLATES
+from notify.templates import load_templates
+
+
+def build_spec(settings: NotifySettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+    settings = settings or NotifySettings()
+    notifier = Notifier(
+        templates=load_templates(TEMPLATES, PROVIDED),
+        resolver=RecipientResolver(settings.routing),
+        provider_names=provider_names(settings),
+    )
+    configured = settings
+    sender = Sender(settings, limits_of(settings), lambda engine: build_providers(configured, engine))
+    return ServiceSpec(
+        name="notify",
+        title="OrderHub notify",
+        settings=settings,
+        runtime=runtime or RuntimeSettings(),
+        tables=messaging,
+        handlers=notifier.handlers(),
+        routers=[router],
+        background=[sender.run],
+    )
+
+
+def limits_of(settings: NotifySettings) -> Limits:
+    return Limits(
+        sms_per_minute=settings.sms_per_phone_per_minute,
+        sms_per_hour=settings.sms_per_phone_per_hour,
+        sms_per_day=settings.sms_per_phone_per_day,
+        robot_per_minute=settings.wecom_per_robot_per_minute,
+        quiet_start=settings.quiet_hours_start,
+        quiet_end=settings.quiet_hours_end,
+        urgent_templates=frozenset(settings.urgent_templates),
+    )
+
+
+def create_app(settings: NotifySettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
+    return create_service_app(build_spec(settings, runtime))

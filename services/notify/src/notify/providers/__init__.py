@@ -1,0 +1,1 @@
+"""SMS and WeCom providers behind small protocols; `factory.build_providers` picks them from settings."""

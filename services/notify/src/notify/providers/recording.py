@@ -1,0 +1,92 @@
+"""Local providers: instead of sending, they record what a real provider would have been given
+(table `recorded_sends`, in a transaction of their own, as a remote provider would) and log it
+with the phone masked. The SMS one can be asked what it recorded for an out ID, like Aliyun's
+QuerySendDetails, so crash recovery behaves as with a real provider."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from orderhub_contracts.phone import mask_phone, mask_phones_in_text
+from orderhub_runtime.logging import get_logger
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from notify.providers.base import ProviderResult
+from notify.routing import WeComTarget
+from notify.tables import recorded_sends
+
+log = get_logger(__name__)
+RECORDING = "recording"
+
+
+def _new_id() -> str:
+    return f"rec-{uuid.uuid4().hex}"
+
+
+class RecordingSmsProvider:
+    name = RECORDING
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def send(self, phone: str, template_code: str, params: Mapping[str, str], out_id: str) -> ProviderResult:
+        message_id = _new_id()
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(recorded_sends).values(
+                    provider_message_id=message_id,
+                    provider=RECORDING,
+                    channel="sms",
+                    recipient=phone,
+                    template_code=template_code,
+                    params=dict(params),
+                    out_id=out_id,
+                )
+            )
+        log.info(
+            "sms.recorded",
+            phone=mask_phone(phone),
+            template=template_code,
+            out_id=out_id,
+            provider_message_id=message_id,
+        )
+        return ProviderResult(message_id=message_id)
+
+    async def find_sent(self, phone: str, out_id: str, since: datetime) -> ProviderResult | None:
+        query = select(recorded_sends.c.provider_message_id).where(
+            recorded_sends.c.out_id == out_id, recorded_sends.c.recipient == phone
+        )
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).scalar()
+        return None if found is None else ProviderResult(message_id=found)
+
+
+class RecordingWeComProvider:
+    name = RECORDING
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def send(self, target: WeComTarget, text: str, dedupe_key: str) -> ProviderResult:
+        message_id = _new_id()
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(recorded_sends).values(
+                    provider_message_id=message_id,
+                    provider=RECORDING,
+                    channel="wecom",
+                    recipient=target.address,
+                    text=text,
+                    out_id=dedupe_key,
+                )
+            )
+        log.info(
+            "wecom.recorded",
+            target=mask_phones_in_text(target.address),
+            chars=len(text),
+            provider_message_id=message_id,
+        )
+        return ProviderResult(message_id=message_id)

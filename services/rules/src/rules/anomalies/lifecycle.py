@@ -1,0 +1,46 @@
+"""The anomaly lifecycle: open → acknowledged → resolved (released | cancelled).
+
+Acknowledging is optional: an open anomaly can be released or cancelled directly. A resolved
+anomaly is final. Until it is resolved, a holding anomaly keeps its order held."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Resolution(StrEnum):
+    RELEASED = "released"
+    CANCELLED = "cancelled"
+
+
+class Step(StrEnum):
+    ACK = "ack"
+    RELEASE = "release"
+    CANCEL = "cancel"
+
+
+UNRESOLVED: frozenset[Status] = frozenset({Status.OPEN, Status.ACKNOWLEDGED})
+ALLOWED_FROM: dict[Step, frozenset[Status]] = {
+    Step.ACK: frozenset({Status.OPEN}),
+    Step.RELEASE: UNRESOLVED,
+    Step.CANCEL: UNRESOLVED,
+}
+
+
+class IllegalStep(ValueError):
+    def __init__(self, step: Step, status: Status, resolution: Resolution | None = None) -> None:
+        state = f"{status} ({resolution})" if resolution else str(status)
+        super().__init__(f"cannot {step} an anomaly that is {state}")
+        self.step = step
+        self.status = status
+
+
+def check_step(step: Step, status: Status, resolution: Resolution | None = None) -> None:
+    if status not in ALLOWED_FROM[step]:
+        raise IllegalStep(step, status, resolution)

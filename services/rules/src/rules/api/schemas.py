@@ -1,0 +1,103 @@
+"""API shapes, mapped explicitly from the repository's records (never the tables themselves)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rules.anomalies.repository import Anomaly
+from rules.anomalies.service import Outcome
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000, description="why; kept on the anomaly")
+
+    @property
+    def text(self) -> str | None:
+        stripped = (self.note or "").strip()
+        return stripped or None
+
+
+class AnomalyView(BaseModel):
+    anomaly_id: uuid.UUID
+    order_id: str
+    rule_id: str
+    rule_name: str
+    rule_set_version: int
+    level: int
+    holds: bool
+    evidence: dict[str, Any] = Field(description="the facts the rule read (phones masked)")
+    actions: list[dict[str, Any]]
+    status: str
+    resolution: str | None
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    note: str | None
+    province: str
+    channel: str
+
+    @classmethod
+    def of(cls, a: Anomaly) -> AnomalyView:
+        return cls(
+            anomaly_id=a.anomaly_id,
+            order_id=a.order_id,
+            rule_id=a.rule_id,
+            rule_name=a.rule_name,
+            rule_set_version=a.rule_set_version,
+            level=a.level,
+            holds=a.holds,
+            evidence=a.evidence,
+            actions=a.actions,
+            status=a.status.value,
+            resolution=a.resolution.value if a.resolution else None,
+            raised_at=a.raised_at,
+            acknowledged_at=a.acknowledged_at,
+            acknowledged_by=a.acknowledged_by,
+            resolved_at=a.resolved_at,
+            resolved_by=a.resolved_by,
+            note=a.note,
+            province=a.province,
+            channel=a.channel,
+        )
+
+
+class AnomalyList(BaseModel):
+    items: list[AnomalyView]
+    count: int
+
+
+class ActionResult(BaseModel):
+    anomaly: AnomalyView
+    resolved_anomaly_ids: list[uuid.UUID] = Field(description="every anomaly this call resolved")
+    order_validated: bool = Field(description="this call cleared the order for fulfillment")
+
+    @classmethod
+    def of(cls, outcome: Outcome) -> ActionResult:
+        return cls(
+            anomaly=AnomalyView.of(outcome.anomaly),
+            resolved_anomaly_ids=outcome.resolved_anomaly_ids,
+            order_validated=outcome.order_validated,
+        )
+
+
+class FactView(BaseModel):
+    name: str
+    type: str
+    description: str
+
+
+class RuleSetView(BaseModel):
+    version: int
+    created_by: str
+    created_at: datetime
+    rules: list[dict[str, Any]]
+    facts: list[FactView] = Field(description="names a condition may use")
+    functions: list[str] = Field(description="functions a condition may call")

@@ -1,0 +1,113 @@
+"""Message handlers for orders.v1: evaluate placed orders, clear paid ones, close cancelled
+ones, re-check address changes (R15).
+
+Each runs inside the consumer's transaction (inbox claim, effects and outbox commit together).
+A redelivered placement under a new event ID is recognised by the order row and changes nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import (
+    DomainEvent,
+    OrderAddressChanged,
+    OrderCancelled,
+    OrderPaid,
+    OrderPlaced,
+)
+from orderhub_runtime.bus.consumer import Handler
+from orderhub_runtime.bus.errors import RetryLater
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
+
+from rules import context, orders, timers, triggers
+from rules.anomalies import service as anomaly_service
+from rules.anomalies.lifecycle import Resolution
+from rules.clearance import clear_if_unheld
+from rules.engine.catalogue import CONTEXT_DEFAULTS
+from rules.engine.evaluate import evaluate
+from rules.engine.facts import order_facts
+from rules.events_handlers import build_event_handlers
+from rules.raising import publish_hold, raise_hits
+from rules.rulebook import RuleBook
+from rules.settings import RulesSettings
+from rules.timers import TimerKind
+
+log = get_logger(__name__)
+
+
+def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
+    unpaid_after = timedelta(seconds=settings.unpaid_after_s)
+
+    async def on_order_placed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderPlaced)
+        order = event.order
+        rule_set = await rulebook.active(tx.conn)
+        if not await orders.record(tx.conn, order, rule_set.version):
+            log.info("order.placement_duplicate_ignored", order_id=order.order_id)
+            return
+        facts = {**order_facts(order), **CONTEXT_DEFAULTS}
+        facts.update(await context.record_placement(tx.conn, order, facts))
+        hits = evaluate(rule_set, facts)
+        holding = await raise_hits(tx, order, hits, rule_set.version)
+        if not order.is_paid:
+            due = order.created_at + unpaid_after
+            await timers.schedule(
+                tx.conn, order.order_id, TimerKind.PAYMENT_OVERDUE, due_at=due, reference_at=order.created_at,
+                rearm=False,
+            )  # fmt: skip
+        if holding:
+            await publish_hold(tx, order.order_id, holding)
+            return
+        record = orders.OrderRecord(order, order.is_paid, rule_set.version, validated_at=None, cancelled_at=None)
+        if not await clear_if_unheld(tx, record):
+            log.info("order.awaiting_payment", order_id=order.order_id, hits=[h.rule.id for h in hits])
+
+    async def on_address_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderAddressChanged)
+        record = await orders.lock(tx.conn, event.order_id)
+        if record is None:
+            raise RetryLater(f"order {event.order_id} changed before its placement arrived")
+        changed = record.order.model_copy(update={"receiver": event.receiver})
+        await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
+        record = dataclasses.replace(record, order=changed)
+        await triggers.check(tx, rulebook, record, "address.changed")
+
+    return {
+        OrderPlaced.event_type: on_order_placed,
+        OrderPaid.event_type: on_order_paid,
+        OrderCancelled.event_type: on_order_cancelled,
+        OrderAddressChanged.event_type: on_address_changed,
+        **build_event_handlers(rulebook, settings),
+    }
+
+
+async def on_order_paid(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+    assert isinstance(event, OrderPaid)
+    record = await orders.lock(tx.conn, event.order_id)
+    if record is None:
+        raise RetryLater(f"order {event.order_id} paid before its placement arrived")
+    if record.paid:
+        return  # already known paid (placed paid, or a repeated payment notice)
+    await timers.cancel(tx.conn, event.order_id, TimerKind.PAYMENT_OVERDUE)
+    paid_order = record.order.model_copy(update={"paid_at": record.order.paid_at or event.paid_at})
+    await orders.mark_paid(tx.conn, paid_order)
+    cleared = await clear_if_unheld(
+        tx, orders.OrderRecord(paid_order, True, record.rule_set_version, record.validated_at, record.cancelled_at)
+    )
+    log.info("order.payment_recorded", order_id=event.order_id, order_validated=cleared)
+
+
+async def on_order_cancelled(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+    assert isinstance(event, OrderCancelled)
+    record = await orders.lock(tx.conn, event.order_id)
+    if record is None:
+        raise RetryLater(f"order {event.order_id} cancelled before its placement arrived")
+    await orders.mark_cancelled(tx.conn, event.order_id, event.reason or "order cancelled")
+    await timers.cancel(tx.conn, event.order_id)
+    resolved = await anomaly_service.resolve_all(
+        tx, event.order_id, Resolution.CANCELLED, by="system:order.cancelled", note=event.reason or None
+    )
+    log.info("order.cancellation_recorded", order_id=event.order_id, anomalies_resolved=len(resolved))

@@ -1,0 +1,44 @@
+"""Builds the rules app."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from orderhub_runtime.app import ServiceContext, ServiceSpec, create_service_app
+from orderhub_runtime.logging import get_logger
+from orderhub_runtime.settings import RuntimeSettings
+
+from rules.api.anomalies import router as anomalies_router
+from rules.api.rules import router as rules_router
+from rules.handlers import build_handlers
+from rules.rulebook import RuleBook, seed_default
+from rules.settings import RulesSettings
+from rules.tables import messaging
+
+log = get_logger(__name__)
+
+
+async def seed_rule_set(ctx: ServiceContext) -> None:
+    """Store the default rule set on a fresh database at start-up. Not fatal: the first handler
+    or API call that needs the rule set seeds it too."""
+    try:
+        async with ctx.db.transaction() as tx:
+            await seed_default(tx.conn)
+    except Exception as exc:
+        log.warning("rules.seed_deferred", error=repr(exc))
+
+
+def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+    return ServiceSpec(
+        name="rules",
+        title="OrderHub rules",
+        settings=settings or RulesSettings(),
+        runtime=runtime or RuntimeSettings(),
+        tables=messaging,
+        handlers=build_handlers(RuleBook()),
+        routers=[anomalies_router, rules_router],
+        background=[seed_rule_set],
+    )
+
+
+def create_app(settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
+    return create_service_app(build_spec(settings, runtime))

@@ -1,0 +1,67 @@
+"""The background task that fires due timers (runtime `ServiceSpec.background`).
+
+Each round claims a batch of due timers in one transaction, checks each order against the
+rules of the timer's trigger, and marks the timers fired; effects, outbox rows and the fired
+mark commit together. An error rolls the whole round back: the timers stay due and are retried
+after a pause, never half-fired."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from orderhub_runtime.app import ServiceContext
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
+
+from rules import orders, timers, triggers
+from rules.rulebook import RuleBook
+from rules.timers import DueTimer, TimerKind, minutes_between
+
+log = get_logger(__name__)
+BATCH = 100
+
+
+def timer_task(rulebook: RuleBook, poll_s: float) -> Any:
+    async def fire_timers(ctx: ServiceContext) -> None:
+        while True:
+            try:
+                fired = await fire_due(ctx, rulebook)
+            except Exception as exc:  # the round rolled back; the timers are still due
+                log.error("timers.round_failed", error=repr(exc))
+                fired = 0
+            if fired < BATCH:
+                await asyncio.sleep(poll_s)
+
+    return fire_timers
+
+
+async def fire_due(ctx: ServiceContext, rulebook: RuleBook, now: datetime | None = None) -> int:
+    """Fire the timers due at `now`; returns how many fired."""
+    async with ctx.db.transaction() as tx:
+        due = await timers.claim_due(tx.conn, now or datetime.now(UTC), BATCH)
+        for timer in due:
+            await _fire(tx, rulebook, timer, now or datetime.now(UTC))
+            await timers.mark_fired(tx.conn, timer)
+    if due:
+        log.info("timers.fired", count=len(due), kinds=sorted({t.kind.value for t in due}))
+    return len(due)
+
+
+async def _fire(tx: Tx, rulebook: RuleBook, timer: DueTimer, now: datetime) -> None:
+    record = await orders.lock(tx.conn, timer.order_id)
+    if record is None or record.cancelled_at is not None:
+        return
+    extra: dict[str, Any]
+    if timer.kind is TimerKind.PAYMENT_OVERDUE:
+        if record.paid:
+            return
+        extra = {"unpaid_minutes": minutes_between(record.order.created_at, now)}
+    elif timer.kind is TimerKind.SHIP_DEADLINE:
+        extra = {"minutes_to_ship_deadline": minutes_between(now, timer.reference_at)}
+    else:
+        if record.delivered_at is not None:
+            return
+        extra = {"hours_since_tracking_update": minutes_between(timer.reference_at, now) // 60}
+    await triggers.check(tx, rulebook, record, timer.kind.value, extra)

@@ -1,0 +1,85 @@
+"""Client-side helpers for driving the system through its public HTTP APIs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import httpx
+from orderhub_contracts.timezone import SHANGHAI
+from orderhub_devstack.system import SystemUnderTest
+from orderhub_devstack.testing import eventually
+
+CS = {"Authorization": "Bearer local-cs"}
+WAREHOUSE = {"Authorization": "Bearer local-warehouse"}
+
+
+def order_body(
+    *,
+    sku: str,
+    quantity: int = 1,
+    unit_price_fen: int = 12900,
+    paid: bool = True,
+    phone: str = "13812345678",
+    name: str = "王小明",
+    remark: str = "请勿周末送货",
+) -> dict[str, Any]:
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
+    return {
+        "channel_order_no": f"TEL{uuid.uuid4().int % 10**12:012d}",
+        "created_at": now.isoformat(),
+        "paid_at": now.isoformat() if paid else None,
+        "receiver": {
+            "name": name,
+            "phone": phone,
+            "province": "江苏省",
+            "city": "苏州市",
+            "district": "吴中区",
+            "street": "长桥街道",
+            "detail": "宝带西路100号3幢101室",
+        },
+        "items": [{"sku": sku, "title": "桌面加湿器 Pro", "quantity": quantity, "unit_price_fen": unit_price_fen}],
+        "buyer_remark": remark,
+    }
+
+
+async def set_stock(client: httpx.AsyncClient, sut: SystemUnderTest, sku: str, on_hand: int) -> None:
+    response = await client.put(
+        f"{sut.url('fulfillment')}/v1/stock/{sku}", json={"on_hand": on_hand}, headers=WAREHOUSE
+    )
+    assert response.status_code == 200, response.text
+
+
+async def get_order(client: httpx.AsyncClient, sut: SystemUnderTest, order_id: str) -> dict[str, Any]:
+    response = await client.get(f"{sut.url('ingest')}/v1/orders/{order_id}", headers=CS)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def wait_for_status(
+    client: httpx.AsyncClient,
+    sut: SystemUnderTest,
+    order_id: str,
+    status: str,
+    *,
+    needs: tuple[str, ...] = (),
+    timeout_s: float = 30.0,
+) -> dict[str, Any]:
+    """The order once it has `status` and its timeline shows every event type in `needs`."""
+
+    async def check() -> dict[str, Any] | None:
+        order = await get_order(client, sut, order_id)
+        types = {entry["event_type"] for entry in order["timeline"]}
+        return order if order["status"] == status and set(needs) <= types else None
+
+    return await eventually(check, timeout_s=timeout_s, interval_s=0.2)
+
+
+async def messages_for(client: httpx.AsyncClient, sut: SystemUnderTest, order_id: str) -> list[dict[str, Any]]:
+    response = await client.get(f"{sut.url('notify')}/v1/messages", params={"order_id": order_id}, headers=CS)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
+    return items

@@ -1,0 +1,61 @@
+"""Nothing a service has committed is lost when the whole stack stops or crashes: the embedded
+broker keeps everything in memory, so each service replays its retained outbox into the broker
+that comes back empty, and every consumer deduplicates."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import uuid
+
+import httpx
+import pytest
+from e2e_flow import CS, messages_for, order_body, set_stock, wait_for_status
+from orderhub_devstack.system import SystemUnderTest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
+
+
+async def _place(client: httpx.AsyncClient, sut: SystemUnderTest, sku: str, count: int) -> list[str]:
+    ids = []
+    for _ in range(count):
+        response = await client.post(f"{sut.url('ingest')}/v1/orders", json=order_body(sku=sku), headers=CS)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["order_id"])
+    return ids
+
+
+async def _assert_each_done_once(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
+    for order_id in order_ids:
+        await wait_for_status(client, sut, order_id, "allocated", needs=("notification.sent",), timeout_s=60)
+        assert len(await messages_for(client, sut, order_id)) == 1, f"{order_id}: exactly one SMS"
+
+
+async def _restart(sut: SystemUnderTest) -> None:
+    await sut.start_broker()
+    await sut.start_services()
+
+
+async def test_whole_stack_crash_mid_flow_loses_nothing_and_duplicates_nothing(system: SystemUnderTest) -> None:
+    sku = f"HUM-{uuid.uuid4().hex[:6].upper()}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        await set_stock(client, system, sku, 100)
+        before = await _place(client, system, sku, 5)
+        await _assert_each_done_once(client, system, before)
+        in_flight = await _place(client, system, sku, 12)
+        system.crash()  # kill -9: services and the memory-only broker
+        await _restart(system)
+        await _assert_each_done_once(client, system, before + in_flight)
+
+
+async def test_graceful_stop_and_start_loses_nothing(system: SystemUnderTest) -> None:
+    sku = f"HUM-{uuid.uuid4().hex[:6].upper()}"
+    async with httpx.AsyncClient(timeout=10) as client:
+        await set_stock(client, system, sku, 100)
+        order_ids = await _place(client, system, sku, 8)
+        await asyncio.sleep(0.05)
+        system.stop_services(signal.SIGTERM)  # as Ctrl-C on `make run`: services drain first
+        assert system.broker is not None
+        system.broker.stop()
+        await _restart(system)
+        await _assert_each_done_once(client, system, order_ids)

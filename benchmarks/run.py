@@ -18,7 +18,7 @@ from orderhub_contracts.topics import SERVICES
 from orderhub_devstack.bootstrap import asyncpg_dsn, bootstrap_database, service_passwords
 from orderhub_devstack.ports import free_port
 from orderhub_devstack.postgres import EmbeddedPostgres
-from orderhub_devstack.system import SystemUnderTest
+from orderhub_devstack.system import ANY_TIME_OF_DAY, SystemUnderTest
 
 from benchmarks.load import LoadResult, prepare_stock, run_load
 from benchmarks.pg_insert import single_row_insert_rate
@@ -63,7 +63,7 @@ async def main(quick: bool) -> None:
         figures["postgres_single_row_inserts_per_s"] = round(await single_row_insert_rate(asyncpg_dsn(pg.admin_url)))
         print(f"   raw Postgres single-row insert rate: {figures['postgres_single_row_inserts_per_s']}/s", flush=True)
         urls = await bootstrap_database(pg.admin_url, "orderhub_bench", SERVICES, service_passwords(SERVICES))
-        sut = SystemUnderTest(database_urls=urls, log_dir=state)
+        sut = SystemUnderTest(database_urls=urls, log_dir=state, extra_env=dict(ANY_TIME_OF_DAY))
         print("== starting the broker and all five services", flush=True)
         await sut.start_broker()
         await sut.migrate()

@@ -15,13 +15,18 @@ CS = {"Authorization": "Bearer local-cs"}
 WAREHOUSE = {"Authorization": "Bearer local-warehouse"}
 
 
+def unique_phone() -> str:
+    """A mobile number of its own per order, so per-phone SMS limits never join two tests."""
+    return f"138{uuid.uuid4().int % 10**8:08d}"
+
+
 def order_body(
     *,
     sku: str,
     quantity: int = 1,
     unit_price_fen: int = 12900,
     paid: bool = True,
-    phone: str = "13812345678",
+    phone: str | None = None,
     name: str = "王小明",
     remark: str = "请勿周末送货",
 ) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def order_body(
         "paid_at": now.isoformat() if paid else None,
         "receiver": {
             "name": name,
-            "phone": phone,
+            "phone": phone or unique_phone(),
             "province": "江苏省",
             "city": "苏州市",
             "district": "吴中区",

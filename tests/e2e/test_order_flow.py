@@ -24,7 +24,7 @@ async def test_clean_paid_order_is_allocated_and_customer_gets_one_sms(system: S
     async with httpx.AsyncClient(timeout=10) as client:
         await set_stock(client, system, sku, 5)
         response = await client.post(
-            f"{system.url('ingest')}/v1/orders", json=order_body(sku=sku, quantity=2), headers=CS
+            f"{system.url('ingest')}/v1/orders", json=order_body(sku=sku, quantity=2, phone="13812345678"), headers=CS
         )
         assert response.status_code == 201, response.text
         order_id = response.json()["order_id"]

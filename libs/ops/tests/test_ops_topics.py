@@ -109,7 +109,8 @@ async def test_lag_all_groups_and_foreign_group(
 
     assert await cli.run(["topics", "lag", "--json"]) == 0
     groups = [g["group"] for g in json_lines(capsys.readouterr().out)]
-    assert groups == [consumer_group(s, kafka.prefix) for s in ("ingest", "rules", "fulfillment", "aftersales", "notify")]
+    services = ("ingest", "rules", "fulfillment", "aftersales", "notify")
+    assert groups == [consumer_group(s, kafka.prefix) for s in services]
 
     assert await cli.run(["topics", "lag", "--group", foreign, "--json"]) == 0
     [report] = json_lines(capsys.readouterr().out)

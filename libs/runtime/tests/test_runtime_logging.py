@@ -11,7 +11,8 @@ from orderhub_runtime.logging import configure_logging, get_logger
 
 def test_phones_are_masked_in_nested_values(capsys: pytest.CaptureFixture[str]) -> None:
     configure_logging("test", json_logs=True)
-    get_logger("t").info("sms.sent", phone="13812345678", params={"to": ["13912345678"], "n": 1}, note="拨打13700001111")
+    params = {"to": ["13912345678"], "n": 1}
+    get_logger("t").info("sms.sent", phone="13812345678", params=params, note="拨打13700001111")
     line = capsys.readouterr().err.strip().splitlines()[-1]
     record = json.loads(line)
     assert record["phone"] == "138****5678"

@@ -8,22 +8,45 @@ from typing import Any
 
 import pytest
 from ingest.channels.pinduoduo.fields import OrderFormatError, is_encrypted, when
-from ingest.channels.pinduoduo.normalise import normalise_order
+from ingest.channels.pinduoduo.normalise import encrypted_values, normalise, normalise_order, with_plaintexts
 from orderhub_contracts.order import Channel
 from orderhub_contracts.timezone import SHANGHAI
 
 
 def info(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "order_sn": "261120-123456789012345", "order_status": 1, "confirm_status": 1, "refund_status": 1,
-        "created_time": "2026-11-20 14:22:05", "confirm_time": "2026-11-20 14:23:00", "pay_time": "2026-11-20 14:22:59",
-        "pay_amount": "178.00", "goods_amount": "188.00", "discount_amount": "20.00", "postage": "10.00",
-        "receiver_name": "林小坤", "receiver_phone": "13912345678", "province": "广东省", "city": "潮州市",
-        "town": "潮安区", "address": "广东省潮州市潮安区彩塘镇王厝宫路8号", "receiver_address": "彩塘镇王厝宫路8号",
-        "buyer_memo": "放门口", "remark": "加急",
-        "item_list": [{"goods_id": 1, "sku_id": 2, "outer_id": "FAN-02", "outer_goods_id": "FAN",
-                       "goods_name": "落地扇", "goods_spec": "白色,大号", "goods_count": 2,
-                       "goods_price": Decimal("94.0")}],
+        "order_sn": "261120-123456789012345",
+        "order_status": 1,
+        "confirm_status": 1,
+        "refund_status": 1,
+        "created_time": "2026-11-20 14:22:05",
+        "confirm_time": "2026-11-20 14:23:00",
+        "pay_time": "2026-11-20 14:22:59",
+        "pay_amount": "178.00",
+        "goods_amount": "188.00",
+        "discount_amount": "20.00",
+        "postage": "10.00",
+        "receiver_name": "林小坤",
+        "receiver_phone": "13912345678",
+        "province": "广东省",
+        "city": "潮州市",
+        "town": "潮安区",
+        "address": "广东省潮州市潮安区彩塘镇王厝宫路8号",
+        "receiver_address": "彩塘镇王厝宫路8号",
+        "buyer_memo": "放门口",
+        "remark": "加急",
+        "item_list": [
+            {
+                "goods_id": 1,
+                "sku_id": 2,
+                "outer_id": "FAN-02",
+                "outer_goods_id": "FAN",
+                "goods_name": "落地扇",
+                "goods_spec": "白色,大号",
+                "goods_count": 2,
+                "goods_price": Decimal("94.0"),
+            }
+        ],
     }
     body.update(overrides)
     return body
@@ -57,9 +80,15 @@ def test_region_prefix_is_stripped_when_only_the_full_address_is_given() -> None
 
 
 def test_ciphertexts_left_in_place_fall_back_to_the_masked_copies() -> None:
-    r = normalise_order(info(receiver_name="~AgAAAAKj5K0F~e3T2WeW7~0~~", receiver_name_mask="林*坤",
-                             receiver_phone="$Y/YKpKSij9Re$AgAAAA$0$$", receiver_phone_mask="1*********5"),
-                        shop_id="s").receiver
+    r = normalise_order(
+        info(
+            receiver_name="~AgAAAAKj5K0F~e3T2WeW7~0~~",
+            receiver_name_mask="林*坤",
+            receiver_phone="$Y/YKpKSij9Re$AgAAAA$0$$",
+            receiver_phone_mask="1*********5",
+        ),
+        shop_id="s",
+    ).receiver
     assert (r.name, r.phone) == ("林*坤", "1*********5")
     assert is_encrypted("~a~b~0~~") and is_encrypted("$a$b$0$$") and not is_encrypted("林小坤")
 
@@ -80,8 +109,55 @@ def test_presale_order_marks_lines_with_the_ship_date() -> None:
     assert cmd.items[0].presale and cmd.items[0].presale_ship_date == datetime(2026, 12, 1, tzinfo=SHANGHAI)
 
 
-@pytest.mark.parametrize("overrides", [{"order_sn": ""}, {"created_time": None}, {"item_list": []},
-                                       {"created_time": "yesterday"}])
+@pytest.mark.parametrize(
+    "overrides", [{"order_sn": ""}, {"created_time": None}, {"item_list": []}, {"created_time": "yesterday"}]
+)
 def test_unreadable_orders_are_refused(overrides: dict[str, Any]) -> None:
     with pytest.raises(OrderFormatError):
         normalise_order(info(**overrides), shop_id="s")
+
+
+def test_platform_state_comes_with_the_order() -> None:
+    order = normalise(info(updated_at="2026-11-20 16:00:00"), shop_id="s")
+    assert order.updated_at == datetime(2026, 11, 20, 16, tzinfo=SHANGHAI)
+    assert not order.cancelled and order.refunded_fen == 0 and "order_status=1" in order.platform_status
+
+
+def test_cancelled_and_refunded_orders() -> None:
+    cancelled = normalise(info(confirm_status=2), shop_id="s")
+    assert cancelled.cancelled and cancelled.refunded_fen == 0
+    refunded_unshipped = normalise(info(refund_status=4), shop_id="s")
+    assert refunded_unshipped.cancelled and refunded_unshipped.refunded_fen == 17800
+    refunded_shipped = normalise(info(refund_status=4, order_status=2), shop_id="s")
+    assert not refunded_shipped.cancelled and refunded_shipped.refunded_fen == 17800
+
+
+def test_decrypted_plaintexts_replace_the_ciphertexts() -> None:
+    enc = info(receiver_name="~n~01~0~~", receiver_phone="$p$06$0$$", receiver_address="~a~08~0~~", address="~f~07~0~~")
+    assert sorted(encrypted_values(enc)) == ["$p$06$0$$", "~a~08~0~~", "~f~07~0~~", "~n~01~0~~"]
+    plain = with_plaintexts(
+        enc,
+        {
+            "~n~01~0~~": "林小坤",
+            "$p$06$0$$": "13912345678",
+            "~a~08~0~~": "彩塘镇8号",
+            "~f~07~0~~": "广东省潮州市潮安区彩塘镇8号",
+        },
+    )
+    r = normalise(plain, shop_id="s").command.receiver
+    assert (r.name, r.phone, r.district, r.detail) == ("林小坤", "13912345678", "潮安区", "彩塘镇8号")
+    assert encrypted_values(plain) == []
+
+
+def test_yuan_strings_and_numbers_are_converted_exactly() -> None:
+    cmd = normalise_order(
+        info(
+            pay_amount="0.30",
+            postage="0.01",
+            item_list=[
+                {"sku_id": 1, "outer_id": "A", "goods_name": "a", "goods_count": 3, "goods_price": Decimal("0.1")}
+            ],
+        ),
+        shop_id="s",
+    )
+    assert (cmd.items[0].unit_price_fen, cmd.items[0].paid_fen) == (10, 29)

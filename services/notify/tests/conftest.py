@@ -4,16 +4,23 @@ private topic prefix (so its consumer group sees only what these tests publish).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
 from notify.main import create_app
+from notify.providers.base import ProviderResult, ProviderSet, SmsProvider
 from notify.routing import RoutingTable
 from notify.settings import NotifySettings
 from notify.tables import messages, recorded_sends
@@ -21,12 +28,14 @@ from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import AnomalyAction, AnomalyRaised, DomainEvent, ShipmentCreated
 from orderhub_contracts.topics import Topic
+from orderhub_devstack.bootstrap import bootstrap_database, drop_database, service_passwords
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import eventually, publish, publish_envelope, read_topic, running_app
 from orderhub_runtime.bus.consumer import Handler
 from orderhub_runtime.db import Database
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
+from orderhub_simulators.providers import aliyun_sms, tencent_sms, wecom
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -152,3 +161,190 @@ class EventFactory:
 @pytest.fixture
 def events() -> EventFactory:
     return EventFactory()
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """A simulator on 127.0.0.1 at a random port; yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn offers no started event
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Simulator:
+    app: FastAPI
+    url: str
+
+    def received(self, kind: str) -> list[dict[str, Any]]:
+        return [r for r in self.app.state.sim.received if r["kind"] == kind]
+
+    async def fault(self, mode: str, count: int = 1, delay_s: float = 0.0) -> None:
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            response = await http.post("/_sim/faults", json={"mode": mode, "count": count, "delay_s": delay_s})
+            assert response.status_code == 200, response.text
+
+
+@dataclass
+class Simulators:
+    aliyun: Simulator
+    tencent: Simulator
+    wecom: Simulator
+
+
+WECOM_USERS = {"zj-manager", "js-manager", "fallback-manager", "ops-lead"}
+ROBOT_KEYS = {"warehouse_group": "sim-warehouse-robot-key"}
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sims() -> AsyncIterator[Simulators]:
+    """Fresh Aliyun SMS, Tencent SMS and WeCom simulators, each on its own port."""
+    apps = (
+        aliyun_sms.create_app(),
+        tencent_sms.create_app(),
+        wecom.create_app(robot_keys=set(ROBOT_KEYS.values()), users=WECOM_USERS),
+    )
+    async with serve(apps[0]) as a, serve(apps[1]) as t, serve(apps[2]) as w:
+        yield Simulators(Simulator(apps[0], a), Simulator(apps[1], t), Simulator(apps[2], w))
+
+
+class SenderCrashed(Exception):
+    """Raised after the provider accepted a message and before the sender settles it: the database
+    is left exactly as a notify process killed at that moment leaves it (the message `sending`)."""
+
+
+class CrashAfterSend:
+    """An SMS provider that lets the real one send, then crashes the sender for the listed phones."""
+
+    def __init__(self, inner: SmsProvider) -> None:
+        self.inner = inner
+        self.phones: set[str] = set()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    async def send(self, phone: str, template_code: str, params: Mapping[str, str], out_id: str) -> ProviderResult:
+        result = await self.inner.send(phone, template_code, params, out_id)
+        if phone in self.phones:
+            self.phones.discard(phone)
+            raise SenderCrashed(f"crashed after the provider accepted {out_id}")
+        return result
+
+    async def find_sent(self, phone: str, out_id: str, since: datetime) -> ProviderResult | None:
+        return await self.inner.find_sent(phone, out_id, since)
+
+    async def aclose(self) -> None:
+        close = getattr(self.inner, "aclose", None)
+        if close is not None:
+            await close()
+
+
+@dataclass
+class WiredEnv(NotifyEnv):
+    sims: Simulators
+    settings: NotifySettings
+    crash: CrashAfterSend
+
+
+WIRED_ROUTING = {
+    **TEST_ROUTING,
+    "roles": {**TEST_ROUTING["roles"], "cs_group": "robot:cs_group", "night_ops": "robot:night_ops"},
+}
+WIRED_ROBOT_KEYS = {**ROBOT_KEYS, "cs_group": "sim-cs-robot-key", "night_ops": "key-of-a-removed-robot"}
+
+
+@contextlib.asynccontextmanager
+async def start_wired(stack: StackInfo, **overrides: Any) -> AsyncIterator[WiredEnv]:
+    """Notify on a database of its own, wired to fresh simulators (Aliyun SMS and WeCom by
+    default), with short timeouts and backoff; keyword arguments override NotifySettings."""
+    database = f"orderhub_notify_{uuid.uuid4().hex[:8]}"
+    urls = await bootstrap_database(stack.admin_url, database, ["notify"], service_passwords(["notify"]))
+    apps = (
+        aliyun_sms.create_app(),
+        tencent_sms.create_app(),
+        wecom.create_app(robot_keys=set(ROBOT_KEYS.values()) | {"sim-cs-robot-key"}, users=WECOM_USERS),
+    )
+    try:
+        await asyncio.to_thread(upgrade_head, "notify", urls["notify"])
+        async with serve(apps[0]) as a, serve(apps[1]) as t, serve(apps[2]) as w:
+            sims = Simulators(Simulator(apps[0], a), Simulator(apps[1], t), Simulator(apps[2], w))
+            options: dict[str, Any] = {
+                "database_url": urls["notify"],
+                "routing": RoutingTable.model_validate(WIRED_ROUTING),
+                "wecom_robot_keys": json.dumps(WIRED_ROBOT_KEYS),
+                "sms_provider": "aliyun",
+                "aliyun_base_url": a,
+                "aliyun_access_key_id": "sim-access-key-id",
+                "aliyun_access_key_secret": "sim-access-key-secret",
+                "tencent_base_url": t,
+                "tencent_secret_id": "sim-secret-id",
+                "tencent_secret_key": "sim-secret-key",
+                "tencent_sms_sdk_app_id": "1400000001",
+                "wecom_provider": "wecom",
+                "wecom_base_url": w,
+                "wecom_corp_id": "sim-corp-id",
+                "wecom_corp_secret": "sim-corp-secret",
+                "wecom_agent_id": 1000002,
+                "provider_timeout_s": 0.5,
+                "sending_stale_after_s": 2.0,
+                "retry_base_s": 0.05,
+                "retry_max_s": 0.2,
+                "max_attempts": 3,
+                "sender_poll_interval_s": 0.1,
+                "quiet_hours_start": None,
+                "quiet_hours_end": None,
+                **overrides,
+            }
+            settings = NotifySettings(**options)
+            prefix = f"{stack.topic_prefix}w{uuid.uuid4().hex[:6]}."
+            runtime = RuntimeSettings(
+                env="test", kafka_bootstrap_servers=stack.kafka_bootstrap_servers, topic_prefix=prefix
+            )
+            crash: list[CrashAfterSend] = []
+
+            def wrap(providers: ProviderSet) -> ProviderSet:
+                crash.append(CrashAfterSend(providers.sms))
+                return ProviderSet(sms=crash[0], wecom=providers.wecom)
+
+            app = create_app(settings, runtime, wrap_providers=wrap)
+            async with running_app(app) as client:
+                ctx = app.state.ctx
+                await eventually(lambda: asyncio.sleep(0, result=bool(crash)))
+                yield WiredEnv(
+                    client,
+                    ctx.db,
+                    ctx.spec.handlers,
+                    runtime.kafka_bootstrap_servers,
+                    prefix,
+                    sims,
+                    settings,
+                    crash[0],
+                )
+    finally:
+        await drop_database(stack.admin_url, database)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def wired(orderhub_stack: StackInfo) -> AsyncIterator[WiredEnv]:
+    """One wired notify for a test module (Aliyun SMS, WeCom, no quiet hours)."""
+    async with start_wired(orderhub_stack) as env:
+        yield env
+
+
+@pytest.fixture
+def start_notify(orderhub_stack: StackInfo) -> Callable[..., AbstractAsyncContextManager[WiredEnv]]:
+    """A wired notify with settings of the test's own: `async with start_notify(**overrides)`."""
+
+    def start(**overrides: Any) -> AbstractAsyncContextManager[WiredEnv]:
+        return start_wired(orderhub_stack, **overrides)
+
+    return start

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest_asyncio
+from fastapi import FastAPI
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import DomainEvent
@@ -22,6 +23,7 @@ from orderhub_contracts.order import CanonicalOrder, LineItem
 from orderhub_contracts.topics import Topic
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import eventually, publish, publish_envelope, read_topic, running_app
+from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
 from rules.engine.facts import BASELINE_ORDER
@@ -37,6 +39,7 @@ class RulesHarness:
     stack: StackInfo
     db: AsyncEngine
     client: httpx.AsyncClient
+    app: FastAPI
 
     HIGH_VALUE: ClassVar[tuple[LineItem, ...]] = (  # ¥2,599: fires R11
         LineItem(sku="TV-85", title="85寸电视", quantity=1, unit_price_fen=259_900),
@@ -44,9 +47,11 @@ class RulesHarness:
 
     @staticmethod
     def order(*, paid: bool = True, **changes: Any) -> CanonicalOrder:
-        """A clean order with a fresh ID; `changes` override fields, `name=""` etc. the receiver."""
+        """A clean order with a fresh ID and its own phone (so orders of different tests are never
+        each other's duplicates, R07); `changes` override fields, `name=""` etc. the receiver."""
         now = datetime.now(UTC).replace(microsecond=0)
-        receiver_changes = {k: changes.pop(k) for k in list(changes) if k in Receiver.model_fields}
+        receiver_changes = {"phone": fresh_phone()}
+        receiver_changes.update({k: changes.pop(k) for k in list(changes) if k in Receiver.model_fields})
         return BASELINE_ORDER.model_copy(
             update={
                 "order_id": f"DABET{uuid.uuid4().hex[:16].upper()}",
@@ -115,6 +120,31 @@ class RulesHarness:
         body = {"note": note} if note is not None else None
         return await self.client.post(f"/v1/anomalies/{anomaly_id}/{step}", json=body, headers=staff(token))
 
+    @property
+    def ctx(self) -> ServiceContext:
+        """The running service's context (its database with the outbox, for the timer worker)."""
+        ctx: ServiceContext = self.app.state.ctx
+        return ctx
+
+    @staticmethod
+    def fresh_phone() -> str:
+        return fresh_phone()
+
+    async def rule_set(self) -> dict[str, Any]:
+        response = await self.client.get("/v1/rules", headers=staff("local-manager"))
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def put_rules(self, rules: list[dict[str, Any]], note: str | None = None) -> httpx.Response:
+        body = {"rules": rules, "note": note}
+        return await self.client.put("/v1/rules", json=body, headers=staff("local-manager"))
+
+
+def fresh_phone() -> str:
+    """A valid mainland mobile number no other test uses."""
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
 
 def staff(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
@@ -139,5 +169,6 @@ async def rules(orderhub_stack: StackInfo, rules_db: AsyncEngine) -> AsyncIterat
         kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
         topic_prefix=orderhub_stack.topic_prefix,
     )
-    async with running_app(create_app(settings, runtime)) as client:
-        yield RulesHarness(orderhub_stack, rules_db, client)
+    app = create_app(settings, runtime)
+    async with running_app(app) as client:
+        yield RulesHarness(orderhub_stack, rules_db, client, app)

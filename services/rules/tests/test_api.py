@@ -95,7 +95,13 @@ async def test_cancel_resolves_all_and_later_payment_does_not_clear(rules: Rules
 
     paid = OrderPaid(order_id=order.order_id, paid_at=datetime.now(UTC), paid_total_fen=order.paid_total_fen)
     await rules.deliver(paid)
-    assert await rules.outbox_types(order.order_id) == ["anomaly.raised", "anomaly.raised", "order.held"]
+    assert await rules.outbox_types(order.order_id) == [
+        "anomaly.raised",
+        "anomaly.raised",
+        "order.held",
+        "anomaly.resolved",
+        "anomaly.resolved",
+    ]
 
 
 async def test_releasing_a_reminder_does_not_clear_twice(rules: RulesHarness) -> None:
@@ -105,7 +111,7 @@ async def test_releasing_a_reminder_does_not_clear_twice(rules: RulesHarness) ->
     assert reminder["rule_id"] == "R12" and reminder["holds"] is False
     released = await rules.act("release", reminder["anomaly_id"])
     assert released.status_code == 200 and released.json()["order_validated"] is False
-    assert await rules.outbox_types(order.order_id) == ["anomaly.raised", "order.validated"]
+    assert await rules.outbox_types(order.order_id) == ["anomaly.raised", "order.validated", "anomaly.resolved"]
 
 
 @pytest.mark.parametrize(
@@ -132,8 +138,8 @@ async def test_active_rule_set_is_readable(rules: RulesHarness) -> None:
     response = await rules.client.get("/v1/rules", headers=auth("local-cs"))
     assert response.status_code == 200
     body = response.json()
-    assert body["version"] == 1 and body["created_by"] == "system:default"
-    assert [r["id"] for r in body["rules"]] == ["R01", "R06", "R10", "R11", "R12", "R12-ADDR", "R14"]
+    assert body["version"] >= 1 and body["created_by"]
+    assert len(body["rules"]) == 18 and {"R01", "R12-ADDR", "R17"} <= {r["id"] for r in body["rules"]}
     r11 = next(r for r in body["rules"] if r["id"] == "R11")
     assert r11["condition"] == "paid_total_fen >= 200000 or max_sku_quantity >= 10" and r11["level"] == 2
     assert {"paid_total_fen", "receiver_missing"} <= {f["name"] for f in body["facts"]}

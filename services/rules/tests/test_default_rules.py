@@ -9,7 +9,7 @@ from orderhub_contracts.order import CanonicalOrder, LineItem
 from orderhub_contracts.phone import mask_phone
 from rules.default_rules import DEFAULT_RULES
 from rules.engine.evaluate import Hit, evaluate
-from rules.engine.facts import BASELINE_ORDER, order_facts
+from rules.engine.facts import BASELINE_ORDER, baseline_facts, placement_facts
 from rules.engine.ruleset import CompiledRuleSet, compile_rule_set
 
 RULE_SET = compile_rule_set(1, DEFAULT_RULES)
@@ -28,11 +28,15 @@ def line(quantity: int = 1, price: int = 19900, sku: str = "KT-1001", **extra: A
 
 
 def hits(o: CanonicalOrder, rule_set: CompiledRuleSet = RULE_SET) -> dict[str, Hit]:
-    return {h.rule.id: h for h in evaluate(rule_set, order_facts(o))}
+    return {h.rule.id: h for h in evaluate(rule_set, placement_facts(o))}
 
 
 def test_default_rule_set_is_valid_and_a_clean_order_hits_nothing() -> None:
-    assert [r.rule.id for r in RULE_SET.rules] == ["R01", "R06", "R10", "R11", "R12", "R12-ADDR", "R14"]
+    assert [r.rule.id for r in RULE_SET.rules] == [
+        *(f"R{n:02d}" for n in range(1, 13)),
+        "R12-ADDR",
+        *(f"R{n:02d}" for n in range(13, 18)),
+    ]
     assert hits(BASELINE_ORDER) == {}
 
 
@@ -145,3 +149,53 @@ def test_r14_presale_and_in_stock_mixed() -> None:
 def test_several_rules_can_fire_on_one_order() -> None:
     found = hits(order(receiver=receiver(name=""), items=(line(1, 250_000),), buyer_remark="要发票"))
     assert set(found) == {"R06", "R11", "R12"}
+
+
+# ---- every rule's own examples, as the validator runs them ---------------------------------
+@pytest.mark.parametrize("rule", DEFAULT_RULES, ids=lambda r: r["id"])
+def test_each_rule_fires_on_its_example_and_not_on_its_counter_example(rule: dict[str, Any]) -> None:
+    single = compile_rule_set(1, [rule])
+    trigger = rule.get("on", ["order.placed"])[0]
+    for example, fires in (("must_trigger", True), ("must_not_trigger", False)):
+        overrides = rule["examples"][example]
+        facts = {**baseline_facts(), "trigger": trigger, **overrides}
+        found = evaluate(single, facts, overrides.get("trigger", trigger))
+        assert bool(found) is fires, f"{rule['id']} {example}"
+
+
+# ---- R01 with 10 vs 11 digits, R02 vague address, R03 invalid phone -------------------------
+@pytest.mark.parametrize(("phone", "fires"), [("1381234567", True), ("13812345678", False), ("138123456789", True)])
+def test_r01_village_address_10_vs_11_digits(phone: str, fires: bool) -> None:
+    village = receiver(street="红星村", detail="三组12号", phone=phone)
+    assert ("R01" in hits(order(receiver=village))) is fires
+
+
+@pytest.mark.parametrize(
+    ("changes", "fires"),
+    [
+        ({}, False),
+        ({"province": "", "city": "", "district": "", "street": "浙江省杭州市西湖区文三路", "detail": "100号"}, False),
+        ({"province": "浙江", "city": "杭州", "district": "西湖区"}, False),  # short names resolve too
+        ({"city": "某市"}, True),  # city not in the province
+        ({"district": "不存在区"}, True),
+        ({"street": "", "detail": "1号"}, True),  # too short to deliver to
+        ({"street": "文三路", "detail": "1号"}, False),
+    ],
+)
+def test_r02_vague_address(changes: dict[str, str], fires: bool) -> None:
+    assert ("R02" in hits(order(receiver=receiver(**changes)))) is fires
+
+
+@pytest.mark.parametrize(
+    ("phone", "fires"),
+    [
+        ("13812345678", False),
+        ("+86 199-1234-5678", False),
+        ("12012345678", True),  # no such mobile range
+        ("057188886666", True),  # a landline
+        ("1381234567", True),
+        ("", False),  # missing: R06's case
+    ],
+)
+def test_r03_phone_validity_from_libphonenumber(phone: str, fires: bool) -> None:
+    assert ("R03" in hits(order(receiver=receiver(phone=phone)))) is fires

@@ -55,13 +55,13 @@ def test_evidence_holds_the_facts_read_with_phones_masked() -> None:
     rule_set = compile_rule_set(3, [rule("R01")])
     facts = {
         **baseline_facts(),
-        "receiver_detail": "王家屯1号",
+        "is_village_address": True,
         "receiver_phone": "05718888",
         "phone_is_11_digits": False,
     }
     (hit,) = evaluate(rule_set, facts)
     assert hit.evidence == {
-        "receiver_detail": "王家屯1号",
+        "is_village_address": True,
         "receiver_phone": "057****8888",
         "phone_is_11_digits": False,
     }

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from orderhub_contracts.order import CanonicalOrder, LineItem
-from rules.engine.facts import BASELINE_ORDER, FACTS, conforms, order_facts, shown
+from rules.engine.facts import BASELINE_ORDER, FACTS, ORDER_FACTS, conforms, order_facts, placement_facts, shown
 
 
 def order(**changes: Any) -> CanonicalOrder:
@@ -22,7 +22,8 @@ def line(sku: str = "KT-1001", quantity: int = 1, price: int = 19900, **extra: A
 
 
 def test_every_catalogue_fact_is_derived_with_its_type() -> None:
-    facts = order_facts(BASELINE_ORDER)
+    assert set(order_facts(BASELINE_ORDER)) == set(ORDER_FACTS)
+    facts = placement_facts(BASELINE_ORDER)
     assert set(facts) == set(FACTS)
     assert all(conforms(name, value) for name, value in facts.items())
 

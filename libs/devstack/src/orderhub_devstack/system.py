@@ -20,6 +20,8 @@ from orderhub_devstack.broker import EmbeddedBroker
 from orderhub_devstack.ports import free_port
 
 PARTITIONS = 4
+# Tests and benchmarks must not depend on the time of day: notify's quiet hours (start == end) are off.
+ANY_TIME_OF_DAY = {"NOTIFY_QUIET_HOURS_START": "00:00", "NOTIFY_QUIET_HOURS_END": "00:00"}
 
 
 @dataclass
@@ -31,6 +33,8 @@ class SystemUnderTest:
     broker: EmbeddedBroker | None = None
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     starts: int = 0
+    # Settings every service process gets on top of the defaults, e.g. NOTIFY_QUIET_HOURS_START.
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def bootstrap(self) -> str:
@@ -53,6 +57,7 @@ class SystemUnderTest:
                 "ORDERHUB_TOPIC_PARTITIONS": str(PARTITIONS),
             }
         )
+        env.update(self.extra_env)
         return env
 
     async def start_broker(self) -> None:

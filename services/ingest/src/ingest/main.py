@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from ingest.api.miniprogram import router as miniprogram_router
 from ingest.api.ops import router as ops_router
 from ingest.api.orders import router
 from ingest.api.search import router as search_router
@@ -25,7 +26,7 @@ def build_spec(settings: IngestSettings | None = None, runtime: RuntimeSettings 
         tables=messaging,
         handlers=HANDLERS,
         # search first: /v1/orders/{order_id} would match it
-        routers=[search_router, router, webhooks_router, ops_router],
+        routers=[search_router, router, webhooks_router, ops_router, miniprogram_router],
         background=[channel_tasks],  # channel fetch worker, per-shop sync, message streams
     )
 

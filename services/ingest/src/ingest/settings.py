@@ -4,7 +4,8 @@ simulator's URL (see services/ingest/README.md for connecting a real shop)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from orderhub_runtime.settings import ServiceSettings
 from pydantic import SecretStr
@@ -28,6 +29,8 @@ class ChannelConfig:
     sync_interval_s: float
     sync_overlap_s: float
     sync_lookback_s: float
+    # Channel-specific settings beyond the common ones (Shopee: partner_id, shop_id, callback_url).
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 def _local(channel: str) -> str:
@@ -75,6 +78,11 @@ class IngestSettings(ServiceSettings):
     # WeChat Pay platform public key (PEM). Empty in local mode: the simulator's published dev key is used.
     miniprogram_platform_public_key: SecretStr = SecretStr("")
     miniprogram_notify_url: str = "http://127.0.0.1:8001/webhooks/wechatpay"
+    miniprogram_pay_base_url: str = _local("miniprogram")  # WeChat Pay API: https://api.mch.weixin.qq.com
+    # The merchant's API private key (PEM) and its certificate serial, signing WeChat Pay API calls.
+    # Empty in local mode: the simulator's published dev merchant key is used (refused in production).
+    miniprogram_merchant_private_key: SecretStr = SecretStr("")
+    miniprogram_merchant_serial: str = "4D6E0C5A1B2C3D4E5F60718293A4B5C6D7E8F901"
     miniprogram_session_ttl_s: int = 7 * 24 * 3600
 
     sync_interval_s: float = 60.0
@@ -104,4 +112,14 @@ class IngestSettings(ServiceSettings):
             sync_interval_s=self.sync_interval_s,
             sync_overlap_s=self.sync_overlap_s,
             sync_lookback_s=self.sync_lookback_s,
+            options=self._channel_options(name),
         )
+
+    def _channel_options(self, name: str) -> dict[str, str]:
+        if name == "shopee":
+            return {
+                "partner_id": str(self.shopee_partner_id),
+                "shop_id": str(self.shopee_shop_id),
+                "callback_url": self.shopee_callback_url,
+            }
+        return {}

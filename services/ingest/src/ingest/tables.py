@@ -241,3 +241,9 @@ orders.append_column(
 )
 Index("ix_orders_search_grams", orders.c.search_grams, postgresql_using="gin")
 Index("ix_orders_channel_order_no", orders.c.channel_order_no, postgresql_ops={"channel_order_no": "text_pattern_ops"})
+
+# --- Push channels (migration 20261124_0005) ------------------------------------------------------
+# The mini-program's Idempotency-Key: a customer's retried "place order" request finds the order the
+# first attempt placed instead of placing a second one.
+mp_orders.append_column(Column("request_key", Text))
+Index("uq_mp_orders_openid_request_key", mp_orders.c.openid, mp_orders.c.request_key, unique=True)

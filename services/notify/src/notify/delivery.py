@@ -77,6 +77,12 @@ async def published_sent(tx: Tx, message: Message, result: ProviderResult) -> Me
     sent = await queue.settle_sent(tx.conn, message.message_id, result.message_id)
     if sent is None:
         return None
+    await announce_sent(tx, sent, result)
+    return sent
+
+
+async def announce_sent(tx: Tx, sent: Message, result: ProviderResult) -> None:
+    """NotificationSent for a message just settled as sent."""
     await tx.publish(
         NotificationSent(
             message_id=str(sent.message_id),
@@ -99,7 +105,6 @@ async def published_sent(tx: Tx, message: Message, result: ProviderResult) -> Me
         provider_message_id=result.message_id,
         attempts=sent.attempts,
     )
-    return sent
 
 
 async def published_failed(tx: Tx, message: Message, code: str, detail: str, *, permanent: bool) -> Message | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
@@ -10,6 +12,7 @@ from notify.api.messages import router
 from notify.contexts import PROVIDED
 from notify.handlers import Notifier
 from notify.limits import Limits
+from notify.providers.base import ProviderSet
 from notify.providers.factory import build_providers, provider_names
 from notify.routing import RecipientResolver
 from notify.sender import Sender
@@ -18,16 +21,27 @@ from notify.tables import messaging
 from notify.template_data import TEMPLATES
 from notify.templates import load_templates
 
+ProviderWrapper = Callable[[ProviderSet], ProviderSet]
 
-def build_spec(settings: NotifySettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+
+def build_spec(
+    settings: NotifySettings | None = None,
+    runtime: RuntimeSettings | None = None,
+    *,
+    wrap_providers: ProviderWrapper | None = None,
+) -> ServiceSpec:
+    """`wrap_providers` lets a test or benchmark stand between the sender and its providers."""
     settings = settings or NotifySettings()
+    templates = load_templates(TEMPLATES, PROVIDED)
     notifier = Notifier(
-        templates=load_templates(TEMPLATES, PROVIDED),
+        templates=templates,
         resolver=RecipientResolver(settings.routing),
         provider_names=provider_names(settings),
     )
     configured = settings
-    sender = Sender(settings, limits_of(settings), lambda engine: build_providers(configured, engine))
+    variables = {code: template.variables for code, template in templates.items()}
+    wrap = wrap_providers or (lambda providers: providers)
+    sender = Sender(settings, limits_of(settings), lambda engine: wrap(build_providers(configured, engine, variables)))
     return ServiceSpec(
         name="notify",
         title="OrderHub notify",
@@ -52,5 +66,10 @@ def limits_of(settings: NotifySettings) -> Limits:
     )
 
 
-def create_app(settings: NotifySettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings, runtime))
+def create_app(
+    settings: NotifySettings | None = None,
+    runtime: RuntimeSettings | None = None,
+    *,
+    wrap_providers: ProviderWrapper | None = None,
+) -> FastAPI:
+    return create_service_app(build_spec(settings, runtime, wrap_providers=wrap_providers))

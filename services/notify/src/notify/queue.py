@@ -4,10 +4,12 @@ limits are checked against, and settling. Functions take the caller's connection
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, literal_column, select, text, update
+from sqlalchemy import Select, Text, and_, column, func, literal_column, select, text, update, values
+from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.limits import Usage
@@ -21,9 +23,19 @@ _CLAIM_LOCK = "notify.sender.claim"
 WAKE_CHANNEL = "notify_sender"
 
 
+# Transactions that have already asked for a wake-up: one NOTIFY per transaction is enough, and a
+# consumer batch records hundreds of messages in one transaction.
+_woken: weakref.WeakSet[object] = weakref.WeakSet()
+
+
 async def wake_sender(conn: AsyncConnection) -> None:
     """Delivered to the listening sender(s) when the caller's transaction commits."""
+    transaction = conn.sync_connection.get_transaction() if conn.sync_connection is not None else None
+    if transaction is not None and transaction in _woken:
+        return
     await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})
+    if transaction is not None:
+        _woken.add(transaction)
 
 
 async def lock_claims(conn: AsyncConnection) -> None:
@@ -97,7 +109,7 @@ async def claim(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Message
     stmt = (
         update(messages)
         .where(m.message_id.in_(ids))
-        .values(status="sending", attempts=m.attempts + 1, last_attempt_at=func.clock_timestamp(), hold_reason=None)
+        .values(status="sending", attempts=m.attempts + 1, last_attempt_at=func.clock_timestamp())
         .returning(messages)
     )
     return [message_of(row) for row in (await conn.execute(stmt)).mappings()]
@@ -137,6 +149,26 @@ async def settle_sent(conn: AsyncConnection, message_id: uuid.UUID, provider_mes
     )
     row = (await conn.execute(stmt)).mappings().first()
     return None if row is None else message_of(row)
+
+
+async def settle_sent_many(conn: AsyncConnection, sent: Sequence[tuple[uuid.UUID, str]]) -> list[Message]:
+    """`settle_sent` for a batch in one statement; only the messages still `sending` come back."""
+    if not sent:
+        return []
+    answers = values(column("id", UUID(as_uuid=True)), column("pid", Text), name="answers").data(list(sent))
+    stmt = (
+        update(messages)
+        .where(m.message_id == answers.c.id, m.status == "sending")
+        .values(
+            status="sent",
+            provider_message_id=answers.c.pid,
+            sent_at=func.clock_timestamp(),
+            error_code=None,
+            error_detail=None,
+        )
+        .returning(messages)
+    )
+    return [message_of(row) for row in (await conn.execute(stmt)).mappings()]
 
 
 async def settle_failed(conn: AsyncConnection, message_id: uuid.UUID, code: str, detail: str) -> Message | None:

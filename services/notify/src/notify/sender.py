@@ -4,8 +4,8 @@ per message and never inside a transaction.
 Each round: (1) resolve messages left `sending` too long (a timeout, or a crash between the
 provider call and the commit) by asking the provider whether it has them (`find_sent`) before
 anything is sent again; (2) claim due `queued` / `held` messages under the limits — `sending`,
-attempt counted, committed before the call; (3) call the providers concurrently; (4) settle each
-message and publish NotificationSent / Failed in one transaction. Woken by LISTEN/NOTIFY when a
+attempt counted, committed before the call; (3) call the providers concurrently; (4) settle the
+batch and publish NotificationSent / Failed in one transaction. Woken by LISTEN/NOTIFY when a
 consumer transaction commits new messages, with a poll as the safety net."""
 
 from __future__ import annotations
@@ -14,20 +14,21 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
 from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.bus.relay import asyncpg_dsn
-from orderhub_runtime.db import Database
+from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notify import queue
-from notify.delivery import call_provider, published_failed, published_sent
+from notify.delivery import announce_sent, call_provider, published_failed, published_sent
 from notify.limits import Limits, plan
 from notify.model import Message
-from notify.providers.base import ProviderResult, ProviderSet
+from notify.providers.base import ProviderError, ProviderResult, ProviderSet
 from notify.settings import NotifySettings
 
 log = get_logger(__name__)
@@ -83,7 +84,8 @@ class Sender:
             self._last_recovery = time.monotonic()
             await self.recover(db, providers)
         claimed = await self.claim(db)
-        await asyncio.gather(*(self.deliver(db, providers, message) for message in claimed))
+        if claimed:
+            await self.deliver(db, providers, claimed)
         return len(claimed)
 
     async def claim(self, db: Database) -> list[Message]:
@@ -106,23 +108,41 @@ class Sender:
                     await published_failed(tx, message, verdict.reason, detail, permanent=False)
             return await queue.claim(tx.conn, admitted)
 
-    async def deliver(self, db: Database, providers: ProviderSet, message: Message) -> None:
-        outcome = await call_provider(providers, message)
-        async with db.transaction(correlation_id=message.correlation_id or "", causation_id=message.event_id) as tx:
-            if isinstance(outcome, ProviderResult):
-                await published_sent(tx, message, outcome)
-            elif outcome.permanent:
-                await published_failed(tx, message, outcome.code, outcome.detail, permanent=True)
-            elif outcome.ambiguous:
-                # The provider may have sent it: left `sending` for `recover` to look it up first.
-                await queue.note_error(tx.conn, message.message_id, outcome.code, outcome.detail)
-                log.warning("notification.ambiguous", message_id=str(message.message_id), error_code=outcome.code)
-            elif message.attempts >= self._settings.max_attempts:
-                await published_failed(tx, message, outcome.code, outcome.detail, permanent=False)
-            else:
-                delay = backoff_s(message.attempts, self._settings.retry_base_s, self._settings.retry_max_s)
-                await queue.retry_later(tx.conn, message.message_id, outcome.code, outcome.detail, delay)
-                log.info("notification.retry", message_id=str(message.message_id), error_code=outcome.code, in_s=delay)
+    async def deliver(self, db: Database, providers: ProviderSet, messages: list[Message]) -> None:
+        """Call the providers for all claimed messages at once, then settle them in one
+        transaction (one commit for the batch). Should that transaction fail, the messages stay
+        `sending` and are resolved by `recover`, which looks before it sends again."""
+        outcomes = await asyncio.gather(*(call_provider(providers, message) for message in messages))
+        results = {m.message_id: o for m, o in zip(messages, outcomes, strict=True) if isinstance(o, ProviderResult)}
+        async with db.transaction() as tx:
+            settled = await queue.settle_sent_many(tx.conn, [(key, r.message_id) for key, r in results.items()])
+            for sent in settled:
+                await announce_sent(self._own(tx, sent), sent, results[sent.message_id])
+            for message, outcome in zip(messages, outcomes, strict=True):
+                if isinstance(outcome, ProviderError):
+                    own = self._own(tx, message)
+                    await self._settle_error(own, message, outcome)
+                    tx.published += own.published
+            tx.published += len(settled)
+
+    @staticmethod
+    def _own(tx: Tx, message: Message) -> Tx:
+        """`tx` publishing with the message's own event's correlation, caused by that event."""
+        return replace(tx, correlation_id=message.correlation_id or "", causation_id=message.event_id, published=0)
+
+    async def _settle_error(self, tx: Tx, message: Message, outcome: ProviderError) -> None:
+        if outcome.permanent:
+            await published_failed(tx, message, outcome.reason, outcome.described, permanent=True)
+        elif outcome.ambiguous:
+            # The provider may have sent it: left `sending` for `recover` to look it up first.
+            await queue.note_error(tx.conn, message.message_id, outcome.reason, outcome.described)
+            log.warning("notification.ambiguous", message_id=str(message.message_id), error_code=outcome.reason)
+        elif message.attempts >= self._settings.max_attempts:
+            await published_failed(tx, message, outcome.reason, outcome.described, permanent=False)
+        else:
+            delay = backoff_s(message.attempts, self._settings.retry_base_s, self._settings.retry_max_s)
+            await queue.retry_later(tx.conn, message.message_id, outcome.reason, outcome.described, delay)
+            log.info("notification.retry", message_id=str(message.message_id), error_code=outcome.reason, in_s=delay)
 
     async def recover(self, db: Database, providers: ProviderSet) -> int:
         async with db.transaction() as tx:

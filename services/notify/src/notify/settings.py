@@ -7,7 +7,7 @@ from datetime import time
 from typing import Literal
 
 from orderhub_runtime.settings import ServiceSettings
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from notify.routing import RoutingTable, local_routing
@@ -20,21 +20,35 @@ class NotifySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFY_", extra="ignore")
 
     http_port: int = 8005
-    sms_provider: Literal["recording", "aliyun"] = "recording"
+    sms_provider: Literal["recording", "aliyun", "tencent"] = "recording"
     wecom_provider: Literal["recording", "wecom"] = "recording"
     provider_timeout_s: float = Field(default=5.0, gt=0)
     # Aliyun SMS (dysmsapi). Template codes map ours to the approved ones: {"shipment_created": "SMS_1234"}.
     aliyun_base_url: str = "https://dysmsapi.aliyuncs.com"
     aliyun_access_key_id: str = ""
     aliyun_access_key_secret: SecretStr = SecretStr("")
+    # Tencent Cloud SMS (API 3.0, TC3-HMAC-SHA256).
+    tencent_base_url: str = "https://sms.tencentcloudapi.com"
+    tencent_secret_id: str = ""
+    tencent_secret_key: SecretStr = SecretStr("")
+    tencent_sms_sdk_app_id: str = ""
+    tencent_region: str = "ap-guangzhou"
+    # Both SMS providers: the approved signature, and our template codes mapped to the provider's
+    # approved templates ({"shipment_created": "SMS_1234"} for Aliyun, {"shipment_created": "1234567"}
+    # for Tencent); an unmapped template is sent under our own code.
     sms_sign_name: str = "订单中枢"
     sms_template_codes: dict[str, str] = Field(default_factory=dict)
+    # Tencent templates number their variables: our variable names in placeholder order, per
+    # template ({"shipment_created": ["order_id", "carrier", "waybill_no"]}); default: the order
+    # in which our own template text uses them.
+    tencent_template_params: dict[str, list[str]] = Field(default_factory=dict)
     # WeCom: robots (keys below) and application messages (corp credentials).
     wecom_base_url: str = "https://qyapi.weixin.qq.com"
     wecom_corp_id: str = ""
     wecom_corp_secret: SecretStr = SecretStr("")
     wecom_agent_id: int = 0
     wecom_robot_mentions: dict[str, list[str]] = Field(default_factory=dict)  # robot -> mentioned_mobile_list
+    wecom_robot_formats: dict[str, Literal["text", "markdown"]] = Field(default_factory=dict)  # robot -> msgtype
 
     # The sender: how many messages it takes at once, when it looks without being woken, retries.
     sender_batch_size: int = Field(default=200, ge=1)
@@ -53,6 +67,7 @@ class NotifySettings(ServiceSettings):
     sms_per_phone_per_day: int = Field(default=20, ge=0)
     wecom_per_robot_per_minute: int = Field(default=20, ge=0)
     # Non-urgent customer SMS are held during quiet hours (Asia/Shanghai) and sent when they end.
+    # An empty NOTIFY_QUIET_HOURS_START / _END turns them off.
     quiet_hours_start: time | None = time(22, 0)
     quiet_hours_end: time | None = time(8, 0)
     urgent_templates: list[str] = Field(default_factory=list)
@@ -61,6 +76,11 @@ class NotifySettings(ServiceSettings):
     routing: RoutingTable = Field(default_factory=local_routing)
     # JSON {"<robot name>": "<webhook key>"}; secret, so routes and the delivery log name robots, never keys.
     wecom_robot_keys: SecretStr = SecretStr(json.dumps(LOCAL_ROBOT_KEYS))
+
+    @field_validator("quiet_hours_start", "quiet_hours_end", mode="before")
+    @classmethod
+    def _blank_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _every_robot_has_a_key(self) -> NotifySettings:
@@ -72,6 +92,12 @@ class NotifySettings(ServiceSettings):
             self.aliyun_access_key_id and self.aliyun_access_key_secret.get_secret_value()
         ):
             raise ValueError("NOTIFY_SMS_PROVIDER=aliyun needs NOTIFY_ALIYUN_ACCESS_KEY_ID and _SECRET")
+        if self.sms_provider == "tencent" and not (
+            self.tencent_secret_id and self.tencent_secret_key.get_secret_value() and self.tencent_sms_sdk_app_id
+        ):
+            raise ValueError(
+                "NOTIFY_SMS_PROVIDER=tencent needs NOTIFY_TENCENT_SECRET_ID, _SECRET_KEY and _SMS_SDK_APP_ID"
+            )
         if self.wecom_provider == "wecom" and not (self.wecom_corp_id and self.wecom_corp_secret.get_secret_value()):
             raise ValueError("NOTIFY_WECOM_PROVIDER=wecom needs NOTIFY_WECOM_CORP_ID and NOTIFY_WECOM_CORP_SECRET")
         if self.sending_stale_after_s <= self.provider_timeout_s:

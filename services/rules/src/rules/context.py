@@ -2,7 +2,8 @@
 (R05), the nearest same order (R07), the blacklist (R13) and unserved regions (R08).
 
 `record_placement` runs once per order (the caller has just inserted the order row, so a
-redelivered placement never counts twice) and both records the order and reads the facts."""
+redelivered placement never counts twice). It records the order's counts and fingerprint and
+reads every fact in one statement: one round trip per order, whatever the lists hold."""
 
 from __future__ import annotations
 
@@ -12,14 +13,77 @@ from typing import Any
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.phone import normalize_phone
 from orderhub_contracts.timezone import as_shanghai
-from sqlalchemy import and_, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
-
-from rules.tables import blacklist, limited_skus, order_fingerprints, phone_sku_days, unserved_regions
 
 _SPACES = re.compile(r"\s+")
 SAME_ORDER_LOOKBACK_S = 24 * 3600  # R07 looks this far either side; the rule decides what is "duplicate"
+
+# Data-modifying CTEs: the counts come back from the upsert itself; the fingerprint insert is
+# not visible to the gap query (same snapshot), which excludes this order anyway. An empty
+# phone counts nothing and matches no duplicate and no blacklisted phone.
+_PLACEMENT = text(
+    """
+WITH limited AS (
+    SELECT sku FROM rules.limited_skus WHERE sku = ANY(CAST(:skus AS text[]))
+), counted AS (
+    INSERT INTO rules.phone_sku_days (phone, sku, day, order_count)
+    SELECT CAST(:phone AS text), s, CAST(:day AS date), 1
+    FROM unnest(CAST(:skus AS text[])) AS s
+    WHERE CAST(:phone AS text) <> ''
+    ON CONFLICT (phone, sku, day) DO UPDATE SET order_count = rules.phone_sku_days.order_count + 1
+    RETURNING sku, order_count
+), fingerprint AS (
+    INSERT INTO rules.order_fingerprints (order_id, phone, sku_key, created_at)
+    SELECT CAST(:order_id AS text), CAST(:phone AS text), CAST(:sku_key AS text), CAST(:created_at AS timestamptz)
+    WHERE CAST(:phone AS text) <> ''
+    ON CONFLICT DO NOTHING
+)
+SELECT
+    ARRAY(SELECT sku FROM limited ORDER BY sku) AS limited,
+    COALESCE((SELECT max(c.order_count) FROM counted c JOIN limited l ON l.sku = c.sku), 0) AS max_limited,
+    (
+        SELECT min(abs(extract(epoch FROM f.created_at - CAST(:created_at AS timestamptz))))
+        FROM rules.order_fingerprints f
+        WHERE CAST(:phone AS text) <> '' AND f.phone = CAST(:phone AS text) AND f.sku_key = CAST(:sku_key AS text)
+          AND f.order_id <> CAST(:order_id AS text)
+          AND f.created_at BETWEEN CAST(:created_at AS timestamptz) - make_interval(secs => :lookback)
+                               AND CAST(:created_at AS timestamptz) + make_interval(secs => :lookback)
+    ) AS gap_s,
+    EXISTS (
+        SELECT 1 FROM rules.blacklist
+        WHERE CAST(:phone AS text) <> '' AND kind = 'phone' AND value = CAST(:phone AS text)
+    ) AS phone_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.blacklist WHERE kind = 'address' AND value = CAST(:address AS text)
+    ) AS address_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.unserved_regions
+        WHERE CAST(:province AS text) <> '' AND province = CAST(:province AS text)
+          AND city IN (CAST(:city AS text), '') AND district IN (CAST(:district AS text), '')
+    ) AS region_not_served
+"""
+)
+
+
+# The lists alone, for an order already recorded whose receiver changed (nothing is counted).
+_LISTS = text(
+    """
+SELECT
+    EXISTS (
+        SELECT 1 FROM rules.blacklist
+        WHERE CAST(:phone AS text) <> '' AND kind = 'phone' AND value = CAST(:phone AS text)
+    ) AS phone_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.blacklist WHERE kind = 'address' AND value = CAST(:address AS text)
+    ) AS address_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.unserved_regions
+        WHERE CAST(:province AS text) <> '' AND province = CAST(:province AS text)
+          AND city IN (CAST(:city AS text), '') AND district IN (CAST(:district AS text), '')
+    ) AS region_not_served
+"""
+)
 
 
 def normalise_address(address: str) -> str:
@@ -31,70 +95,44 @@ def sku_key(skus: list[str]) -> str:
     return "|".join(sorted(set(skus)))
 
 
+def _receiver_params(order: CanonicalOrder, facts: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "phone": normalize_phone(order.receiver.phone),
+        "address": normalise_address(order.receiver.full_address),
+        "province": facts["province_resolved"],
+        "city": facts["city_resolved"],
+        "district": facts["district_resolved"],
+    }
+
+
+async def receiver_lists(conn: AsyncConnection, order: CanonicalOrder, facts: dict[str, Any]) -> dict[str, Any]:
+    """Blacklist and unserved-region facts of the order's (changed) receiver."""
+    row = (await conn.execute(_LISTS, _receiver_params(order, facts))).one()
+    return {
+        "phone_blacklisted": bool(row.phone_blacklisted),
+        "address_blacklisted": bool(row.address_blacklisted),
+        "region_not_served": bool(row.region_not_served),
+    }
+
+
 async def record_placement(conn: AsyncConnection, order: CanonicalOrder, facts: dict[str, Any]) -> dict[str, Any]:
     """Record this order's counts and fingerprint; return its context facts."""
-    phone = normalize_phone(order.receiver.phone)
     skus: list[str] = facts["skus"]
-    context: dict[str, Any] = {}
-    limited = list((await conn.execute(select(limited_skus.c.sku).where(limited_skus.c.sku.in_(skus)))).scalars())
-    context["limited_skus_in_order"] = sorted(limited)
-    context["max_limited_sku_orders_today"] = 0
-    if phone:
-        counts = await _count_today(conn, phone, skus, order)
-        context["max_limited_sku_orders_today"] = max((counts[s] for s in limited), default=0)
-        context["same_order_gap_minutes"] = await _same_order_gap(conn, phone, skus, order)
-    context.update(await _blacklisted(conn, phone, normalise_address(order.receiver.full_address)))
-    context["region_not_served"] = await _unserved(
-        conn, facts["province_resolved"], facts["city_resolved"], facts["district_resolved"]
-    )
-    return context
-
-
-async def _count_today(conn: AsyncConnection, phone: str, skus: list[str], order: CanonicalOrder) -> dict[str, int]:
-    """Count this order for every SKU it has (so a SKU limited later in the day counts right)."""
-    day = as_shanghai(order.created_at).date()
-    stmt = pg_insert(phone_sku_days).values([{"phone": phone, "sku": s, "day": day, "order_count": 1} for s in skus])
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["phone", "sku", "day"], set_={"order_count": phone_sku_days.c.order_count + 1}
-    ).returning(phone_sku_days.c.sku, phone_sku_days.c.order_count)
-    return {row.sku: row.order_count for row in await conn.execute(stmt)}
-
-
-async def _same_order_gap(conn: AsyncConnection, phone: str, skus: list[str], order: CanonicalOrder) -> int:
-    key = sku_key(skus)
-    await conn.execute(
-        pg_insert(order_fingerprints)
-        .values(order_id=order.order_id, phone=phone, sku_key=key, created_at=order.created_at)
-        .on_conflict_do_nothing()
-    )
-    t = order_fingerprints
-    gap = func.abs(func.extract("epoch", t.c.created_at - literal(order.created_at)))
-    window = func.make_interval(0, 0, 0, 0, 0, 0, SAME_ORDER_LOOKBACK_S)
-    query = select(func.min(gap)).where(
-        t.c.phone == phone,
-        t.c.sku_key == key,
-        t.c.order_id != order.order_id,
-        t.c.created_at.between(literal(order.created_at) - window, literal(order.created_at) + window),
-    )
-    seconds = (await conn.execute(query)).scalar()
-    return -1 if seconds is None else int(seconds) // 60
-
-
-async def _blacklisted(conn: AsyncConnection, phone: str, address: str) -> dict[str, bool]:
-    conditions = [and_(blacklist.c.kind == "address", blacklist.c.value == address)]
-    if phone:
-        conditions.append(and_(blacklist.c.kind == "phone", blacklist.c.value == phone))
-    kinds = set((await conn.execute(select(blacklist.c.kind).where(or_(*conditions)))).scalars())
-    return {"phone_blacklisted": "phone" in kinds, "address_blacklisted": "address" in kinds}
-
-
-async def _unserved(conn: AsyncConnection, province: str, city: str, district: str) -> bool:
-    if not province:
-        return False
-    t = unserved_regions
-    query = (
-        select(t.c.province)
-        .where(t.c.province == province, t.c.city.in_([city, ""]), t.c.district.in_([district, ""]))
-        .limit(1)
-    )
-    return (await conn.execute(query)).first() is not None
+    params = {
+        **_receiver_params(order, facts),
+        "skus": skus,
+        "day": as_shanghai(order.created_at).date(),
+        "order_id": order.order_id,
+        "sku_key": sku_key(skus),
+        "created_at": order.created_at,
+        "lookback": float(SAME_ORDER_LOOKBACK_S),
+    }
+    row = (await conn.execute(_PLACEMENT, params)).one()
+    return {
+        "limited_skus_in_order": list(row.limited),
+        "max_limited_sku_orders_today": int(row.max_limited),
+        "same_order_gap_minutes": -1 if row.gap_s is None else int(row.gap_s) // 60,
+        "phone_blacklisted": bool(row.phone_blacklisted),
+        "address_blacklisted": bool(row.address_blacklisted),
+        "region_not_served": bool(row.region_not_served),
+    }

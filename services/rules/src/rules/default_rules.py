@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_RULE_SET_VERSION = 1
+# Rules about the receiver are checked again when the receiver changes after placement.
+_RECEIVER = ["order.placed", "address.changed"]
 SEEDED_BY = "system:default"
 
 # A remark asking for a different address needs a person (level 2), not just a pick-list note.
@@ -41,6 +43,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "高风险地址",
         "level": 3,
         "description": "详细地址含村/屯/组且电话不是11位；电话为空时由 R06 处理，不重复派单",
+        "on": _RECEIVER,
         "condition": "is_village_address and receiver_phone != '' and not phone_is_11_digits",
         "actions": _hold(_wecom("regional_manager", "高风险地址：村/屯/组地址且电话不是11位，请核实后处理")),
         "examples": {
@@ -53,6 +56,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "地址模糊",
         "level": 2,
         "description": "省/市/区无法识别，或街道门牌部分少于5个字，无法派送；地址为空时由 R06 处理",
+        "on": _RECEIVER,
         "condition": "'address' not in receiver_missing and (not address_resolved or street_length < 5)",
         "actions": _hold(_popup("地址不完整或无法识别，请联系客户确认详细地址")),
         "examples": {
@@ -65,15 +69,17 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "电话无效",
         "level": 2,
         "description": "不是有效的大陆手机号（libphonenumber 号段数据），或短信因号码无效发送失败",
-        "on": ["order.placed", "notification.failed"],
-        "condition": "(trigger == 'order.placed' and receiver_phone != '' and not phone_is_mainland_mobile) or "
+        "on": [*_RECEIVER, "notification.failed"],
+        "condition": "(trigger != 'notification.failed' and receiver_phone != '' and not phone_is_mainland_mobile) or "
         f"(trigger == 'notification.failed' and notification_channel == 'sms' "
         f"and notification_error in {INVALID_NUMBER_ERRORS!r})",
         "actions": _hold(_popup("电话号码无效，请联系客户核实手机号")),
         "examples": {
             "must_trigger": {"receiver_phone": "12012345678", "phone_is_mainland_mobile": False},
             "must_not_trigger": {
-                "trigger": "notification.failed", "notification_channel": "sms", "notification_error": "rate_limited",
+                "trigger": "notification.failed",
+                "notification_channel": "sms",
+                "notification_error": "rate_limited",
             },
         },
     },
@@ -107,6 +113,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "收货信息缺失",
         "level": 3,
         "description": "收货人姓名、电话或地址为空",
+        "on": _RECEIVER,
         "condition": "len(receiver_missing) > 0",
         "actions": _hold(_wecom("regional_manager", "收货信息缺失，请联系客户补全后放行")),
         "examples": {
@@ -131,6 +138,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "不配送区域",
         "level": 2,
         "description": "收货地区被设置为不配送",
+        "on": _RECEIVER,
         "condition": "region_not_served",
         "actions": _hold(_popup("收货地区不在配送范围，请联系客户更换地址或取消")),
         "examples": {"must_trigger": {"region_not_served": True}, "must_not_trigger": {"region_not_served": False}},
@@ -174,6 +182,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "备注需关注",
         "level": 1,
         "description": "有买家留言或卖家备注（发票、赠品、送货时间等），备注随拣货单打印；要求改地址的备注归 R12-ADDR",
+        "on": ["order.placed", "remarks.changed"],
         "condition": f"has_remark and not contains_any(remark_text, {_ADDRESS_CHANGE})",
         "actions": [{"kind": "tag", "target": "pick_list", "text": "备注需关注"}],
         "examples": {
@@ -186,6 +195,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "备注要求改地址",
         "level": 2,
         "description": "买家留言或卖家备注要求修改收货地址，需客服核实",
+        "on": ["order.placed", "remarks.changed"],
         "condition": f"contains_any(remark_text, {_ADDRESS_CHANGE})",
         "actions": _hold(_popup("客户备注要求修改地址，请核实新地址后处理")),
         "examples": {
@@ -198,6 +208,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "name": "黑名单",
         "level": 3,
         "description": "收货电话或收货地址在黑名单上",
+        "on": _RECEIVER,
         "condition": "phone_blacklisted or address_blacklisted",
         "actions": _hold(_wecom("ops_manager", "黑名单电话或地址下单，请核实后处理")),
         "examples": {

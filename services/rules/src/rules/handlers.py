@@ -1,5 +1,5 @@
 """Message handlers for orders.v1: evaluate placed orders, clear paid ones, close cancelled
-ones, re-check address changes (R15).
+ones, re-check changed receivers (R15 and the receiver rules) and changed remarks (R12).
 
 Each runs inside the consumer's transaction (inbox claim, effects and outbox commit together).
 A redelivered placement under a new event ID is recognised by the order row and changes nothing."""
@@ -16,6 +16,7 @@ from orderhub_contracts.events import (
     OrderCancelled,
     OrderPaid,
     OrderPlaced,
+    OrderRemarksChanged,
 )
 from orderhub_runtime.bus.consumer import Handler
 from orderhub_runtime.bus.errors import RetryLater
@@ -26,9 +27,8 @@ from rules import context, orders, timers, triggers
 from rules.anomalies import service as anomaly_service
 from rules.anomalies.lifecycle import Resolution
 from rules.clearance import clear_if_unheld
-from rules.engine.catalogue import CONTEXT_DEFAULTS
 from rules.engine.evaluate import evaluate
-from rules.engine.facts import order_facts
+from rules.engine.facts import order_facts, placement_facts
 from rules.events_handlers import build_event_handlers
 from rules.raising import publish_hold, raise_hits
 from rules.rulebook import RuleBook
@@ -44,11 +44,13 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
     async def on_order_placed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderPlaced)
         order = event.order
-        rule_set = await rulebook.active(tx.conn)
-        if not await orders.record(tx.conn, order, rule_set.version):
+        await rulebook.ensure_seeded(tx.conn)
+        version = await orders.record(tx.conn, order)
+        if version is None:
             log.info("order.placement_duplicate_ignored", order_id=order.order_id)
             return
-        facts = {**order_facts(order), **CONTEXT_DEFAULTS}
+        rule_set = await rulebook.version(tx.conn, version)
+        facts = placement_facts(order)
         facts.update(await context.record_placement(tx.conn, order, facts))
         hits = evaluate(rule_set, facts)
         holding = await raise_hits(tx, order, hits, rule_set.version)
@@ -62,7 +64,7 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
             await publish_hold(tx, order.order_id, holding)
             return
         record = orders.OrderRecord(order, order.is_paid, rule_set.version, validated_at=None, cancelled_at=None)
-        if not await clear_if_unheld(tx, record):
+        if not await clear_if_unheld(tx, record, known_unheld=True):
             log.info("order.awaiting_payment", order_id=order.order_id, hits=[h.rule.id for h in hits])
 
     async def on_address_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
@@ -73,10 +75,22 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
         changed = record.order.model_copy(update={"receiver": event.receiver})
         await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
         record = dataclasses.replace(record, order=changed)
-        await triggers.check(tx, rulebook, record, "address.changed")
+        lists = await context.receiver_lists(tx.conn, changed, order_facts(changed))
+        await triggers.check(tx, rulebook, record, "address.changed", lists)
+
+    async def on_remarks_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderRemarksChanged)
+        record = await orders.lock(tx.conn, event.order_id)
+        if record is None:
+            raise RetryLater(f"order {event.order_id} remarks changed before its placement arrived")
+        remarks = {"buyer_remark": event.buyer_remark, "seller_memo": event.seller_memo}
+        changed = record.order.model_copy(update=remarks)
+        await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
+        await triggers.check(tx, rulebook, dataclasses.replace(record, order=changed), "remarks.changed")
 
     return {
         OrderPlaced.event_type: on_order_placed,
+        OrderRemarksChanged.event_type: on_remarks_changed,
         OrderPaid.event_type: on_order_paid,
         OrderCancelled.event_type: on_order_cancelled,
         OrderAddressChanged.event_type: on_address_changed,

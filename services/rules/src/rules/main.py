@@ -8,11 +8,14 @@ from orderhub_runtime.logging import get_logger
 from orderhub_runtime.settings import RuntimeSettings
 
 from rules.api.anomalies import router as anomalies_router
+from rules.api.lists import router as lists_router
 from rules.api.rules import router as rules_router
+from rules.api.stream import router as stream_router
 from rules.handlers import build_handlers
 from rules.rulebook import RuleBook, seed_default
 from rules.settings import RulesSettings
 from rules.tables import messaging
+from rules.timer_worker import timer_task
 
 log = get_logger(__name__)
 
@@ -28,15 +31,17 @@ async def seed_rule_set(ctx: ServiceContext) -> None:
 
 
 def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+    settings = settings or RulesSettings()
+    rulebook = RuleBook()
     return ServiceSpec(
         name="rules",
         title="OrderHub rules",
-        settings=settings or RulesSettings(),
+        settings=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=build_handlers(RuleBook()),
-        routers=[anomalies_router, rules_router],
-        background=[seed_rule_set],
+        handlers=build_handlers(rulebook, settings),
+        routers=[stream_router, anomalies_router, rules_router, lists_router],
+        background=[seed_rule_set, timer_task(rulebook, settings.timer_poll_s)],
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rules.tables import orders
+from rules.tables import orders, rule_sets
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,11 @@ class OrderRecord:
         return self.order.order_id
 
 
-async def record(conn: AsyncConnection, order: CanonicalOrder, rule_set_version: int) -> bool:
-    """Store the order as placed; False when it is already known (a redelivered placement)."""
+async def record(conn: AsyncConnection, order: CanonicalOrder) -> int | None:
+    """Store the order as placed, with the version of the rule set active now (read in the same
+    statement: one round trip); None when it is already known (a redelivered placement).
+    A rule set must be active (`rulebook.seed_default` has run)."""
+    active = select(rule_sets.c.version).where(rule_sets.c.active).scalar_subquery()
     result = await conn.execute(
         pg_insert(orders)
         .values(
@@ -45,12 +48,13 @@ async def record(conn: AsyncConnection, order: CanonicalOrder, rule_set_version:
             province=order.receiver.province,
             channel=order.channel.value,
             created_at=order.created_at,
-            rule_set_version=rule_set_version,
+            rule_set_version=active,
         )
         .on_conflict_do_nothing(index_elements=["order_id"])
-        .returning(orders.c.order_id)
+        .returning(orders.c.rule_set_version)
     )
-    return result.first() is not None
+    version = result.scalar()
+    return None if version is None else int(version)
 
 
 async def lock(conn: AsyncConnection, order_id: str) -> OrderRecord | None:

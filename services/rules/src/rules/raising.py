@@ -12,7 +12,6 @@ from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderHeld
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-from sqlalchemy import func, select
 
 from rules import orders
 from rules.anomalies import repository as anomaly_repo
@@ -53,8 +52,9 @@ async def raise_later(tx: Tx, record: orders.OrderRecord, hits: list[Hit], rule_
 
 
 async def _raise_anomaly(tx: Tx, order: CanonicalOrder, hit: Hit, rule_set_version: int) -> None:
-    anomaly_id = await anomaly_repo.insert(tx.conn, order.order_id, hit, rule_set_version)
-    await tx.conn.execute(select(func.pg_notify(ANOMALY_CHANNEL, str(anomaly_id))))  # delivered on commit
+    anomaly_id = await anomaly_repo.insert(
+        tx.conn, order.order_id, hit, rule_set_version, notify_channel=ANOMALY_CHANNEL
+    )
     await tx.publish(
         AnomalyRaised(
             anomaly_id=str(anomaly_id),

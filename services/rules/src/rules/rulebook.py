@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from orderhub_runtime.logging import get_logger
+from pydantic import ValidationError
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rules.default_rules import DEFAULT_RULE_SET_VERSION, DEFAULT_RULES, SEEDED_BY
-from rules.engine.ruleset import CompiledRuleSet, compile_rule_set, rule_set_document
+from rules.engine.ruleset import CompiledRuleSet, Rule, compile_rule_set, rule_set_document
 from rules.tables import rule_sets
 
 log = get_logger(__name__)
@@ -82,13 +83,18 @@ class Revision:
     rules: list[dict[str, Any]]
 
 
+async def lock_changes(conn: AsyncConnection) -> None:
+    """Serialise rule-set changes until the end of the transaction (taking it again is harmless)."""
+    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rules.rule_sets'))"))
+
+
 async def store_version(
     conn: AsyncConnection, rules: list[dict[str, Any]], *, by: str, change: str, note: str | None
 ) -> CompiledRuleSet:
     """Validate `rules` and make them the active set as a new version. Raises RuleSetInvalid
     (nothing stored, the running set stays) when any rule is wrong. Changes are serialised by a
     transaction-scoped advisory lock, so two managers never produce the same version."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('rules.rule_sets'))"))
+    await lock_changes(conn)
     await load_active(conn)  # make sure version 1 exists before numbering the next
     version = int((await conn.execute(select(func.max(rule_sets.c.version)))).scalar_one()) + 1
     compiled = compile_rule_set(version, rules)
@@ -100,6 +106,29 @@ async def store_version(
     )
     log.info("rules.rule_set_changed", version=version, by=by, change=change)
     return compiled
+
+
+def describe_change(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
+    """What a replacement changed, by rule ID: added, removed, changed (kept in the history)."""
+    old = {str(r.get("id")): _normalised(r) for r in before}
+    new = {str(r.get("id")): _normalised(r) for r in after}
+    parts = []
+    for label, ids in (
+        ("added", [i for i in new if i not in old]),
+        ("removed", [i for i in old if i not in new]),
+        ("changed", [i for i in new if i in old and new[i] != old[i]]),
+    ):
+        if ids:
+            parts.append(f"{label} {', '.join(ids)}")
+    return "replaced: " + ("; ".join(parts) if parts else "no rule changed")
+
+
+def _normalised(raw: dict[str, Any]) -> dict[str, Any]:
+    """A rule as it is stored (defaults filled in), so that leaving a default out is no change."""
+    try:
+        return Rule.model_validate(raw).model_dump(mode="json")
+    except ValidationError:
+        return raw  # refused by the validator anyway
 
 
 async def history(conn: AsyncConnection, *, limit: int, with_rules: bool) -> list[Revision]:
@@ -123,18 +152,33 @@ async def history(conn: AsyncConnection, *, limit: int, with_rules: bool) -> lis
 
 
 class RuleBook:
-    """Hands out the compiled active rule set; recompiles only when the active version changes."""
+    """Hands out compiled rule sets; compiles a version once and keeps the latest in the process."""
 
     def __init__(self) -> None:
         self._compiled: CompiledRuleSet | None = None
+        self._seeded = False
 
     async def active(self, conn: AsyncConnection) -> CompiledRuleSet:
         version = (await conn.execute(select(rule_sets.c.version).where(rule_sets.c.active))).scalar()
+        if version is None:
+            return await self.version(conn, (await load_active(conn)).version)
+        return await self.version(conn, int(version))
+
+    async def version(self, conn: AsyncConnection, version: int) -> CompiledRuleSet:
+        """That version, compiled (it was valid when stored; it is validated again here)."""
         cached = self._compiled
         if cached is not None and cached.version == version:
             return cached
-        stored = await load_active(conn)
-        compiled = compile_rule_set(stored.version, stored.rules)
+        row = (await conn.execute(select(rule_sets.c.rules).where(rule_sets.c.version == version))).first()
+        if row is None:
+            raise LookupError(f"rule set version {version} does not exist")
+        compiled = compile_rule_set(version, row.rules)
         self._compiled = compiled
         log.info("rules.rule_set_loaded", version=compiled.version, enabled=len(compiled.enabled))
         return compiled
+
+    async def ensure_seeded(self, conn: AsyncConnection) -> None:
+        """Make sure some rule set is active (the defaults on a fresh database), once per process."""
+        if not self._seeded:
+            await load_active(conn)
+            self._seeded = True

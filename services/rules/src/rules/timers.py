@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,7 +39,7 @@ async def schedule(
     """Create the timer; an existing one is moved (and, with `rearm`, made pending again if it
     fired) unless it was cancelled. Without `rearm` a fired timer stays fired: fire once."""
     stmt = pg_insert(timers).values(order_id=order_id, kind=kind.value, due_at=due_at, reference_at=reference_at)
-    values = {"due_at": stmt.excluded.due_at, "reference_at": stmt.excluded.reference_at}
+    values: dict[str, Any] = {"due_at": stmt.excluded.due_at, "reference_at": stmt.excluded.reference_at}
     if rearm:
         values |= {"status": "pending", "fired_at": None}
         where = timers.c.status != "cancelled"

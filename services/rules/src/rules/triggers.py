@@ -10,9 +10,8 @@ from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
 from rules import orders
-from rules.engine.catalogue import CONTEXT_DEFAULTS
 from rules.engine.evaluate import Hit, evaluate
-from rules.engine.facts import order_facts
+from rules.engine.facts import placement_facts
 from rules.raising import raise_later
 from rules.rulebook import RuleBook
 
@@ -24,15 +23,13 @@ async def check(
 ) -> list[Hit]:
     """Evaluate the rules of `trigger` on the locked order `record`; raise what fires."""
     rule_set = await rulebook.active(tx.conn)
-    facts = {
-        **order_facts(record.order),
-        **CONTEXT_DEFAULTS,
+    known = {
         "trigger": trigger,
         "is_paid": record.paid,
         "waybill_exists": record.waybill_no is not None,
         "is_shipped": record.shipped_at is not None,
-        **(extra or {}),
     }
+    facts = placement_facts(record.order, {**known, **(extra or {})})
     hits = evaluate(rule_set, facts, trigger)
     raised = await raise_later(tx, record, hits, rule_set.version)
     log.info("rules.trigger_checked", order_id=record.order_id, trigger=trigger, raised=[h.rule.id for h in raised])

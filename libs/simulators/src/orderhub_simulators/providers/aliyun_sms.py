@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -64,7 +64,8 @@ def create_app(accounts: Mapping[str, str] | None = None) -> FastAPI:
     async def rpc(request: Request) -> JSONResponse:
         params = dict(request.query_params)
         if request.method == "POST":
-            params.update({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+            # application/x-www-form-urlencoded, parsed here (no multipart support needed).
+            params.update(parse_qsl((await request.body()).decode(), keep_blank_values=True))
         refused = _check_common(params, request.method, known, app.state.nonces)
         if refused is not None:
             return refused

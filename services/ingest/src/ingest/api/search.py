@@ -20,11 +20,13 @@ from ingest.search.views import SearchResult
 # Registered before the order routes, whose /v1/orders/{order_id} would otherwise take "search".
 router = APIRouter(prefix="/v1/orders", tags=["search"])
 AnyStaff = Annotated[StaffMember, Depends(require_staff())]
-_ERROR = {"description": "Error: {\"error\": {\"code\", \"message\", \"details\"}}"}
+_ERROR = {"description": 'Error: {"error": {"code", "message", "details"}}'}
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     401: _ERROR,
-    422: {"description": "No search term, a term that cannot be searched (a 1-character product word, "
-          "phone_last4 that is not 4 digits) or a bad parameter; `details` lists each problem."},
+    422: {
+        "description": "No search term, a term that cannot be searched (a 1-character product word, "
+        "phone_last4 that is not 4 digits) or a bad parameter; `details` lists each problem."
+    },
 }
 _TIME = "ISO 8601; without a UTC offset read as Asia/Shanghai wall time."
 
@@ -33,10 +35,15 @@ _TIME = "ISO 8601; without a UTC offset read as Asia/Shanghai wall time."
 async def search_orders(
     db: DatabaseDep,
     _: AnyStaff,
-    q: Annotated[str | None, Query(description="Free text, e.g. `加湿器 5678`. Each term narrows the result: "
-                                   "`DABE…` global ID (or its start), 4 digits = phone last 4, 5+ characters with "
-                                   "a digit = channel order number (or its start), anything else = a product "
-                                   "word (2+ characters) in the item titles.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Free text, e.g. `加湿器 5678`. Each term narrows the result: "
+            "`DABE…` global ID (or its start), 4 digits = phone last 4, 5+ characters with "
+            "a digit = channel order number (or its start), anything else = a product "
+            "word (2+ characters) in the item titles."
+        ),
+    ] = None,
     order_id: Annotated[str | None, Query(description="Global order ID or its start.")] = None,
     channel_order_no: Annotated[str | None, Query(max_length=64, description="Exact or its start.")] = None,
     phone_last4: Annotated[str | None, Query(description="Last 4 digits of the receiver's phone.")] = None,

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from orderhub_runtime.app import ContextDep
 
 from ingest.channels.hub import get_hub
+from ingest.channels.miniprogram.config import service_pay_config
+from ingest.channels.miniprogram.payments import receive_notification
 from ingest.channels.receive import PushOutcome, receive_push
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
@@ -17,12 +19,16 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 async def _receive(ctx: ContextDep, request: Request, channel: str) -> PushOutcome:
     adapter = get_hub(ctx).adapter(channel)
     body = await request.body()
-    return await receive_push(ctx.db, adapter, dict(request.headers), body,
-                              correlation_id=request.state.correlation_id)
+    return await receive_push(ctx.db, adapter, dict(request.headers), body, correlation_id=request.state.correlation_id)
 
 
-@router.post("/douyin", responses={200: {"description": '{"code": 0, "msg": "success"}'},
-                                   401: {"description": 'Bad or missing signature: {"code": 40041, "msg": reason}'}})
+@router.post(
+    "/douyin",
+    responses={
+        200: {"description": '{"code": 0, "msg": "success"}'},
+        401: {"description": 'Bad or missing signature: {"code": 40041, "msg": reason}'},
+    },
+)
 async def douyin_push(request: Request, ctx: ContextDep) -> JSONResponse:
     """抖店 message push: headers `app-id` and `event-sign` (md5 of app_key + raw body + app_secret)."""
     outcome = await _receive(ctx, request, "douyin")
@@ -32,12 +38,38 @@ async def douyin_push(request: Request, ctx: ContextDep) -> JSONResponse:
     return JSONResponse({"code": code, "msg": outcome.reason, "push_id": outcome.push_id}, outcome.status)
 
 
-@router.post("/shopee", status_code=204, responses={204: {"description": "Accepted: 2xx with an empty body."},
-                                                    401: {"description": "Bad signature (plain-text reason)."}})
+@router.post(
+    "/shopee",
+    status_code=204,
+    responses={
+        204: {"description": "Accepted: 2xx with an empty body."},
+        401: {"description": "Bad signature (plain-text reason)."},
+    },
+)
 async def shopee_push(request: Request, ctx: ContextDep) -> Response:
     """Shopee push: `Authorization` = hex HMAC-SHA256(partner_key, callback_url + "|" + raw body)."""
     outcome = await _receive(ctx, request, "shopee")
     if outcome.accepted:
         return Response(status_code=204)
-    return Response(f"rejected (push {outcome.push_id}): {outcome.reason}", outcome.status,
-                    media_type="text/plain")
+    return Response(f"rejected (push {outcome.push_id}): {outcome.reason}", outcome.status, media_type="text/plain")
+
+
+@router.post(
+    "/wechatpay",
+    status_code=204,
+    responses={
+        204: {"description": "Received (WeChat Pay wants 200/204 and no body)."},
+        400: {"description": '{"code": "FAIL", "message": reason} (WeChat Pay retries)'},
+        401: {"description": '{"code": "FAIL", "message": reason}: signature not verified'},
+    },
+)
+async def wechatpay_notify(request: Request, ctx: ContextDep) -> Response:
+    """WeChat Pay APIv3 notification: RSA-SHA256 over timestamp, nonce and body, then the AES-256-GCM
+    resource decrypted with the APIv3 key; only then does the mini-program order count as paid."""
+    body = await request.body()
+    outcome = await receive_notification(
+        ctx.db, service_pay_config(ctx), dict(request.headers), body, correlation_id=request.state.correlation_id
+    )
+    if outcome.accepted:
+        return Response(status_code=204)
+    return JSONResponse({"code": "FAIL", "message": f"{outcome.reason} (push {outcome.push_id})"}, outcome.status)

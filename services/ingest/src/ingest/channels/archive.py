@@ -33,8 +33,14 @@ async def archive_push(
 ) -> int:
     stmt = (
         raw_pushes.insert()
-        .values(channel=channel, headers=archivable_headers(headers), body=body, verdict=verdict, reason=reason,
-                notices=notices)
+        .values(
+            channel=channel,
+            headers=archivable_headers(headers),
+            body=body,
+            verdict=verdict,
+            reason=reason,
+            notices=notices,
+        )
         .returning(raw_pushes.c.id)
     )
     push_id: int = (await conn.execute(stmt)).scalar_one()
@@ -59,9 +65,7 @@ async def lock_push(conn: AsyncConnection, push_id: int) -> RowMapping | None:
     return (await conn.execute(query)).mappings().first()
 
 
-async def record_replay(
-    conn: AsyncConnection, push_id: int, *, verdict: str, reason: str, notices: int
-) -> datetime:
+async def record_replay(conn: AsyncConnection, push_id: int, *, verdict: str, reason: str, notices: int) -> datetime:
     stmt = (
         update(raw_pushes)
         .where(raw_pushes.c.id == push_id)

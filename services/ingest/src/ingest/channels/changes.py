@@ -51,23 +51,36 @@ def diff(known: KnownState, incoming: ChannelOrder, *, now: datetime) -> list[Do
         paid_total = order.to_order(oid).paid_total_fen
         events.append(OrderPaid(order_id=oid, paid_at=order.paid_at, paid_total_fen=paid_total))
     if order.receiver != known.receiver:
-        events.append(OrderAddressChanged(order_id=oid, receiver=order.receiver, previous=known.receiver,
-                                          changed_by="platform", changed_at=incoming.updated_at or now))
+        events.append(
+            OrderAddressChanged(
+                order_id=oid,
+                receiver=order.receiver,
+                previous=known.receiver,
+                changed_by="platform",
+                changed_at=incoming.updated_at or now,
+            )
+        )
     if (order.buyer_remark, order.seller_memo) != (known.buyer_remark, known.seller_memo):
-        events.append(OrderRemarksChanged(order_id=oid, buyer_remark=order.buyer_remark,
-                                          seller_memo=order.seller_memo))
+        events.append(OrderRemarksChanged(order_id=oid, buyer_remark=order.buyer_remark, seller_memo=order.seller_memo))
     if incoming.refunded_fen > known.refunded_fen:
         # The event carries the newly refunded amount; the platform state keeps the running total.
-        events.append(OrderRefunded(order_id=oid, refund_fen=incoming.refunded_fen - known.refunded_fen,
-                                    reason=f"platform status {incoming.platform_status}"))
+        events.append(
+            OrderRefunded(
+                order_id=oid,
+                refund_fen=incoming.refunded_fen - known.refunded_fen,
+                reason=f"platform status {incoming.platform_status}",
+            )
+        )
     if incoming.cancelled and not known.cancelled:
         events.append(OrderCancelled(order_id=oid, reason=incoming.cancel_reason or "cancelled on the platform"))
     return events
 
 
 def _paid(e: OrderPaid) -> TimelineEntry:
-    return TimelineEntry(f"已付款 ¥{format_yuan(e.paid_total_fen)}",
-                         {"paid_at": e.paid_at.isoformat(), "paid_total_fen": e.paid_total_fen})
+    return TimelineEntry(
+        f"已付款 ¥{format_yuan(e.paid_total_fen)}",
+        {"paid_at": e.paid_at.isoformat(), "paid_total_fen": e.paid_total_fen},
+    )
 
 
 def _cancelled(e: OrderCancelled) -> TimelineEntry:
@@ -81,14 +94,21 @@ def _refunded(e: OrderRefunded) -> TimelineEntry:
 def _address(e: OrderAddressChanged) -> TimelineEntry:
     r, p = e.receiver, e.previous
     summary = f"收货信息已修改 ({e.changed_by}): {r.full_address}, {r.name} {r.masked_phone}"
-    data = {"changed_by": e.changed_by, "address": r.full_address, "previous_address": p.full_address,
-            "phone": r.masked_phone, "previous_phone": p.masked_phone}
+    data = {
+        "changed_by": e.changed_by,
+        "address": r.full_address,
+        "previous_address": p.full_address,
+        "phone": r.masked_phone,
+        "previous_phone": p.masked_phone,
+    }
     return TimelineEntry(summary, data)
 
 
 def _remarks(e: OrderRemarksChanged) -> TimelineEntry:
-    return TimelineEntry(f"备注已修改: 买家留言「{e.buyer_remark}」, 卖家备注「{e.seller_memo}」",
-                         {"buyer_remark": e.buyer_remark, "seller_memo": e.seller_memo})
+    return TimelineEntry(
+        f"备注已修改: 买家留言「{e.buyer_remark}」, 卖家备注「{e.seller_memo}」",
+        {"buyer_remark": e.buyer_remark, "seller_memo": e.seller_memo},
+    )
 
 
 _ENTRIES: dict[type[DomainEvent], Callable[[Any], TimelineEntry]] = {

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from orderhub_contracts.order import Channel
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import RowMapping, and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,7 +34,10 @@ async def enqueue_fetch(conn: AsyncConnection, ref: OrderRef, *, source: str, pu
     """Ask for the order to be fetched. An open task for it is made due now and its generation
     bumped, so a fetch already in flight (possibly older than this hint) does not close it."""
     stmt = pg_insert(fetch_tasks).values(
-        channel=ref.channel.value, shop_id=ref.shop_id, channel_order_no=ref.channel_order_no, source=source,
+        channel=ref.channel.value,
+        shop_id=ref.shop_id,
+        channel_order_no=ref.channel_order_no,
+        source=source,
         push_id=push_id,
     )
     stmt = stmt.on_conflict_do_update(
@@ -49,8 +52,11 @@ async def lease_due(conn: AsyncConnection, *, limit: int, channels: Sequence[str
     """Take up to `limit` due tasks of the given channels and lease them (attempts + 1)."""
     due = (
         select(fetch_tasks.c.id)
-        .where(fetch_tasks.c.done_at.is_(None), fetch_tasks.c.next_attempt_at <= func.now(),
-               fetch_tasks.c.channel.in_(list(channels)))
+        .where(
+            fetch_tasks.c.done_at.is_(None),
+            fetch_tasks.c.next_attempt_at <= func.now(),
+            fetch_tasks.c.channel.in_(list(channels)),
+        )
         .order_by(fetch_tasks.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -60,13 +66,19 @@ async def lease_due(conn: AsyncConnection, *, limit: int, channels: Sequence[str
         update(fetch_tasks)
         .where(fetch_tasks.c.id.in_(due))
         .values(attempts=fetch_tasks.c.attempts + 1, next_attempt_at=func.now() + LEASE)
-        .returning(fetch_tasks.c.id, fetch_tasks.c.channel, fetch_tasks.c.shop_id, fetch_tasks.c.channel_order_no,
-                   fetch_tasks.c.source, fetch_tasks.c.generation, fetch_tasks.c.attempts)
+        .returning(
+            fetch_tasks.c.id,
+            fetch_tasks.c.channel,
+            fetch_tasks.c.shop_id,
+            fetch_tasks.c.channel_order_no,
+            fetch_tasks.c.source,
+            fetch_tasks.c.generation,
+            fetch_tasks.c.attempts,
+        )
     )
     rows = (await conn.execute(stmt)).all()
     return [
-        FetchTask(r.id, OrderRef(Channel(r.channel), r.shop_id, r.channel_order_no), r.source, r.generation,
-                  r.attempts)
+        FetchTask(r.id, OrderRef(Channel(r.channel), r.shop_id, r.channel_order_no), r.source, r.generation, r.attempts)
         for r in rows
     ]
 
@@ -93,3 +105,14 @@ async def reschedule(conn: AsyncConnection, task: FetchTask, error: str) -> floa
         .values(last_error=error[:2000], next_attempt_at=func.now() + timedelta(seconds=delay))
     )
     return delay
+
+
+async def make_due(conn: AsyncConnection, task_id: int) -> RowMapping | None:
+    """Make an open task due now (ops, after a fix); None when there is no such open task."""
+    stmt = (
+        update(fetch_tasks)
+        .where(fetch_tasks.c.id == task_id, fetch_tasks.c.done_at.is_(None))
+        .values(next_attempt_at=func.now())
+        .returning(*fetch_tasks.c)
+    )
+    return (await conn.execute(stmt)).mappings().first()

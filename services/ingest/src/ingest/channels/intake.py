@@ -48,8 +48,11 @@ async def ingest_platform_order(tx: Tx, order: ChannelOrder, source: str) -> Int
         try:
             accepted = await accept_order(tx, command)
             order_id, created = accepted.order_id, accepted.created
-        except Conflict as exc:  # placed concurrently with other content: it is a change, diff it
-            order_id = str((exc.details or {})["order_id"])
+        except Conflict as exc:
+            placed = (exc.details or {}).get("order_id")
+            if placed is None:  # no free ID at all: nothing was written, the fetch is retried
+                raise
+            order_id = str(placed)  # placed concurrently with other content: it is a change, diff it
     if created:
         known = KnownState(order_id, command.paid_at, command.receiver, command.buyer_remark, command.seller_memo)
     else:
@@ -74,8 +77,12 @@ async def _load_known(conn: AsyncConnection, order_id: str) -> KnownState:
         raise RuntimeError(f"order key {order_id} has no order row")
     state = (await conn.execute(select(platform_orders).where(platform_orders.c.order_id == order_id))).first()
     receiver = Receiver(
-        name=row["receiver_name"], phone=row["receiver_phone"], province=row["receiver_province"],
-        city=row["receiver_city"], district=row["receiver_district"], street=row["receiver_street"],
+        name=row["receiver_name"],
+        phone=row["receiver_phone"],
+        province=row["receiver_province"],
+        city=row["receiver_city"],
+        district=row["receiver_district"],
+        street=row["receiver_street"],
         detail=row["receiver_detail"],
     )
     return KnownState(
@@ -105,9 +112,16 @@ async def _apply(tx: Tx, order_id: str, event: DomainEvent) -> None:
         values = {"paid_at": event.paid_at, "paid_total_fen": event.paid_total_fen}
     elif isinstance(event, OrderAddressChanged):
         r = event.receiver
-        values = {"receiver_name": r.name, "receiver_phone": r.phone, "receiver_phone_last4": last4(r.phone),
-                  "receiver_province": r.province, "receiver_city": r.city, "receiver_district": r.district,
-                  "receiver_street": r.street, "receiver_detail": r.detail}
+        values = {
+            "receiver_name": r.name,
+            "receiver_phone": r.phone,
+            "receiver_phone_last4": last4(r.phone),
+            "receiver_province": r.province,
+            "receiver_city": r.city,
+            "receiver_district": r.district,
+            "receiver_street": r.street,
+            "receiver_detail": r.detail,
+        }
     elif isinstance(event, OrderRemarksChanged):
         values = {"buyer_remark": event.buyer_remark, "seller_memo": event.seller_memo}
     elif isinstance(event, OrderCancelled):
@@ -120,15 +134,31 @@ async def _apply(tx: Tx, order_id: str, event: DomainEvent) -> None:
             elif status_from is not OrderStatus.CANCELLED:
                 # Cancelled on the platform after it left the warehouse: recorded for people to act on.
                 outcome = Outcome.REJECTED
-                await record_rejection(tx.conn, order_id=order_id, event_id=event_id, event_type=event.event_type,
-                                       from_status=status_from, to_status=OrderStatus.CANCELLED)
+                await record_rejection(
+                    tx.conn,
+                    order_id=order_id,
+                    event_id=event_id,
+                    event_type=event.event_type,
+                    from_status=status_from,
+                    to_status=OrderStatus.CANCELLED,
+                )
     if values:
-        await tx.conn.execute(update(orders).where(orders.c.order_id == order_id)
-                              .values(**values, updated_at=func.now()))
-    await add_timeline(tx.conn, TimelineRecord(
-        order_id=order_id, event_id=event_id, event_type=event.event_type, occurred_at=now,
-        entry=change_entry(event), outcome=outcome, status_from=status_from, status_path=path,
-    ))
+        await tx.conn.execute(
+            update(orders).where(orders.c.order_id == order_id).values(**values, updated_at=func.now())
+        )
+    await add_timeline(
+        tx.conn,
+        TimelineRecord(
+            order_id=order_id,
+            event_id=event_id,
+            event_type=event.event_type,
+            occurred_at=now,
+            entry=change_entry(event),
+            outcome=outcome,
+            status_from=status_from,
+            status_path=path,
+        ),
+    )
 
 
 async def _save_state(
@@ -143,5 +173,8 @@ async def _save_state(
         "last_source": source,
     }
     stmt = pg_insert(platform_orders).values(order_id=order_id, **values)
-    await conn.execute(stmt.on_conflict_do_update(index_elements=[platform_orders.c.order_id],
-                                                  set_={**values, "updated_at": func.now()}))
+    await conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[platform_orders.c.order_id], set_={**values, "updated_at": func.now()}
+        )
+    )

@@ -26,12 +26,13 @@ class PushOutcome:
 
 
 def verify(adapter: ChannelAdapter, headers: Mapping[str, str], body: bytes) -> tuple[list[PushNotice], str, int]:
-    """Run the adapter's check; any failure (including a malformed body) is a rejection, never a 500."""
+    """Run the adapter's check; any failure (a malformed body, or a parser bug that a later fix
+    removes) is a rejection kept for replay, never a 500 that loses the push."""
     try:
         return adapter.verify_push(headers, body), "", 200
     except PushRejected as exc:
         return [], exc.reason, exc.status
-    except (ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:
         return [], f"malformed push: {type(exc).__name__}: {exc}", 400
 
 
@@ -42,13 +43,21 @@ async def receive_push(
     notices, reason, status = verify(adapter, lowered, body)
     channel = adapter.channel.value
     async with db.transaction(correlation_id=correlation_id) as tx:
-        push_id = await archive_push(tx.conn, channel=channel, headers=lowered, body=body,
-                                     verdict=REJECTED if reason else ACCEPTED, reason=reason, notices=len(notices))
+        push_id = await archive_push(
+            tx.conn,
+            channel=channel,
+            headers=lowered,
+            body=body,
+            verdict=REJECTED if reason else ACCEPTED,
+            reason=reason,
+            notices=len(notices),
+        )
         for notice in notices:
             await enqueue_fetch(tx.conn, notice.ref, source="push", push_id=push_id)
     if reason:
         log.warning("channel.push_rejected", channel=channel, push_id=push_id, reason=reason)
         return PushOutcome(push_id, accepted=False, reason=reason, status=status)
-    log.info("channel.push_accepted", channel=channel, push_id=push_id,
-             orders=[n.ref.channel_order_no for n in notices])
+    log.info(
+        "channel.push_accepted", channel=channel, push_id=push_id, orders=[n.ref.channel_order_no for n in notices]
+    )
     return PushOutcome(push_id, accepted=True, notices=tuple(notices))

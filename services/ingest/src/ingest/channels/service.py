@@ -42,12 +42,13 @@ async def _stream(ctx: ServiceContext, adapter: ChannelAdapter) -> None:
 
 async def channel_tasks(ctx: ServiceContext) -> None:
     hub = get_hub(ctx)
-    if not hub.settings.channels_enabled:
-        return
-    log.info("channel.started", channels=sorted(hub.adapters))
-    jobs = [fetch_loop(hub, ctx.db), sync_loop(hub, ctx.db)]
-    jobs += [_stream(ctx, adapter) for adapter in hub.adapters.values()]
     try:
+        if not hub.settings.channels_enabled:
+            # Webhooks still use the hub: idle until shutdown, then close its HTTP client.
+            await asyncio.Event().wait()
+        log.info("channel.started", channels=sorted(hub.adapters))
+        jobs = [fetch_loop(hub, ctx.db), sync_loop(hub, ctx.db)]
+        jobs += [_stream(ctx, adapter) for adapter in hub.adapters.values()]
         await asyncio.gather(*jobs)
     finally:
         await hub.aclose()

@@ -39,12 +39,25 @@ async def _fetch_one(hub: ChannelHub, db: Database, task: FetchTask) -> None:
     except Exception as exc:  # platform down, refused signature, unusable payload: retry later
         async with db.transaction() as tx:
             delay = await reschedule(tx.conn, task, f"{type(exc).__name__}: {exc}")
-        log.warning("channel.fetch_failed", channel=task.ref.channel.value, order_no=task.ref.channel_order_no,
-                    attempts=task.attempts, retry_in_s=delay, error=repr(exc))
+        log.warning(
+            "channel.fetch_failed",
+            channel=task.ref.channel.value,
+            order_no=task.ref.channel_order_no,
+            attempts=task.attempts,
+            retry_in_s=delay,
+            error=repr(exc),
+        )
         return
-    log.info("channel.fetched", channel=task.ref.channel.value, order_no=task.ref.channel_order_no,
-             order_id=result.order_id, created=result.created, changes=list(result.events), source=task.source,
-             closed=closed)
+    log.info(
+        "channel.fetched",
+        channel=task.ref.channel.value,
+        order_no=task.ref.channel_order_no,
+        order_id=result.order_id,
+        created=result.created,
+        changes=list(result.events),
+        source=task.source,
+        closed=closed,
+    )
 
 
 async def fetch_loop(hub: ChannelHub, db: Database) -> None:

@@ -15,27 +15,77 @@ from orderhub_contracts.timezone import SHANGHAI
 BRANDS = ("美的", "格力", "小米", "苏泊尔", "九阳", "飞利浦", "艾美特", "先锋", "松下", "德尔玛", "摩飞", "志高")
 # (product, weight): a long tail, as in a real shop.
 PRODUCTS = (
-    ("加湿器", 12), ("电热水壶", 10), ("空气炸锅", 9), ("电风扇", 8), ("暖风机", 7), ("电饭煲", 7),
-    ("落地扇", 6), ("取暖器", 6), ("养生壶", 5), ("豆浆机", 4), ("破壁机", 4), ("电暖器", 3),
-    ("除湿机", 3), ("空气净化器", 3), ("电烤箱", 3), ("榨汁机", 2), ("挂烫机", 2), ("电炖锅", 2),
-    ("咖啡机", 1), ("煮蛋器", 1),
+    ("加湿器", 12),
+    ("电热水壶", 10),
+    ("空气炸锅", 9),
+    ("电风扇", 8),
+    ("暖风机", 7),
+    ("电饭煲", 7),
+    ("落地扇", 6),
+    ("取暖器", 6),
+    ("养生壶", 5),
+    ("豆浆机", 4),
+    ("破壁机", 4),
+    ("电暖器", 3),
+    ("除湿机", 3),
+    ("空气净化器", 3),
+    ("电烤箱", 3),
+    ("榨汁机", 2),
+    ("挂烫机", 2),
+    ("电炖锅", 2),
+    ("咖啡机", 1),
+    ("煮蛋器", 1),
 )
 SPECS = ("4L大容量", "5L", "家用", "静音", "卧室", "智能遥控", "升级款", "白色", "灰色", "迷你", "定时", "恒温")
 CHANNELS = (("taobao", 35), ("pinduoduo", 25), ("douyin", 20), ("miniprogram", 10), ("phone", 5), ("shopee", 5))
-STATUSES = (("completed", 50), ("delivered", 15), ("shipped", 15), ("allocated", 8), ("validated", 5),
-            ("created", 3), ("on_hold", 2), ("cancelled", 1), ("after_sales", 1))
+STATUSES = (
+    ("completed", 50),
+    ("delivered", 15),
+    ("shipped", 15),
+    ("allocated", 8),
+    ("validated", 5),
+    ("created", 3),
+    ("on_hold", 2),
+    ("cancelled", 1),
+    ("after_sales", 1),
+)
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
-CITIES = (("浙江省", "杭州市", "西湖区"), ("广东省", "深圳市", "南山区"), ("江苏省", "南京市", "鼓楼区"),
-          ("上海市", "上海市", "浦东新区"), ("北京市", "北京市", "朝阳区"), ("四川省", "成都市", "武侯区"))
+CITIES = (
+    ("浙江省", "杭州市", "西湖区"),
+    ("广东省", "深圳市", "南山区"),
+    ("江苏省", "南京市", "鼓楼区"),
+    ("上海市", "上海市", "浦东新区"),
+    ("北京市", "北京市", "朝阳区"),
+    ("四川省", "成都市", "武侯区"),
+)
 REMARKS = ("", "", "", "", "周末送货", "请尽快发货", "送人的，不要放发票", "电话联系后再送")
 START = datetime(2025, 11, 24, tzinfo=UTC)
 SECONDS_PER_ORDER = 31.0  # 1M orders over about a year
 ORDER_COLUMNS = (
-    "order_id", "channel", "channel_order_no", "shop_id", "status", "status_since", "created_at", "paid_at",
-    "currency", "receiver_name", "receiver_phone", "receiver_phone_last4", "receiver_province", "receiver_city",
-    "receiver_district", "receiver_street", "receiver_detail", "buyer_remark", "seller_memo", "list_total_fen",
-    "paid_total_fen", "discount_fen", "snapshot",
+    "order_id",
+    "channel",
+    "channel_order_no",
+    "shop_id",
+    "status",
+    "status_since",
+    "created_at",
+    "paid_at",
+    "currency",
+    "receiver_name",
+    "receiver_phone",
+    "receiver_phone_last4",
+    "receiver_province",
+    "receiver_city",
+    "receiver_district",
+    "receiver_street",
+    "receiver_detail",
+    "buyer_remark",
+    "seller_memo",
+    "list_total_fen",
+    "paid_total_fen",
+    "discount_fen",
+    "snapshot",
 )
 ITEM_COLUMNS = ("order_id", "line_no", "sku", "title", "quantity", "unit_price_fen", "paid_fen", "presale")
 
@@ -74,14 +124,32 @@ def generate(rng: random.Random, seq: int) -> tuple[tuple[object, ...], list[tup
         total += quantity * price
         items.append((order_id, line_no, sku, title, quantity, price, quantity * price, False))
         titles.append({"sku": sku, "title": title, "quantity": quantity, "unit_price_fen": price})
-    snapshot = json.dumps({"order_id": order_id, "channel": channel, "channel_order_no": number, "items": titles},
-                          ensure_ascii=False)
+    snapshot = json.dumps(
+        {"order_id": order_id, "channel": channel, "channel_order_no": number, "items": titles}, ensure_ascii=False
+    )
     city = rng.choice(CITIES)
     status = _pick(rng, STATUSES)
     order = (
-        order_id, channel, number, f"{channel}-shop-{rng.randrange(1, 4)}", status, created, created,
-        created + timedelta(minutes=1), "CNY", rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-        phone, phone[-4:], *city, "文三路", f"{rng.randrange(1, 300)}号", rng.choice(REMARKS), "", total, total, 0,
+        order_id,
+        channel,
+        number,
+        f"{channel}-shop-{rng.randrange(1, 4)}",
+        status,
+        created,
+        created,
+        created + timedelta(minutes=1),
+        "CNY",
+        rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+        phone,
+        phone[-4:],
+        *city,
+        "文三路",
+        f"{rng.randrange(1, 300)}号",
+        rng.choice(REMARKS),
+        "",
+        total,
+        total,
+        0,
         snapshot,
     )
     return order, items
@@ -100,8 +168,13 @@ def _batches(count: int, batch: int, seed: int) -> Iterator[tuple[list[tuple[obj
 
 
 async def load(
-    conn: asyncpg.Connection, count: int, *, schema: str = "ingest", seed: int = 20261124,
-    batch: int = 20_000, progress: Callable[[int], None] | None = None,
+    conn: asyncpg.Connection,
+    count: int,
+    *,
+    schema: str = "ingest",
+    seed: int = 20261124,
+    batch: int = 20_000,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
     """COPY `count` orders and their lines into an empty ingest schema."""
     loaded = 0

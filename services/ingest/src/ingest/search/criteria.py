@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from orderhub_contracts.timezone import SHANGHAI
 from orderhub_runtime.errors import DomainError
 
 MAX_QUERY_CHARS = 200
@@ -41,6 +42,11 @@ class SearchCriteria:
     created_from: datetime | None = None
     created_to: datetime | None = None
     limit: int = DEFAULT_LIMIT
+
+    @property
+    def is_selective(self) -> bool:
+        """An ID, order number or phone term narrows to a handful of orders by its own index."""
+        return bool(self.order_id_prefixes or self.channel_order_nos or self.phone_last4)
 
     @property
     def has_terms(self) -> bool:
@@ -158,10 +164,39 @@ def _check(terms: _Terms, created_from: datetime | None, created_to: datetime | 
     if created_from is not None and created_to is not None and created_from > created_to:
         terms.problems.append({"field": "created_from", "problem": "must not be after created_to"})
     if not terms.problems and count == 0:
-        terms.problems.append({
-            "field": "q",
-            "problem": "give a global order ID, channel order number, phone last 4 digits or a product word",
-        })
+        terms.problems.append(
+            {
+                "field": "q",
+                "problem": "give a global order ID, channel order number, phone last 4 digits or a product word",
+            }
+        )
     if terms.problems:
         fields = ", ".join(dict.fromkeys(p["field"] for p in terms.problems))
         raise InvalidSearch(f"invalid search: {fields}: {terms.problems[0]['problem']}", details=terms.problems)
+
+
+def id_time_range(prefix: str) -> tuple[datetime, datetime] | None:
+    """The creation times an order ID starting with `prefix` can have: the ID carries its creation
+    minute (DABE + yyyyMMddHHmm, Shanghai), so "DABE2025120412" is 12:00-13:00 on 2025-12-04.
+    Digits short of a whole field widen the range to the field above; None when not even a year."""
+    digits = ""
+    for char in prefix[4:16]:
+        if not char.isdigit():
+            break
+        digits += char
+    whole = max((n for n in (4, 6, 8, 10, 12) if n <= len(digits)), default=0)
+    if not whole:
+        return None
+    stamp = digits[:whole]
+    try:
+        start = datetime.strptime(stamp, "%Y%m%d%H%M"[: {4: 2, 6: 4, 8: 6, 10: 8, 12: 10}[whole]])
+    except ValueError:
+        return None
+    start = start.replace(tzinfo=SHANGHAI)
+    if whole == 4:
+        end = start.replace(year=start.year + 1)
+    elif whole == 6:
+        end = (start + timedelta(days=32)).replace(day=1)
+    else:
+        end = start + {8: timedelta(days=1), 10: timedelta(hours=1), 12: timedelta(minutes=1)}[whole]
+    return start, end

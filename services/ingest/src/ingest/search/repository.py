@@ -6,29 +6,49 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, RowMapping, Select, select, text
+from sqlalchemy import ColumnElement, RowMapping, Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.search.criteria import SearchCriteria, bigrams, like_escape
+from ingest.search.criteria import SearchCriteria, bigrams, id_time_range, like_escape
+from ingest.search.plan import plan_walk
 from ingest.tables import order_items, orders
 
 _o = orders.c
 RESULT_COLUMNS = (
-    _o.order_id, _o.channel, _o.channel_order_no, _o.shop_id, _o.status, _o.created_at, _o.paid_at,
-    _o.receiver_name, _o.receiver_phone, _o.buyer_remark, _o.seller_memo, _o.currency,
-    _o.list_total_fen, _o.discount_fen, _o.paid_total_fen,
+    _o.order_id,
+    _o.channel,
+    _o.channel_order_no,
+    _o.shop_id,
+    _o.status,
+    _o.created_at,
+    _o.paid_at,
+    _o.receiver_name,
+    _o.receiver_phone,
+    _o.buyer_remark,
+    _o.seller_memo,
+    _o.currency,
+    _o.list_total_fen,
+    _o.discount_fen,
+    _o.paid_total_fen,
 )
 
 
 def conditions(c: SearchCriteria) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
-    where += [_o.order_id.like(like_escape(p) + "%") for p in c.order_id_prefixes]
+    for prefix in c.order_id_prefixes:
+        # Typed in lower case: IDs are upper case but for a channel order number's own letters.
+        variants = sorted({prefix, prefix.upper()})
+        where.append(or_(*(_o.order_id.like(like_escape(v) + "%") for v in variants)))
+        span = id_time_range(prefix)
+        if span is not None:  # lets the planner see how few orders a prefix can match
+            where += [_o.created_at >= span[0], _o.created_at < span[1]]
     where += [_o.channel_order_no.like(like_escape(n) + "%") for n in c.channel_order_nos]
     where += [_o.receiver_phone_last4 == d for d in c.phone_last4]
-    if c.words:
+    if c.words and not c.is_selective:
+        # With an ID, number or phone term, the few orders it finds are checked for the words directly.
         grams = sorted(set().union(*(bigrams(w) for w in c.words)))
         where.append(_o.search_grams.contains(grams))
-        where += [_o.search_text.like("%" + like_escape(w) + "%") for w in c.words]
+    where += [_o.search_text.like("%" + like_escape(w) + "%") for w in c.words]
     if c.channel is not None:
         where.append(_o.channel == c.channel)
     if c.status is not None:
@@ -50,10 +70,46 @@ def search_statement(c: SearchCriteria) -> Select[tuple[object, ...]]:
     )
 
 
-async def search_orders(conn: AsyncConnection, c: SearchCriteria) -> list[RowMapping]:
-    """Runs in the caller's transaction. Plans are made for the actual values: a generic plan of
-    a reused prepared statement cannot use an index for `LIKE $1` nor judge how common a word is."""
+def walk_statement(c: SearchCriteria, budget: int) -> Select[tuple[object, ...]]:
+    """The same search over the `budget` newest orders only (read backwards along created_at). Its
+    page is exact when it is full: every order outside those is older than every one inside."""
+    inner = select(*RESULT_COLUMNS, _o.search_text)
+    if c.created_from is not None:
+        inner = inner.where(_o.created_at >= c.created_from)
+    if c.created_to is not None:
+        inner = inner.where(_o.created_at <= c.created_to)
+    recent = inner.order_by(_o.created_at.desc(), _o.order_id.desc()).limit(budget).subquery("recent")
+    r = recent.c
+    where: list[ColumnElement[bool]] = [r.search_text.like("%" + like_escape(w) + "%") for w in c.words]
+    if c.channel is not None:
+        where.append(r.channel == c.channel)
+    if c.status is not None:
+        where.append(r.status == c.status)
+    return (
+        select(*(r[col.name] for col in RESULT_COLUMNS))
+        .where(*where)
+        .order_by(r.created_at.desc(), r.order_id.desc())
+        .limit(c.limit + 1)
+    )
+
+
+async def prepare_search(conn: AsyncConnection, c: SearchCriteria) -> int:
+    """Planner settings for this search's transaction, and the walk budget (0: no walk). Plans are
+    made for the actual values: a generic plan of a reused prepared statement cannot use an index
+    for `LIKE $1` nor judge how common a word is."""
     await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # A page of 20 results: parallel workers only add start-up time and read ahead of the LIMIT.
+    await conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    return await plan_walk(conn, c)
+
+
+async def search_orders(conn: AsyncConnection, c: SearchCriteria) -> list[RowMapping]:
+    """Runs in the caller's transaction."""
+    budget = await prepare_search(conn, c)
+    if budget:
+        walked = list((await conn.execute(walk_statement(c, budget))).mappings().all())
+        if len(walked) > c.limit:
+            return walked
     return list((await conn.execute(search_statement(c))).mappings().all())
 
 
@@ -70,4 +126,3 @@ async def items_by_order(conn: AsyncConnection, order_ids: Sequence[str]) -> dic
     for row in (await conn.execute(query)).mappings():
         grouped[row["order_id"]].append(row)
     return grouped
-

@@ -32,8 +32,12 @@ class MessageView(BaseModel):
     provider_message_id: str | None
     status: MessageStatus
     error_code: str | None
+    error_detail: str | None  # the provider's own code and words
+    hold_reason: str | None  # why it waits or was dropped: quiet_hours, rate_limited_minute, ...
     attempts: int
     created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None  # when a queued / held message may go out
     sent_at: datetime | None
 
     @classmethod
@@ -49,10 +53,18 @@ class MessageView(BaseModel):
             provider_message_id=message.provider_message_id,
             status=message.status,
             error_code=message.error_code,
+            error_detail=message.error_detail,
+            hold_reason=message.hold_reason,
             attempts=message.attempts,
             created_at=as_shanghai(message.created_at),
-            sent_at=as_shanghai(message.sent_at) if message.sent_at else None,
+            last_attempt_at=_shanghai(message.last_attempt_at),
+            next_attempt_at=_shanghai(message.not_before) if message.status in ("queued", "held") else None,
+            sent_at=_shanghai(message.sent_at),
         )
+
+
+def _shanghai(moment: datetime | None) -> datetime | None:
+    return None if moment is None else as_shanghai(moment)
 
 
 class MessagePage(BaseModel):

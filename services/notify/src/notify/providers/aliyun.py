@@ -14,7 +14,7 @@ from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.logging import get_logger
 
 from notify.providers.aliyun_sign import signed_params
-from notify.providers.base import ProviderError, ProviderResult
+from notify.providers.base import INVALID_PHONE, RATE_LIMITED, ProviderError, ProviderResult
 from notify.providers.http import request_json
 
 log = get_logger(__name__)
@@ -23,6 +23,7 @@ ALIYUN = "aliyun"
 TRANSIENT_CODES = frozenset(
     {"isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "Throttling", "Throttling.User", "ServiceUnavailable"}
 )
+REASONS = {"isv.MOBILE_NUMBER_ILLEGAL": INVALID_PHONE, "isv.BUSINESS_LIMIT_CONTROL": RATE_LIMITED}
 _PAGE_SIZE = 50
 _MAX_PAGES = 10
 
@@ -57,7 +58,12 @@ class AliyunSmsProvider:
             raise ProviderError("bad_response", f"{action} answered {body!r:.200}", permanent=False)
         code = str(body.get("Code", ""))
         if code != "OK":
-            raise ProviderError(code or "unknown", str(body.get("Message", "")), permanent=code not in TRANSIENT_CODES)
+            raise ProviderError(
+                code or "unknown",
+                str(body.get("Message", "")),
+                permanent=code not in TRANSIENT_CODES,
+                reason=REASONS.get(code, ""),
+            )
         return body
 
     async def send(self, phone: str, template_code: str, params: Mapping[str, str], out_id: str) -> ProviderResult:

@@ -3,8 +3,8 @@ app messages) implement these; the local ones record instead of sending.
 
 Error classes: `permanent` (bad number, bad robot key, template rejected) is never retried;
 `ambiguous` (a timeout: the provider may have sent it) is resolved with `find_sent` where the
-provider offers a lookup before anything is sent again; anything else is transient and retried
-with backoff."""
+provider offers a lookup before anything is sent again; anything else (5xx, connect failures,
+throttling) is transient and retried with backoff."""
 
 from __future__ import annotations
 
@@ -21,13 +21,31 @@ class ProviderResult:
     message_id: str  # the provider's ID for the message (Aliyun BizId, Tencent SerialNo, ...)
 
 
+# Provider-neutral error codes (ProviderError.reason) for what callers act on.
+INVALID_PHONE = "invalid_phone"
+RATE_LIMITED = "rate_limited"
+BAD_ROBOT_KEY = "bad_robot_key"
+
+
 class ProviderError(Exception):
-    def __init__(self, code: str, detail: str = "", *, permanent: bool, ambiguous: bool = False) -> None:
+    """`code` is the provider's own (isv.MOBILE_NUMBER_ILLEGAL, wecom.93000, ...); `reason`, when
+    given, is the provider-neutral code the delivery log and NotificationFailed carry (the rules
+    service acts on `invalid_phone` whichever provider said so)."""
+
+    def __init__(
+        self, code: str, detail: str = "", *, permanent: bool, ambiguous: bool = False, reason: str = ""
+    ) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.detail = detail
         self.permanent = permanent
         self.ambiguous = ambiguous
+        self.reason = reason or code
+
+    @property
+    def described(self) -> str:
+        """What the delivery log keeps as the error detail: the provider's code and words."""
+        return f"{self.code}: {self.detail}" if self.detail else self.code
 
 
 def timeout_error(detail: str) -> ProviderError:

@@ -5,9 +5,11 @@ QuerySendDetails, so crash recovery behaves as with a real provider."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from orderhub_contracts.phone import mask_phone, mask_phones_in_text
 from orderhub_runtime.logging import get_logger
@@ -26,26 +28,60 @@ def _new_id() -> str:
     return f"rec-{uuid.uuid4().hex}"
 
 
+class _GroupWriter:
+    """Rows from concurrent calls (the sender calls a batch at once) written with one INSERT and
+    one commit; each call returns once its row is committed, as a remote provider's would. Rows
+    of one writer have the same keys (one writer per provider)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._pending: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, row: dict[str, Any]) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append((row, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        await asyncio.sleep(0)  # let the other calls of this round join
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.execute(insert(recorded_sends), [row for row, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
 class RecordingSmsProvider:
     name = RECORDING
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._writer = _GroupWriter(engine)
 
     async def send(self, phone: str, template_code: str, params: Mapping[str, str], out_id: str) -> ProviderResult:
         message_id = _new_id()
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(recorded_sends).values(
-                    provider_message_id=message_id,
-                    provider=RECORDING,
-                    channel="sms",
-                    recipient=phone,
-                    template_code=template_code,
-                    params=dict(params),
-                    out_id=out_id,
-                )
-            )
+        await self._writer.write(
+            {
+                "provider_message_id": message_id,
+                "provider": RECORDING,
+                "channel": "sms",
+                "recipient": phone,
+                "template_code": template_code,
+                "params": dict(params),
+                "out_id": out_id,
+            }
+        )
         log.info(
             "sms.recorded",
             phone=mask_phone(phone),
@@ -68,21 +104,20 @@ class RecordingWeComProvider:
     name = RECORDING
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+        self._writer = _GroupWriter(engine)
 
     async def send(self, target: WeComTarget, text: str, dedupe_key: str) -> ProviderResult:
         message_id = _new_id()
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(recorded_sends).values(
-                    provider_message_id=message_id,
-                    provider=RECORDING,
-                    channel="wecom",
-                    recipient=target.address,
-                    text=text,
-                    out_id=dedupe_key,
-                )
-            )
+        await self._writer.write(
+            {
+                "provider_message_id": message_id,
+                "provider": RECORDING,
+                "channel": "wecom",
+                "recipient": target.address,
+                "text": text,
+                "out_id": dedupe_key,
+            }
+        )
         log.info(
             "wecom.recorded",
             target=mask_phones_in_text(target.address),

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from orderhub_runtime.logging import get_logger
 
-from notify.providers.base import ProviderError, ProviderResult
+from notify.providers.base import BAD_ROBOT_KEY, RATE_LIMITED, ProviderError, ProviderResult
 from notify.providers.http import request_json
 from notify.routing import WeComTarget
 
@@ -23,8 +23,10 @@ log = get_logger(__name__)
 WECOM = "wecom"
 TRANSIENT_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, API rate limit, too many concurrent calls
 TOKEN_ERRCODES = frozenset({40014, 42001})  # invalid / expired access_token: fetch a new one and retry once
+REASONS = {93000: BAD_ROBOT_KEY, 45009: RATE_LIMITED}
 _TOKEN_MARGIN_S = 300.0
 DUPLICATE_CHECK_INTERVAL_S = 1800
+RobotFormat = Literal["text", "markdown"]
 
 
 def _check(body: Any, what: str) -> dict[str, Any]:
@@ -33,7 +35,12 @@ def _check(body: Any, what: str) -> dict[str, Any]:
     errcode = int(body["errcode"])
     if errcode != 0:
         code = f"wecom.{errcode}"
-        raise ProviderError(code, str(body.get("errmsg", "")), permanent=errcode not in TRANSIENT_ERRCODES)
+        raise ProviderError(
+            code,
+            str(body.get("errmsg", "")),
+            permanent=errcode not in TRANSIENT_ERRCODES,
+            reason=REASONS.get(errcode, ""),
+        )
     return body
 
 
@@ -48,6 +55,7 @@ class WeComApiProvider:
         robot_keys: Mapping[str, str],
         robot_mentions: Mapping[str, Sequence[str]],
         corp_id: str,
+        robot_formats: Mapping[str, RobotFormat] | None = None,
         corp_secret: str,
         agent_id: int,
     ) -> None:
@@ -55,6 +63,7 @@ class WeComApiProvider:
         self._base = base_url.rstrip("/")
         self._robot_keys = dict(robot_keys)
         self._mentions = {name: list(phones) for name, phones in robot_mentions.items()}
+        self._formats = dict(robot_formats or {})
         self._corp_id = corp_id
         self._corp_secret = corp_secret
         self._agent_id = agent_id
@@ -73,10 +82,12 @@ class WeComApiProvider:
         key = self._robot_keys.get(robot)
         if not key:
             raise ProviderError("no_robot_key", f"no key configured for robot {robot!r}", permanent=True)
+        msgtype = self._formats.get(robot, "text")
         content: dict[str, Any] = {"content": text}
-        if self._mentions.get(robot):
+        # Mentions by phone are a text-message feature; markdown has none.
+        if msgtype == "text" and self._mentions.get(robot):
             content["mentioned_mobile_list"] = self._mentions[robot]
-        payload = {"msgtype": "text", "text": content}
+        payload = {"msgtype": msgtype, msgtype: content}
         _, body = await request_json(
             self._client, "POST", f"{self._base}/cgi-bin/webhook/send", params={"key": key}, json=payload
         )

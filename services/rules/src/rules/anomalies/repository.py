@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rules.anomalies.lifecycle import UNRESOLVED, Resolution, Status
@@ -39,10 +39,15 @@ class Anomaly:
     channel: str
 
 
-async def insert(conn: AsyncConnection, order_id: str, hit: Hit, rule_set_version: int) -> uuid.UUID:
+async def insert(
+    conn: AsyncConnection, order_id: str, hit: Hit, rule_set_version: int, *, notify_channel: str
+) -> uuid.UUID:
+    """Store the anomaly and, in the same statement, NOTIFY `notify_channel` with its ID
+    (delivered to listeners when the transaction commits)."""
     anomaly_id = uuid.uuid4()
-    await conn.execute(
-        anomalies.insert().values(
+    inserted = (
+        anomalies.insert()
+        .values(
             anomaly_id=anomaly_id,
             order_id=order_id,
             rule_id=hit.rule.id,
@@ -53,7 +58,11 @@ async def insert(conn: AsyncConnection, order_id: str, hit: Hit, rule_set_versio
             evidence=hit.evidence,
             actions=[a.model_dump(mode="json") for a in hit.rule.actions],
         )
+        .returning(anomalies.c.anomaly_id)
+        .cte("inserted")
     )
+    notified = func.pg_notify(notify_channel, cast(inserted.c.anomaly_id, Text))
+    await conn.execute(select(notified).select_from(inserted))
     return anomaly_id
 
 
@@ -131,8 +140,10 @@ async def resolve(
     by: str,
     note: str | None,
     anomaly_id: uuid.UUID | None = None,
+    contact: bool = False,
 ) -> list[uuid.UUID]:
-    """Resolve the order's unresolved anomalies (or just `anomaly_id`); returns the IDs resolved."""
+    """Resolve the order's unresolved anomalies (or just `anomaly_id`); returns the IDs resolved.
+    With `contact` (staff resolved it), that is also the first response where none was recorded."""
     stmt = update(anomalies).where(
         anomalies.c.order_id == order_id, anomalies.c.status.in_([s.value for s in UNRESOLVED])
     )
@@ -145,9 +156,17 @@ async def resolve(
             resolved_at=func.now(),
             resolved_by=by,
             note=func.coalesce(note, anomalies.c.note),
+            **_first_contact(by) if contact else {},
         ).returning(anomalies.c.anomaly_id)
     )
     return [row[0] for row in result]
+
+
+def _first_contact(by: str) -> dict[str, Any]:
+    return {
+        "acknowledged_at": func.coalesce(anomalies.c.acknowledged_at, func.now()),
+        "acknowledged_by": func.coalesce(anomalies.c.acknowledged_by, by),
+    }
 
 
 async def count_unresolved_holds(conn: AsyncConnection, order_id: str) -> int:

@@ -50,7 +50,9 @@ async def acknowledge(tx: Tx, anomaly_id: uuid.UUID, *, by: str, note: str | Non
 async def release(tx: Tx, anomaly_id: uuid.UUID, *, by: str, note: str | None) -> Outcome:
     """Resolve this anomaly as released; if it was the order's last hold, the order goes on."""
     anomaly, record = await _locked(tx, anomaly_id, Step.RELEASE)
-    resolved = await resolve_all(tx, anomaly.order_id, Resolution.RELEASED, by=by, note=note, anomaly_id=anomaly_id)
+    resolved = await resolve_all(
+        tx, anomaly.order_id, Resolution.RELEASED, by=by, note=note, anomaly_id=anomaly_id, contact=True
+    )
     validated = anomaly.holds and await clear_if_unheld(tx, record)
     log.info("anomaly.released", anomaly_id=str(anomaly_id), order_id=anomaly.order_id, order_validated=validated)
     return Outcome(await _reload(tx, anomaly_id), resolved, validated)
@@ -60,7 +62,7 @@ async def cancel(tx: Tx, anomaly_id: uuid.UUID, *, by: str, note: str | None) ->
     """The order is not to be fulfilled: resolve all its open anomalies as cancelled and make
     sure a later payment does not clear it. The order's own cancellation is ingest's event."""
     anomaly, _ = await _locked(tx, anomaly_id, Step.CANCEL)
-    resolved = await resolve_all(tx, anomaly.order_id, Resolution.CANCELLED, by=by, note=note)
+    resolved = await resolve_all(tx, anomaly.order_id, Resolution.CANCELLED, by=by, note=note, contact=True)
     await orders.mark_cancelled(tx.conn, anomaly.order_id, f"cancelled by customer service ({by})")
     log.info("anomaly.cancelled", anomaly_id=str(anomaly_id), order_id=anomaly.order_id, resolved=len(resolved))
     return Outcome(await _reload(tx, anomaly_id), resolved)
@@ -74,10 +76,14 @@ async def resolve_all(
     by: str,
     note: str | None,
     anomaly_id: uuid.UUID | None = None,
+    contact: bool = False,
 ) -> list[uuid.UUID]:
     """Resolve the order's unresolved anomalies (or just `anomaly_id`) and publish
-    AnomalyResolved for each; the order row must be locked by the caller."""
-    resolved = await repo.resolve(tx.conn, order_id, resolution, by=by, note=note, anomaly_id=anomaly_id)
+    AnomalyResolved for each; the order row must be locked by the caller. `contact`: staff
+    resolved them, which counts as the first response where no acknowledgement came before."""
+    resolved = await repo.resolve(
+        tx.conn, order_id, resolution, by=by, note=note, anomaly_id=anomaly_id, contact=contact
+    )
     still_held = resolution is Resolution.RELEASED and await repo.count_unresolved_holds(tx.conn, order_id) > 0
     for rid in resolved:
         found = await repo.get(tx.conn, rid)

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from orderhub_runtime.app import DatabaseDep
 from orderhub_runtime.auth import require_staff
 from orderhub_runtime.db import Database
+from orderhub_runtime.errors import DomainError
 from orderhub_runtime.settings import StaffMember
 
+from rules.anomalies import kpi, service
 from rules.anomalies import repository as repo
-from rules.anomalies import service
 from rules.anomalies.lifecycle import Status
-from rules.api.schemas import ActionResult, AnomalyList, AnomalyView, NoteIn
+from rules.api.schemas import (
+    ActionResult,
+    AnomalyList,
+    AnomalyView,
+    NoteIn,
+    ResponseTimeReport,
+    ResponseTimeView,
+)
 
 router = APIRouter(prefix="/v1/anomalies", tags=["anomalies"])
 Reader = Annotated[StaffMember, Depends(require_staff("cs", "manager", "ops"))]
 Handler = Annotated[StaffMember, Depends(require_staff("cs", "manager"))]
 Command = Callable[..., Awaitable[service.Outcome]]
+
+
+class InvalidRequest(DomainError):
+    status_code = 422
+    code = "invalid_request"
 
 
 @router.get("")
@@ -29,12 +43,44 @@ async def list_anomalies(
     _: Reader,
     order_id: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[list[Status] | None, Query(description="repeat for several, e.g. open and acknowledged")] = None,
+    rule: Annotated[list[str] | None, Query(description="rule IDs, e.g. R05")] = None,
+    province: Annotated[list[str] | None, Query(description="receiver province, e.g. 浙江省")] = None,
+    channel: Annotated[list[str] | None, Query(description="sales channel, e.g. taobao")] = None,
+    level: Annotated[list[int] | None, Query(description="1 提醒, 2 复核, 3 拦截")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AnomalyList:
-    """Anomalies, most severe first and then oldest first (the work queue order)."""
+    """Anomalies, most severe first and then oldest first (the work queue order). Without
+    `order_id` or `status`, the open queue: anomalies not yet resolved."""
+    statuses = status or ([] if order_id else [Status.OPEN, Status.ACKNOWLEDGED])
+    filters = repo.Filters(
+        order_id=order_id,
+        statuses=statuses,
+        rule_ids=rule or (),
+        provinces=province or (),
+        channels=channel or (),
+        levels=level or (),
+    )
     async with db.engine.connect() as conn:
-        found = await repo.search(conn, order_id=order_id, statuses=status or [], limit=limit)
+        found = await repo.search(conn, filters, limit=limit)
     return AnomalyList(items=[AnomalyView.of(a) for a in found], count=len(found))
+
+
+@router.get("/kpi/response-time")
+async def response_time(
+    db: DatabaseDep,
+    _: Reader,
+    since: Annotated[datetime | None, Query(description="raised from (default: 7 days ago)")] = None,
+    until: Annotated[datetime | None, Query(description="raised before (default: now)")] = None,
+) -> ResponseTimeReport:
+    """Raised → first response (acknowledged, or released/cancelled by staff), in minutes:
+    average and p90 by rule and level, by level, and overall (rule and level null)."""
+    end = until or datetime.now(UTC)
+    start = since or end - timedelta(days=7)
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidRequest("since and until need a timezone, e.g. 2026-02-18T00:00:00+08:00")
+    async with db.engine.connect() as conn:
+        rows = await kpi.response_times(conn, start, end)
+    return ResponseTimeReport(since=start, until=end, groups=[ResponseTimeView.of(r) for r in rows])
 
 
 @router.post("/{anomaly_id}/ack")

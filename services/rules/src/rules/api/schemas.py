@@ -8,8 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rules.anomalies.kpi import ResponseTimes
 from rules.anomalies.repository import Anomaly
 from rules.anomalies.service import Outcome
+from rules.rulebook import Revision
 
 
 class NoteIn(BaseModel):
@@ -101,3 +103,61 @@ class RuleSetView(BaseModel):
     rules: list[dict[str, Any]]
     facts: list[FactView] = Field(description="names a condition may use")
     functions: list[str] = Field(description="functions a condition may call")
+
+
+class RuleSetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[dict[str, Any]] = Field(description="the whole new rule set, each rule as GET /v1/rules shows it")
+    note: str | None = Field(default=None, max_length=2000, description="why; kept in the history")
+    base_version: int | None = Field(default=None, description="refuse (409) if the active version is not this one")
+
+
+class RevisionView(BaseModel):
+    version: int
+    created_by: str
+    created_at: datetime
+    active: bool
+    change: str
+    note: str | None
+    rules: list[dict[str, Any]] | None = Field(default=None, description="only with with_rules=true")
+
+    @classmethod
+    def of(cls, r: Revision) -> RevisionView:
+        return cls(
+            version=r.version,
+            created_by=r.created_by,
+            created_at=r.created_at,
+            active=r.active,
+            change=r.change,
+            note=r.note,
+            rules=r.rules or None,
+        )
+
+
+class ResponseTimeView(BaseModel):
+    rule_id: str | None = Field(description="null: all rules (of the level, if one is given)")
+    level: int | None = Field(description="null: all levels")
+    raised: int
+    responded: int
+    waiting: int = Field(description="unresolved and not yet responded to")
+    avg_minutes: float | None
+    p90_minutes: float | None
+
+    @classmethod
+    def of(cls, r: ResponseTimes) -> ResponseTimeView:
+        return cls(
+            rule_id=r.rule_id,
+            level=r.level,
+            raised=r.raised,
+            responded=r.responded,
+            waiting=r.waiting,
+            avg_minutes=r.avg_minutes,
+            p90_minutes=r.p90_minutes,
+        )
+
+
+class ResponseTimeReport(BaseModel):
+    since: datetime
+    until: datetime
+    groups: list[ResponseTimeView]

@@ -15,7 +15,8 @@ Trigger = Literal[
     "order.placed",  # every order, once, when it arrives
     "payment.overdue",  # timer: still unpaid N minutes after creation (R04)
     "stock.shortage",  # fulfillment could not reserve stock (R09)
-    "address.changed",  # the receiver changed after placement (R15)
+    "address.changed",  # the receiver changed after placement (R15; receiver rules again)
+    "remarks.changed",  # the buyer remark or seller memo changed on the platform (R12)
     "notification.failed",  # notify could not deliver a message (R03)
     "ship_deadline.near",  # timer: the ship deadline is close and nothing shipped (R16)
     "logistics.check",  # timer: no tracking update for a while, or the carrier returns it (R17)

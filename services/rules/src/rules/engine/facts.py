@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +118,12 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
     }
 
 
+def placement_facts(order: CanonicalOrder, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a rule may read when `order` arrives: its own facts, then the context facts
+    (neutral defaults unless `context`, what the service knows from its history, says otherwise)."""
+    return {**order_facts(order), **CONTEXT_DEFAULTS, **(context or {})}
+
+
 def conforms(name: str, value: Any) -> bool:
     """Whether `value` has the catalogue type of fact `name` (bool is not an int here)."""
     spec = FACTS[name]
@@ -158,4 +165,4 @@ BASELINE_ORDER = CanonicalOrder(
 
 def baseline_facts() -> dict[str, Any]:
     """The facts of a clean paid order at placement: what rule examples override."""
-    return {**order_facts(BASELINE_ORDER), **CONTEXT_DEFAULTS}
+    return placement_facts(BASELINE_ORDER)

@@ -41,8 +41,13 @@ def increment(state: PddState, params: dict[str, str]) -> dict[str, Any]:
     page, size = _int(params, "page", 1), min(_int(params, "page_size", 100), 100)
     hits = sorted((o for o in state.orders.values() if start <= _updated(o) <= end), key=_updated)
     chunk = hits[(page - 1) * size : page * size]
-    return {"order_sn_increment_get_response": {"total_count": len(hits), "has_next": page * size < len(hits),
-                                                "order_sn_list": chunk}}
+    return {
+        "order_sn_increment_get_response": {
+            "total_count": len(hits),
+            "has_next": page * size < len(hits),
+            "order_sn_list": chunk,
+        }
+    }
 
 
 def decrypt(state: PddState, params: dict[str, str]) -> dict[str, Any]:
@@ -59,8 +64,15 @@ def decrypt(state: PddState, params: dict[str, str]) -> dict[str, Any]:
         if found is None or tag not in state.orders:
             out.append({"data_tag": tag, "encrypted_data": cipher, "error_code": 47001, "error_msg": "解密失败"})
         else:
-            out.append({"data_tag": tag, "encrypted_data": cipher, "decrypted_data": found[0],
-                        "data_type": found[1], "error_code": 0})
+            out.append(
+                {
+                    "data_tag": tag,
+                    "encrypted_data": cipher,
+                    "decrypted_data": found[0],
+                    "data_type": found[1],
+                    "error_code": 0,
+                }
+            )
     return {"open_decrypt_batch_response": {"data_decrypt_list": out}}
 
 
@@ -89,8 +101,9 @@ def gateway_router(state: PddState) -> APIRouter:
     async def route(request: Request) -> JSONResponse:
         try:
             params = await _params(request)
-            check_request(params, client_id=state.client_id, secret=state.client_secret,
-                          access_token=state.access_token)
+            check_request(
+                params, client_id=state.client_id, secret=state.client_secret, access_token=state.access_token
+            )
             handler = _TYPES.get(params["type"])
             if handler is None:
                 raise PopError(10001, "type不存在", "", params["type"])

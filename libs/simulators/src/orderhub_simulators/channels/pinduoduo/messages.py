@@ -24,8 +24,13 @@ def _now_ms() -> int:
 async def _pump(state: PddState, ws: WebSocket) -> None:
     while True:
         for p in state.hub.due():
-            frame = {"id": p.id, "commandType": "Common", "time": _now_ms(), "sendTime": p.body["sendTime"],
-                     "message": {"type": p.body["type"], "mallID": p.body["mallID"], "content": p.body["content"]}}
+            frame = {
+                "id": p.id,
+                "commandType": "Common",
+                "time": _now_ms(),
+                "sendTime": p.body["sendTime"],
+                "message": {"type": p.body["type"], "mallID": p.body["mallID"], "content": p.body["content"]},
+            }
             await ws.send_text(json.dumps(frame))
         await state.hub.wait(min(state.hub.redeliver_after_s, 0.5))
 
@@ -36,8 +41,10 @@ def messages_router(state: PddState) -> APIRouter:
     @router.websocket("/message/{client_id}/{timestamp}/{sign}")
     async def stream(ws: WebSocket, client_id: str, timestamp: str, sign: str) -> None:
         fresh = timestamp.isdigit() and abs(_now_ms() - int(timestamp)) <= _MAX_SKEW_MS
-        if client_id != state.client_id or not fresh or not message_sign_ok(
-            client_id, timestamp, sign, state.client_secret
+        if (
+            client_id != state.client_id
+            or not fresh
+            or not message_sign_ok(client_id, timestamp, sign, state.client_secret)
         ):
             await ws.close(code=1008)  # the handshake is refused before it is accepted
             return

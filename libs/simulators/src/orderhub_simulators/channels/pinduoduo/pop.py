@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -43,6 +44,16 @@ def check_request(params: Mapping[str, str], *, client_id: str, secret: str, acc
         raise PopError(10019, "签名错误", "", "sign check failed")
     if params.get("access_token") != access_token:
         raise PopError(10019, "access_token已过期", "", "invalid access_token")
+    check_timestamp(params["timestamp"])
+
+
+MAX_SKEW_S = 10 * 60
+
+
+def check_timestamp(value: str, *, now: float | None = None) -> None:
+    """A request (or a replay of one) outside the tolerated clock skew is refused."""
+    if not value.isdigit() or abs((now if now is not None else time.time()) - int(value)) > MAX_SKEW_S:
+        raise PopError(10000, "参数错误", "", "timestamp expired or invalid")
 
 
 def message_sign_ok(client_id: str, timestamp: str, sign: str, secret: str) -> bool:

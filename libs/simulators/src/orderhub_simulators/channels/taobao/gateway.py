@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -38,6 +38,13 @@ def fullinfo(state: TaobaoState, params: dict[str, str]) -> dict[str, Any]:
 
 def increment(state: TaobaoState, params: dict[str, str]) -> dict[str, Any]:
     start, end = _time(params, "start_modified"), _time(params, "end_modified")
+    if end < start or end - start > timedelta(days=1):
+        raise TopError(
+            41,
+            "Invalid arguments:end_modified",
+            "isv.invalid-parameter",
+            "start_modified and end_modified must be at most one day apart",
+        )
     page_no, page_size = int(params.get("page_no", "1")), min(int(params.get("page_size", "40")), 100)
     hits = sorted((t for t in state.trades.values() if start <= _modified(t) <= end), key=_modified)
     page = hits[(page_no - 1) * page_size : page_no * page_size]

@@ -73,6 +73,10 @@ class MessageHub:
             p.sent_at = 0.0
         self._wakeup.set()
 
+    def wake(self) -> None:
+        """Deliver what is due now (a client asked for messages)."""
+        self._wakeup.set()
+
     async def wait(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), seconds)

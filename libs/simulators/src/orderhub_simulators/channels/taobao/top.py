@@ -7,7 +7,11 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
+
+_GMT8 = timezone(timedelta(hours=8))
+MAX_SKEW = timedelta(minutes=10)  # "the server tolerates at most 10 minutes of clock skew"
 
 
 class TopError(Exception):
@@ -44,3 +48,14 @@ def check_request(params: Mapping[str, str], *, app_key: str, secret: str, sessi
         raise TopError(25, "Invalid signature")
     if params.get("session") != session:
         raise TopError(27, "Invalid session")
+    check_timestamp(params["timestamp"])
+
+
+def check_timestamp(value: str, *, now: datetime | None = None) -> None:
+    """A request (or a replay of one) older or newer than the tolerated skew is refused."""
+    try:
+        sent = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=_GMT8)
+    except ValueError as exc:
+        raise TopError(31, "Invalid timestamp", "isv.invalid-parameter", "yyyy-MM-dd HH:mm:ss, GMT+8") from exc
+    if abs((now or datetime.now(_GMT8)) - sent) > MAX_SKEW:
+        raise TopError(31, "Invalid timestamp", "isv.invalid-parameter", "timestamp out of the 10 minute window")

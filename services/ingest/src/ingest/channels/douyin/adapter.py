@@ -40,8 +40,7 @@ class DouyinAdapter:
         refs: list[OrderRef] = []
         page = 0
         while True:
-            orders, total = await self.client.search_list(int(start.timestamp()), int(end.timestamp()), page,
-                                                          PAGE_SIZE)
+            orders, total = await self.client.search_list(int(start.timestamp()), int(end.timestamp()), page, PAGE_SIZE)
             refs += [OrderRef(Channel.DOUYIN, str(o.get("shop_id") or shop_id), str(o["order_id"])) for o in orders]
             page += 1
             if not orders or page * PAGE_SIZE >= total:

@@ -32,21 +32,29 @@ class DouyinClient:
             "timestamp": timestamp,
             "sign_method": "md5",
             "access_token": self.config.access_token,
-            "sign": api_sign(app_key=self.config.app_key, app_secret=self.config.app_secret, method=method,
-                             params_json=body, timestamp=timestamp),
+            "sign": api_sign(
+                app_key=self.config.app_key,
+                app_secret=self.config.app_secret,
+                method=method,
+                params_json=body,
+                timestamp=timestamp,
+            ),
         }
         url = f"{self.config.base_url}/{method.replace('.', '/')}"
         try:
-            response = await self.http.post(url, params=query, content=body.encode(),
-                                            headers={"content-type": "application/json"})
+            response = await self.http.post(
+                url, params=query, content=body.encode(), headers={"content-type": "application/json"}
+            )
         except httpx.HTTPError as exc:
             raise PlatformError(f"douyin {method}: {type(exc).__name__}: {exc}") from exc
         if response.status_code != 200:
             raise PlatformError(f"douyin {method}: HTTP {response.status_code}")
         payload = loads_exact(response.content)
         if payload.get("code") != SUCCESS:
-            raise PlatformError(f"douyin {method}: code {payload.get('code')} {payload.get('msg', '')}"
-                                f" {payload.get('sub_msg', '')}".strip())
+            raise PlatformError(
+                f"douyin {method}: code {payload.get('code')} {payload.get('msg', '')}"
+                f" {payload.get('sub_code', '')} {payload.get('sub_msg', '')}".strip()
+            )
         data: dict[str, Any] = payload.get("data") or {}
         return data
 
@@ -56,10 +64,17 @@ class DouyinClient:
         return detail
 
     async def search_list(self, start: int, end: int, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
-        data = await self.call("order.searchList", {
-            "update_time_start": start, "update_time_end": end, "page": page, "size": size,
-            "order_by": "update_time", "order_asc": True,
-        })
+        data = await self.call(
+            "order.searchList",
+            {
+                "update_time_start": start,
+                "update_time_end": end,
+                "page": page,
+                "size": size,
+                "order_by": "update_time",
+                "order_asc": True,
+            },
+        )
         return list(data.get("shop_order_list") or []), int(data.get("total") or 0)
 
     async def batch_decrypt(self, auth_id: str, ciphers: list[str]) -> dict[str, str]:
@@ -67,9 +82,12 @@ class DouyinClient:
         plain: dict[str, str] = {}
         for i in range(0, len(ciphers), DECRYPT_BATCH):
             chunk = ciphers[i : i + DECRYPT_BATCH]
-            data = await self.call("order.batchDecrypt", {
-                "cipher_infos": [{"auth_id": auth_id, "cipher_text": c} for c in chunk],
-            })
+            data = await self.call(
+                "order.batchDecrypt",
+                {
+                    "cipher_infos": [{"auth_id": auth_id, "cipher_text": c} for c in chunk],
+                },
+            )
             for info in data.get("decrypt_infos") or []:
                 if not info.get("err_no") and info.get("decrypt_text") is not None:
                     plain[str(info["cipher_text"])] = str(info["decrypt_text"])

@@ -53,7 +53,9 @@ def receiver(detail: Mapping[str, Any], plain: Mapping[str, str]) -> Receiver:
 def line_item(sku: Mapping[str, Any], detail: Mapping[str, Any]) -> LineItem:
     presale = int(sku.get("pre_sale_type") or 0) != 0
     ship_by = from_unix(detail.get("appointment_ship_time")) or from_unix(detail.get("exp_ship_time"))
-    merchant_code = text(sku.get("out_sku_id")) or text(sku.get("code")) or text(sku.get("sku_id"))
+    merchant_code = (
+        text(sku.get("out_sku_id")) or text(sku.get("code")) or text(sku.get("sku_id")) or text(sku.get("product_id"))
+    )
     return LineItem(
         sku=merchant_code[:64],
         title=text(sku.get("product_name"), 200),

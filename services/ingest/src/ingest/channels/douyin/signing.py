@@ -22,8 +22,10 @@ def param_json(params: Mapping[str, Any]) -> str:
 def api_sign(
     *, app_key: str, app_secret: str, method: str, params_json: str, timestamp: str, sign_method: str = "md5"
 ) -> str:
-    plain = (f"{app_secret}app_key{app_key}method{method}param_json{params_json}"
-             f"timestamp{timestamp}v{API_VERSION}{app_secret}").encode()
+    plain = (
+        f"{app_secret}app_key{app_key}method{method}param_json{params_json}"
+        f"timestamp{timestamp}v{API_VERSION}{app_secret}"
+    ).encode()
     if sign_method == "hmac-sha256":
         return hmac_sha256_hex(app_secret.encode(), plain)
     return md5_hex(plain)

@@ -1,4 +1,5 @@
-"""A `pdd.order.information.get` order_info (PII already decrypted) -> the PlaceOrder command."""
+"""A `pdd.order.information.get` order_info (PII already decrypted) -> the PlaceOrder command, and
+the platform state around it (cancelled, refunded, updated_at) as a ChannelOrder. Pure."""
 
 from __future__ import annotations
 
@@ -8,10 +9,22 @@ from typing import Any
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import Channel, LineItem
-from orderhub_contracts.phone import normalize_phone
 
+from ingest.channels.base import ChannelOrder
+from ingest.channels.convert import platform_phone
 from ingest.channels.pinduoduo.fields import OrderFormatError, fen, is_encrypted, text, when
 from ingest.orders.commands import PlaceOrder
+
+# confirm_status 2 = 已取消; refund_status 4 = 退款成功 (order_status 1 = 待发货: refunded before shipping).
+CONFIRM_CANCELLED, REFUND_SUCCESS, AWAITING_SHIPMENT = 2, 4, 1
+ENCRYPTED_FIELDS = ("receiver_name", "receiver_phone", "address", "receiver_address")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
 
 
 def order_no(info: Mapping[str, Any]) -> str:
@@ -46,7 +59,7 @@ def receiver_of(info: Mapping[str, Any]) -> Receiver:
     plain = {**info, "receiver_address": _plain(info, "receiver_address"), "address": _plain(info, "address")}
     return Receiver(
         name=_plain(info, "receiver_name"),
-        phone=normalize_phone(_plain(info, "receiver_phone")),
+        phone=platform_phone(_plain(info, "receiver_phone")),
         province=province,
         city=city,
         district=district,
@@ -96,4 +109,32 @@ def normalise_order(info: Mapping[str, Any], *, shop_id: str) -> PlaceOrder:
         buyer_remark=text(info.get("buyer_memo")),
         seller_memo=text(info.get("remark")),
         discount_fen=max(residual, 0),
+    )
+
+
+def encrypted_values(info: Mapping[str, Any]) -> list[str]:
+    """The ~…~ / $…$ ciphertexts in an order that pdd.open.decrypt.batch must turn into plain text."""
+    values = (text(info.get(name)) for name in ENCRYPTED_FIELDS)
+    return [v for v in values if is_encrypted(v)]
+
+
+def with_plaintexts(info: Mapping[str, Any], plain: Mapping[str, str]) -> dict[str, Any]:
+    return {k: plain.get(v, v) if k in ENCRYPTED_FIELDS and isinstance(v, str) else v for k, v in info.items()}
+
+
+def normalise(info: Mapping[str, Any], *, shop_id: str) -> ChannelOrder:
+    command = normalise_order(info, shop_id=shop_id)
+    order_status, refund_status = _int(info.get("order_status")), _int(info.get("refund_status"))
+    confirm_status = _int(info.get("confirm_status"))
+    refunded = refund_status == REFUND_SUCCESS
+    cancelled = confirm_status == CONFIRM_CANCELLED or (refunded and order_status == AWAITING_SHIPMENT)
+    reason = "拼多多订单已取消" if confirm_status == CONFIRM_CANCELLED else "拼多多发货前退款成功"
+    return ChannelOrder(
+        command=command,
+        platform_status=f"order_status={order_status} refund_status={refund_status} confirm_status={confirm_status}",
+        updated_at=when(info.get("updated_at")) or command.created_at,
+        cancelled=cancelled,
+        cancel_reason=reason if cancelled else "",
+        # POP reports a refund's state, not its amount: a successful refund is taken as the whole payment.
+        refunded_fen=fen(info.get("pay_amount")) if refunded else 0,
     )

@@ -1,4 +1,5 @@
-"""A `taobao.trade.fullinfo.get` trade -> the PlaceOrder command intake accepts."""
+"""A `taobao.trade.fullinfo.get` trade -> the PlaceOrder command intake accepts, and the platform
+state (closed, refunded, modified) around it as a ChannelOrder. Pure."""
 
 from __future__ import annotations
 
@@ -8,11 +9,16 @@ from typing import Any
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import Channel, LineItem
-from orderhub_contracts.phone import normalize_phone
 
+from ingest.channels.base import ChannelOrder
+from ingest.channels.convert import platform_phone
 from ingest.channels.taobao.fields import TradeFormatError, fen, gmt8, gmt8_or_none, listed, text
 from ingest.orders.commands import PlaceOrder
 
+# Trade.status values that mean the trade is closed: before payment (by Taobao or the buyer) or
+# after a full refund.
+CLOSED_UNPAID, CLOSED_REFUNDED = "TRADE_CLOSED_BY_TAOBAO", "TRADE_CLOSED"
+REFUND_SUCCESS = "SUCCESS"
 _PRESALE_STEP_STATES = {"FRONT_NOPAID_FINAL_NOPAID", "FRONT_PAID_FINAL_NOPAID", "FRONT_PAID_FINAL_PAID"}
 
 
@@ -30,7 +36,7 @@ def receiver_of(trade: Mapping[str, Any]) -> Receiver:
         city, district = district, ""
     return Receiver(
         name=text(trade.get("receiver_name")),
-        phone=normalize_phone(text(trade.get("receiver_mobile")) or text(trade.get("receiver_phone"))),
+        phone=platform_phone(text(trade.get("receiver_mobile")) or text(trade.get("receiver_phone"))),
         province=text(trade.get("receiver_state")),
         city=city,
         district=district,
@@ -91,3 +97,54 @@ def normalise_trade(trade: Mapping[str, Any], *, shop_id: str) -> PlaceOrder:
         seller_memo=text(trade.get("seller_memo")),
         discount_fen=max(residual, 0),
     )
+
+
+def _line_paid(sub: Mapping[str, Any]) -> int:
+    return fen(sub.get("divide_order_fee") or sub.get("payment"))
+
+
+def refunded_fen(trade: Mapping[str, Any]) -> int:
+    """What the platform has refunded so far: every sub-order whose refund succeeded; a trade closed
+    after payment with no such sub-order listed was refunded in full."""
+    subs = listed(trade.get("orders"), "order")
+    refunded = sum(_line_paid(sub) for sub in subs if text(sub.get("refund_status")) == REFUND_SUCCESS)
+    if not refunded and text(trade.get("status")) == CLOSED_REFUNDED and text(trade.get("pay_time")):
+        refunded = fen(trade.get("payment"))
+    return refunded
+
+
+def normalise(trade: Mapping[str, Any], *, shop_id: str) -> ChannelOrder:
+    """The trade (receiver already decrypted through its OAID) as a ChannelOrder."""
+    command = normalise_trade(trade, shop_id=shop_id)
+    status = text(trade.get("status"))
+    return ChannelOrder(
+        command=command,
+        platform_status=status,
+        updated_at=gmt8(trade.get("modified")) or command.created_at,
+        cancelled=status in (CLOSED_UNPAID, CLOSED_REFUNDED),
+        cancel_reason=text(trade.get("close_reason")) or f"淘宝交易关闭 ({status})",
+        refunded_fen=refunded_fen(trade),
+    )
+
+
+# taobao.top.oaid.decrypt Receiver fields -> the trade fields they stand for.
+_OAID_FIELDS = {
+    "name": "receiver_name",
+    "mobile": "receiver_mobile",
+    "phone": "receiver_phone",
+    "state": "receiver_state",
+    "city": "receiver_city",
+    "district": "receiver_district",
+    "town": "receiver_town",
+    "address_detail": "receiver_address",
+}
+
+
+def with_receiver(trade: Mapping[str, Any], receiver: Mapping[str, Any]) -> dict[str, Any]:
+    """The trade with its masked receiver replaced by the plaintext behind its OAID. Region fields the
+    decrypt leaves out keep the trade's own (they are never masked)."""
+    merged = dict(trade)
+    for source, target in _OAID_FIELDS.items():
+        if source in receiver and receiver[source] is not None:
+            merged[target] = receiver[source]
+    return merged

@@ -62,7 +62,10 @@ def upgrade() -> None:
     op.create_index("ix_orders_search_grams", "orders", ["search_grams"], schema=SCHEMA, postgresql_using="gin")
     # Equality and prefix (LIKE 'abc%') lookups whatever the database collation.
     op.create_index(
-        "ix_orders_channel_order_no", "orders", ["channel_order_no"], schema=SCHEMA,
+        "ix_orders_channel_order_no",
+        "orders",
+        ["channel_order_no"],
+        schema=SCHEMA,
         postgresql_ops={"channel_order_no": "text_pattern_ops"},
     )
 

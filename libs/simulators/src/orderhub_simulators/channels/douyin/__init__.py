@@ -1,0 +1,1 @@
+"""Douyin shop (抖店) open platform simulator: signed open API and HTTP message push."""

@@ -1,0 +1,395 @@
+"""Douyin end to end on the real stack: the simulator pushes to the ingest webhook over HTTP, the
+fetch worker pulls the signed detail and decrypts the receiver, the sync's list recovers lost pushes,
+and every channel order becomes one order with one order.placed however often it is pushed or listed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import json
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
+from ingest.channels.douyin import adapter as douyin_adapter
+from ingest.channels.hub import ChannelHub, get_hub
+from ingest.channels.sync import sync_shop_once
+from ingest.channels.worker import run_fetches_once
+from ingest.main import build_spec
+from ingest.settings import IngestSettings
+from ingest.tables import messaging, orders, platform_orders, raw_pushes, sync_watermarks
+from orderhub_devstack.bootstrap import bootstrap_database, drop_database
+from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import read_topic, running_app
+from orderhub_runtime.app import ServiceContext, create_service_app
+from orderhub_runtime.migrations import upgrade_head
+from orderhub_runtime.settings import RuntimeSettings
+from orderhub_simulators import feed, platform_feeds
+from orderhub_simulators.channels.douyin import generate
+from orderhub_simulators.channels.douyin.app import create_app as create_sim
+from orderhub_simulators.channels.douyin.state import DouyinState
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+SHOP = "local-douyin-shop"
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[int]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn offers no started event
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def own_database(stack: StackInfo, name: str) -> tuple[str, Callable[[], Awaitable[None]]]:
+    database = f"orderhub_{name[:2]}_{uuid.uuid4().hex[:8]}"
+    password = unquote(urlsplit(stack.service_database_urls["ingest"]).password or "")
+    url = (await bootstrap_database(stack.admin_url, database, ["ingest"], {"ingest": password}))["ingest"]
+    await asyncio.to_thread(upgrade_head, "ingest", url)
+
+    async def drop() -> None:
+        await drop_database(stack.admin_url, database)
+
+    return url, drop
+
+
+@dataclass
+class Env:
+    sim: DouyinState
+    http: httpx.AsyncClient
+    ctx: ServiceContext
+    hub: ChannelHub
+    engine: AsyncEngine
+    runtime: RuntimeSettings
+    bootstrap: str
+    sim_url: str
+
+    async def drain(self) -> None:
+        """Run the fetch worker until nothing is due (what the background loop does)."""
+        while await run_fetches_once(self.hub, self.ctx.db):
+            pass
+
+    async def count(self, order_id: str, event_type: str) -> int:
+        outbox = messaging.outbox
+        async with self.engine.connect() as conn:
+            return int(
+                await conn.scalar(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.key == order_id, outbox.c.event_type == event_type)
+                )
+                or 0
+            )
+
+    async def order(self, order_no: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(orders, platform_orders.c.last_source, platform_orders.c.platform_status)
+                        .join(platform_orders, platform_orders.c.order_id == orders.c.order_id)
+                        .where(orders.c.channel == "douyin", orders.c.channel_order_no == order_no)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
+    """Ingest in a database and under a topic prefix of its own, with no background channel work:
+    the tests run the fetch worker and the sync themselves, one step at a time."""
+    url, drop = await own_database(orderhub_stack, "douyin")
+    runtime = RuntimeSettings(
+        env="test",
+        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
+        topic_prefix=f"{orderhub_stack.topic_prefix}do{uuid.uuid4().hex[:6]}.",
+    )
+    sim = DouyinState()
+    try:
+        async with serve(create_sim(sim)) as port:
+            settings = IngestSettings(
+                database_url=url,
+                douyin_base_url=f"http://127.0.0.1:{port}",
+                channels_enabled=False,
+            )
+            spec = build_spec(settings, runtime)
+            spec.handlers = {}  # nothing here consumes other services' events
+            app = create_service_app(spec)
+            async with running_app(app) as http:
+                sim.pusher.http, sim.pusher.target_url = http, "/webhooks/douyin"
+                ctx: ServiceContext = app.state.ctx
+                yield Env(
+                    sim,
+                    http,
+                    ctx,
+                    get_hub(ctx),
+                    ctx.engine,
+                    runtime,
+                    orderhub_stack.kafka_bootstrap_servers,
+                    f"http://127.0.0.1:{port}",
+                )
+    finally:
+        await drop()
+
+
+def new_order(status: int = 2, **overrides: Any) -> dict[str, Any]:
+    """A shop order as the platform holds it, receiver in plaintext (the simulator encrypts it)."""
+    number = str(6921000000000000000 + random.randrange(10**15))
+    now = int(time.time())
+    order: dict[str, Any] = {
+        "order_id": number,
+        "shop_id": SHOP,
+        "order_status": status,
+        "main_status": status,
+        "create_time": now - 120,
+        "update_time": now,
+        "pay_time": now - 60 if status != 1 else 0,
+        "order_amount": 39800,
+        "pay_amount": 37800,
+        "post_amount": 0,
+        "buyer_words": "放门口",
+        "seller_words": "",
+        "post_receiver": "张三",
+        "post_tel": "13812345678",
+        "post_addr": {
+            "province": {"name": "浙江省"},
+            "city": {"name": "杭州市"},
+            "town": {"name": "西湖区"},
+            "street": {"name": "文新街道"},
+            "detail": "文三路 100 号",
+        },
+        "sku_order_list": [
+            {
+                "order_id": str(int(number) + 1),
+                "product_name": "加湿器 3L",
+                "out_sku_id": "HUM-3L",
+                "item_num": 2,
+                "goods_price": 19900,
+                "pay_amount": 37800,
+                "pre_sale_type": 0,
+            }
+        ],
+    }
+    order.update(overrides)
+    return order
+
+
+async def test_pushed_order_is_fetched_decrypted_and_placed_once(env: Env) -> None:
+    order = new_order()
+    await env.sim.put_order(order, "create")
+    assert env.sim.pusher.delivered[-1]["status"] == 200
+    assert json.loads(env.sim.pusher.delivered[-1]["body"]) == {"code": 0, "msg": "success"}
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["last_source"] == "push"
+    assert (row["receiver_name"], row["receiver_phone"], row["receiver_district"], row["receiver_detail"]) == (
+        "张三",
+        "13812345678",
+        "西湖区",
+        "文三路 100 号",
+    )
+    assert row["paid_total_fen"] == 37800 and row["currency"] == "CNY"
+    placed = await read_topic(
+        env.bootstrap,
+        "orders.v1",
+        prefix=env.runtime.topic_prefix,
+        until=lambda seen: any(e.subject == row["order_id"] for e in seen),
+    )
+    assert [e.type for e in placed if e.subject == row["order_id"]] == ["order.placed"]
+
+
+async def test_duplicate_pushes_sync_and_replay_give_one_order(env: Env) -> None:
+    order = new_order()
+    env.sim.pusher.controls.duplicate_next = 1
+    await env.sim.put_order(order, "create")
+    first = env.sim.pusher.delivered[-1]
+    again = env.sim.signed_push(env.sim.orders[order["order_id"]], "100")
+    replay = await env.http.post("/webhooks/douyin", content=again.body, headers=again.headers)
+    replayed = await env.http.post("/webhooks/douyin", content=again.body, headers=again.headers)  # same bytes
+    await env.drain()
+    await sync_shop_once(env.hub, env.ctx.db, "douyin", SHOP)
+    await env.drain()
+    await env.sim.put_order(env.sim.orders[order["order_id"]] | {}, "paid")  # pushed again, unchanged
+    await env.drain()
+    assert first["status"] == 200 and replay.status_code == 200 and replayed.status_code == 200
+    row = await env.order(order["order_id"])
+    assert row is not None
+    assert await env.count(row["order_id"], "order.placed") == 1
+    assert await env.count(row["order_id"], "order.paid") == 0  # placed paid: nothing changed since
+
+
+async def test_lost_push_is_recovered_by_the_sync_from_the_watermark(env: Env) -> None:
+    await sync_shop_once(env.hub, env.ctx.db, "douyin", SHOP)  # a watermark exists from here on
+    await env.drain()
+    order = new_order()
+    env.sim.pusher.controls.drop_next = 1
+    await env.sim.put_order(order, "create")
+    assert env.sim.pusher.dropped[-1]
+    await env.drain()
+    assert await env.order(order["order_id"]) is None  # the push never arrived
+    listed = await sync_shop_once(env.hub, env.ctx.db, "douyin", SHOP)
+    assert listed >= 1
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["last_source"] == "sync"
+    assert await env.count(row["order_id"], "order.placed") == 1
+    async with env.engine.connect() as conn:
+        watermark = await conn.scalar(
+            select(sync_watermarks.c.watermark).where(
+                sync_watermarks.c.channel == "douyin", sync_watermarks.c.shop_id == SHOP
+            )
+        )
+    assert watermark is not None and watermark.timestamp() >= order["update_time"]
+
+
+async def test_payment_after_placement_becomes_order_paid(env: Env) -> None:
+    order = new_order(status=1)
+    await env.sim.put_order(order, "create")
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["paid_at"] is None
+    stored = env.sim.orders[order["order_id"]]
+    paid = new_order(**{k: stored[k] for k in ("order_id", "create_time")})
+    paid.update(order_status=2, pay_time=stored["create_time"] + 30, update_time=stored["update_time"] + 1)
+    await env.sim.put_order(paid, "paid")
+    await env.drain()
+    assert await env.count(row["order_id"], "order.paid") == 1
+    after = await env.order(order["order_id"])
+    assert after is not None and after["paid_at"] is not None and after["platform_status"] == "2"
+
+
+async def test_reordered_pushes_end_in_the_latest_state(env: Env) -> None:
+    order = new_order(status=1)
+    env.sim.pusher.controls.reorder = True
+    await env.sim.put_order(order, "create")
+    paid = dict(order, order_status=2, pay_time=order["create_time"] + 30, update_time=order["update_time"] + 1)
+    await env.sim.put_order(paid, "paid")
+    env.sim.pusher.controls.reorder = False
+    assert await env.sim.pusher.flush() == 2  # the paid push arrives before the create push
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["paid_at"] is not None
+    assert await env.count(row["order_id"], "order.placed") == 1
+
+
+async def test_unsigned_or_badly_signed_push_is_refused_archived_and_queues_nothing(env: Env) -> None:
+    body = env.sim.push_body(new_order(), "100")[1]
+    unsigned = await env.http.post("/webhooks/douyin", content=body)
+    bad = await env.http.post(
+        "/webhooks/douyin",
+        content=body,
+        headers={"app-id": "local-douyin", "event-sign": hashlib.md5(b"local-douyin" + body + b"guess").hexdigest()},
+    )
+    assert unsigned.status_code == 401 and bad.status_code == 401
+    assert bad.json()["code"] == 40041 and "event-sign" in bad.json()["msg"]
+    async with env.engine.connect() as conn:
+        archived = (await conn.execute(select(raw_pushes).where(raw_pushes.c.id == bad.json()["push_id"]))).one()
+    assert archived.verdict == "rejected" and bytes(archived.body) == body and "event-sign" in archived.reason
+    listed = await env.http.get(
+        "/v1/ops/pushes",
+        params={"channel": "douyin", "verdict": "rejected"},
+        headers={"Authorization": "Bearer local-ops"},
+    )
+    assert bad.json()["push_id"] in [p["id"] for p in listed.json()]
+    assert unsigned.json()["push_id"] in [p["id"] for p in listed.json()]
+
+
+async def test_a_realistic_stream_with_lost_and_repeated_pushes_lands_every_order_once(env: Env) -> None:
+    rng = random.Random(20261124)
+    numbers: list[str] = []
+    for n in range(15):
+        order = generate.random_order(rng, SHOP, paid=n % 4 != 0)
+        env.sim.pusher.controls.drop_next = 1 if n % 5 == 1 else 0
+        env.sim.pusher.controls.duplicate_next = 1 if n % 3 == 2 else 0
+        await env.sim.put_order(order, "create")
+        numbers.append(order["order_id"])
+    for number in numbers[::4]:  # the unpaid ones get paid
+        await env.sim.put_order(generate.paid_version(env.sim.orders[number]), "paid")
+    await env.drain()
+    await sync_shop_once(env.hub, env.ctx.db, "douyin", SHOP)
+    await env.drain()
+    for number in numbers:
+        row = await env.order(number)
+        assert row is not None and row["paid_at"] is not None, number
+        assert await env.count(row["order_id"], "order.placed") == 1
+        assert row["paid_total_fen"] == sum(s["pay_amount"] for s in env.sim.orders[number]["sku_order_list"])
+
+
+async def test_platform_changes_from_the_feed_become_their_own_events(env: Env) -> None:
+    """The `--feed` shapes: payment, address, memo and cancellation on the platform, one event each."""
+    rng = random.Random(99)
+    order = dataclasses.replace(feed.sample_order(rng, int(time.time()) % 10**6 * 10 + 1), paid=False)
+    moved = feed.sample_order(rng, order.seq)
+    step = datetime.timedelta(seconds=1)
+    changes = [
+        ("paid", {"paid": True}),
+        ("address", {"place": moved.place, "phone": moved.phone}),
+        ("memo", {"memo": "加急"}),
+        ("cancelled", {"cancelled": True}),
+    ]
+    async with httpx.AsyncClient(base_url=env.sim_url) as sim:
+        number = await platform_feeds.feed_douyin(sim, order, "created")
+        await env.drain()
+        for n, (event, fields) in enumerate(changes, start=1):
+            order = dataclasses.replace(order, modified=order.modified + n * step, **fields)  # type: ignore[arg-type]
+            await platform_feeds.feed_douyin(sim, order, event)
+            await env.drain()
+    row = await env.order(number)
+    assert row is not None
+    for event_type in (
+        "order.placed",
+        "order.paid",
+        "order.address_changed",
+        "order.remarks_changed",
+        "order.cancelled",
+    ):
+        assert await env.count(row["order_id"], event_type) == 1, event_type
+    assert row["seller_memo"] == "加急" and row["receiver_detail"] == moved.place[4]
+    assert row["receiver_phone"] == moved.phone and row["status"] == "cancelled"
+
+
+async def test_a_push_refused_for_a_rotated_secret_is_taken_in_by_replay_after_the_fix(env: Env) -> None:
+    order = new_order()
+    env.sim.store(order)
+    body = env.sim.push_body(env.sim.orders[order["order_id"]], "100")[1]
+    rotated = {"app-id": "local-douyin", "event-sign": hashlib.md5(b"local-douyin" + body + b"rotated").hexdigest()}
+    refused = await env.http.post("/webhooks/douyin", content=body, headers=rotated)
+    assert refused.status_code == 401
+    push_id, ops = refused.json()["push_id"], {"Authorization": "Bearer local-ops"}
+    still = await env.http.post(f"/v1/ops/pushes/{push_id}/replay", headers=ops)
+    assert still.status_code == 200 and still.json()["accepted"] is False  # replay checks the signature too
+    fixed = dataclasses.replace(env.hub.settings.channel("douyin"), app_secret="rotated")
+    original = env.hub.adapters["douyin"]
+    env.hub.adapters["douyin"] = douyin_adapter.create_adapter(fixed, env.hub.http)
+    try:
+        replayed = await env.http.post(f"/v1/ops/pushes/{push_id}/replay", headers=ops)
+    finally:
+        env.hub.adapters["douyin"] = original
+    assert replayed.json()["accepted"] is True and replayed.json()["orders"] == [order["order_id"]]
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["last_source"] == "replay"

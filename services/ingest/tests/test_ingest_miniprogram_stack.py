@@ -1,0 +1,344 @@
+"""The mini-program on the real stack: a customer logs in through WeChat code2session, places an
+unpaid order through OrderHub's API and pays; only the verified, decrypted WeChat Pay notification
+makes it paid (order.paid), once however often WeChat retries; bad notifications are refused and archived."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import dataclasses
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from fastapi import FastAPI
+from ingest.channels.hub import ChannelHub, get_hub
+from ingest.main import build_spec
+from ingest.settings import IngestSettings
+from ingest.tables import messaging, raw_pushes
+from orderhub_devstack.bootstrap import bootstrap_database, drop_database
+from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import read_topic, running_app
+from orderhub_runtime.app import ServiceContext, create_service_app
+from orderhub_runtime.migrations import upgrade_head
+from orderhub_runtime.settings import RuntimeSettings
+from orderhub_simulators import feed
+from orderhub_simulators.channels.miniprogram import customers, wechatpay
+from orderhub_simulators.channels.miniprogram.app import create_app as create_sim
+from orderhub_simulators.channels.miniprogram.feed import feed_miniprogram
+from orderhub_simulators.channels.miniprogram.state import WeixinState
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[int]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn offers no started event
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def own_database(stack: StackInfo, name: str) -> tuple[str, Callable[[], Awaitable[None]]]:
+    database = f"orderhub_{name[:2]}_{uuid.uuid4().hex[:8]}"
+    password = unquote(urlsplit(stack.service_database_urls["ingest"]).password or "")
+    url = (await bootstrap_database(stack.admin_url, database, ["ingest"], {"ingest": password}))["ingest"]
+    await asyncio.to_thread(upgrade_head, "ingest", url)
+
+    async def drop() -> None:
+        await drop_database(stack.admin_url, database)
+
+    return url, drop
+
+
+@dataclass
+class Env:
+    sim: WeixinState
+    http: httpx.AsyncClient
+    ctx: ServiceContext
+    hub: ChannelHub
+    engine: AsyncEngine
+    runtime: RuntimeSettings
+    bootstrap: str
+    sim_url: str
+
+    async def count(self, order_id: str, event_type: str) -> int:
+        outbox = messaging.outbox
+        async with self.engine.connect() as conn:
+            return int(
+                await conn.scalar(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.key == order_id, outbox.c.event_type == event_type)
+                )
+                or 0
+            )
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
+    """Ingest in a database and under a topic prefix of its own, with no background channel work:
+    the tests run the fetch worker and the sync themselves, one step at a time."""
+    url, drop = await own_database(orderhub_stack, "miniprogram")
+    runtime = RuntimeSettings(
+        env="test",
+        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
+        topic_prefix=f"{orderhub_stack.topic_prefix}mi{uuid.uuid4().hex[:6]}.",
+    )
+    sim = WeixinState()
+    try:
+        async with serve(create_sim(sim)) as port:
+            settings = IngestSettings(
+                database_url=url,
+                miniprogram_base_url=f"http://127.0.0.1:{port}",
+                miniprogram_pay_base_url=f"http://127.0.0.1:{port}",
+                channels_enabled=False,
+            )
+            spec = build_spec(settings, runtime)
+            spec.handlers = {}  # nothing here consumes other services' events
+            app = create_service_app(spec)
+            async with running_app(app) as http:
+                sim.pusher.http, sim.pusher.target_url = http, "/webhooks/wechatpay"
+                ctx: ServiceContext = app.state.ctx
+                yield Env(
+                    sim,
+                    http,
+                    ctx,
+                    get_hub(ctx),
+                    ctx.engine,
+                    runtime,
+                    orderhub_stack.kafka_bootstrap_servers,
+                    f"http://127.0.0.1:{port}",
+                )
+    finally:
+        await drop()
+
+
+ORDER = {
+    "items": [{"sku": "HUM-3L", "title": "加湿器 3L", "quantity": 2, "unit_price_fen": 12950}],
+    "receiver": {
+        "name": "赵六",
+        "phone": "139 0000 5678",
+        "province": "浙江省",
+        "city": "杭州市",
+        "district": "西湖区",
+        "street": "文新街道",
+        "detail": "文三路 200 号",
+    },
+    "buyer_remark": "工作日送",
+}
+
+
+async def login(env: Env, openid: str = "") -> dict[str, str]:
+    code, _ = env.sim.login_code(openid)
+    response = await env.http.post("/v1/miniprogram/session", json={"code": code})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def place(env: Env, auth: dict[str, str]) -> dict[str, Any]:
+    response = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers=auth)
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_login_order_pay_makes_the_order_paid_once(env: Env) -> None:
+    auth = await login(env)
+    order = await place(env, auth)
+    assert order["paid"] is False and order["amount_fen"] == 25900 and order["receiver_phone"] == "139****5678"
+    assert await env.count(order["order_id"], "order.placed") == 1
+    assert await env.count(order["order_id"], "order.paid") == 0
+    env.sim.pusher.controls.duplicate_next = 1  # WeChat Pay retries: the same notification twice
+    await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    assert [d["status"] for d in env.sim.pusher.delivered[-2:]] == [204, 204]
+    mine = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert mine.json()["paid"] is True
+    assert await env.count(order["order_id"], "order.paid") == 1
+    paid = await read_topic(
+        env.bootstrap,
+        "orders.v1",
+        prefix=env.runtime.topic_prefix,
+        until=lambda seen: any(e.subject == order["order_id"] and e.type == "order.paid" for e in seen),
+    )
+    events = [e for e in paid if e.subject == order["order_id"]]
+    assert [e.type for e in events] == ["order.placed", "order.paid"]
+    assert events[1].data["paid_total_fen"] == 25900
+
+
+async def test_customers_see_only_their_own_orders(env: Env) -> None:
+    alice, bob = await login(env, "o-alice"), await login(env, "o-bob")
+    order = await place(env, alice)
+    assert (await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=bob)).status_code == 404
+    assert order["order_id"] in [
+        o["order_id"] for o in (await env.http.get("/v1/miniprogram/orders", headers=alice)).json()
+    ]
+    assert order["order_id"] not in [
+        o["order_id"] for o in (await env.http.get("/v1/miniprogram/orders", headers=bob)).json()
+    ]
+    assert (await env.http.get("/v1/miniprogram/orders")).status_code == 401
+    assert (await env.http.get("/v1/miniprogram/orders", headers={"Authorization": "Bearer nope"})).status_code == 401
+
+
+async def test_login_code_is_single_use_and_checked_by_wechat(env: Env) -> None:
+    code, _ = env.sim.login_code()
+    assert (await env.http.post("/v1/miniprogram/session", json={"code": code})).status_code == 200
+    again = await env.http.post("/v1/miniprogram/session", json={"code": code})
+    assert again.status_code == 401 and again.json()["error"]["details"]["errcode"] == 40029
+
+
+async def test_unverified_or_mismatched_notifications_pay_nothing_and_are_archived(env: Env) -> None:
+    order = await place(env, await login(env))
+    key = wechatpay.private_key()
+
+    def notice(total: int, trade_no: str = order["out_trade_no"]) -> bytes:
+        txn = wechatpay.transaction(
+            appid=env.sim.appid, mchid=env.sim.mch_id, out_trade_no=trade_no, total_fen=total, openid="o-x"
+        )
+        return wechatpay.notification(env.sim.apiv3_key.encode(), txn)
+
+    body = notice(order["amount_fen"])
+    unsigned = await env.http.post("/webhooks/wechatpay", content=body)
+    forged = await env.http.post(
+        "/webhooks/wechatpay",
+        content=body.replace(b"SUCCESS", b"SUCCESS "),
+        headers=wechatpay.signed_headers(key, body),
+    )
+    stale = await env.http.post(
+        "/webhooks/wechatpay",
+        content=body,
+        headers=wechatpay.signed_headers(key, body, timestamp=int(time.time()) - 3600),
+    )
+    short = notice(1)
+    underpaid = await env.http.post("/webhooks/wechatpay", content=short, headers=wechatpay.signed_headers(key, short))
+    stranger = notice(100, "MP0000000000000000000000")
+    unknown = await env.http.post(
+        "/webhooks/wechatpay", content=stranger, headers=wechatpay.signed_headers(key, stranger)
+    )
+    assert [r.status_code for r in (unsigned, forged, stale, underpaid, unknown)] == [401, 401, 401, 400, 400]
+    assert all(r.json()["code"] == "FAIL" for r in (unsigned, forged, stale, underpaid, unknown))
+    assert "replayed" in stale.json()["message"] and "25900" in underpaid.json()["message"]
+    assert await env.count(order["order_id"], "order.paid") == 0
+    async with env.engine.connect() as conn:
+        reasons = (
+            (
+                await conn.execute(
+                    select(raw_pushes.c.reason).where(
+                        raw_pushes.c.channel == "miniprogram", raw_pushes.c.verdict == "rejected"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert any("not a mini-program order" in r for r in reasons) and any("missing header" in r for r in reasons)
+    good = await env.http.post("/webhooks/wechatpay", content=body, headers=wechatpay.signed_headers(key, body))
+    assert good.status_code == 204 and good.content == b""
+    assert await env.count(order["order_id"], "order.paid") == 1
+
+
+async def test_simulated_customers_order_and_pay_through_the_api(env: Env) -> None:
+    env.sim.ingest_url = ""  # relative to the in-process app
+    rng = random.Random(7)
+    visits = [await customers.shop_once(env.sim, env.http, rng, pay_share=0.7) for _ in range(6)]
+    paid = {p["out_trade_no"] for p in env.sim.payments}
+    for order in visits:
+        expected_paid = order["out_trade_no"] in paid
+        assert await env.count(order["order_id"], "order.placed") == 1
+        assert await env.count(order["order_id"], "order.paid") == int(expected_paid)
+
+
+async def test_feed_places_through_the_api_and_pays_later(env: Env) -> None:
+    env.sim.ingest_url = ""
+    order = dataclasses.replace(feed.sample_order(random.Random(5), int(time.time()) % 10**6 * 10 + 3), paid=False)
+    async with httpx.AsyncClient(base_url=env.sim_url) as sim:
+        trade_no = await feed_miniprogram(sim, order, "created")
+        placed = env.sim.placed[f"feed-{order.seq}"]
+        assert placed["out_trade_no"] == trade_no and placed["amount_fen"] == order.total_fen
+        assert await env.count(placed["order_id"], "order.paid") == 0
+        assert await feed_miniprogram(sim, order, "paid") == trade_no
+    assert await env.count(placed["order_id"], "order.paid") == 1
+
+
+async def test_free_orders_and_wechat_refusing_our_credentials_get_clear_answers(env: Env) -> None:
+    auth = await login(env)
+    free = {**ORDER, "items": [{"sku": "GIFT", "title": "赠品", "quantity": 1, "unit_price_fen": 0}]}
+    refused = await env.http.post("/v1/miniprogram/orders", json=free, headers=auth)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request"
+    code, _ = env.sim.login_code()
+    env.sim.app_secret = "rotated-on-the-wechat-side"
+    try:
+        down = await env.http.post("/v1/miniprogram/session", json={"code": code})
+    finally:
+        env.sim.app_secret = "local-miniprogram-secret"
+    assert down.status_code == 503 and down.json()["error"]["code"] == "wechat_unavailable"
+
+
+async def test_the_order_comes_with_signed_payment_parameters(env: Env) -> None:
+    order = await place(env, await login(env, "o-payer"))
+    payment = order["payment"]
+    assert payment["signType"] == "RSA" and payment["package"].startswith("prepay_id=wx")
+    prepay = env.sim.prepays[order["out_trade_no"]]
+    assert prepay["amount"]["total"] == order["amount_fen"] and prepay["payer"]["openid"] == "o-payer"
+    assert prepay["notify_url"].endswith("/webhooks/wechatpay")
+    message = f"{env.sim.appid}\n{payment['timeStamp']}\n{payment['nonceStr']}\n{payment['package']}\n".encode()
+    merchant = serialization.load_pem_public_key(env.sim.merchant_public_key_pem.strip().encode())
+    assert isinstance(merchant, rsa.RSAPublicKey)
+    merchant.verify(base64.b64decode(payment["paySign"]), message, padding.PKCS1v15(), hashes.SHA256())
+
+
+async def test_a_lost_notification_is_found_by_asking_wechat_pay(env: Env) -> None:
+    auth = await login(env)
+    order = await place(env, auth)
+    env.sim.pusher.controls.drop_next = 1
+    await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    assert await env.count(order["order_id"], "order.paid") == 0  # the notification never came
+    seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert seen.status_code == 200 and seen.json()["paid"] is True
+    assert await env.count(order["order_id"], "order.paid") == 1
+    late = env.sim.payment_push(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    answer = await env.http.post("/webhooks/wechatpay", content=late.body, headers=late.headers)
+    assert answer.status_code == 204  # acknowledged, so WeChat Pay stops retrying; nothing new
+    assert await env.count(order["order_id"], "order.paid") == 1
+    again = await env.http.post(f"/v1/miniprogram/orders/{order['order_id']}/payment", headers=auth)
+    assert again.status_code == 409
+
+
+async def test_payment_can_be_prepared_again_after_wechat_pay_refused_us(env: Env) -> None:
+    auth = await login(env)
+    rightful = env.sim.merchant_public_key_pem
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    env.sim.merchant_public_key_pem = stranger.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+    try:
+        order = await place(env, auth)  # the order is kept, unpaid, without payment parameters
+        assert order["payment"] is None and order["paid"] is False
+        refused = await env.http.post(f"/v1/miniprogram/orders/{order['order_id']}/payment", headers=auth)
+        assert refused.status_code == 503
+    finally:
+        env.sim.merchant_public_key_pem = rightful
+    prepared = await env.http.post(f"/v1/miniprogram/orders/{order['order_id']}/payment", headers=auth)
+    assert prepared.status_code == 200 and prepared.json()["payment"]["package"].startswith("prepay_id=")
+    unpaid = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert unpaid.json()["paid"] is False  # WeChat Pay says NOTPAY

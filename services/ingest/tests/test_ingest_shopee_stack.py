@@ -1,0 +1,360 @@
+"""Shopee MY end to end on the real stack: the simulator pushes to the ingest webhook (HMAC over the
+callback URL and body, answered 2xx with an empty body), the fetch worker pulls the signed v2 detail,
+the sync's get_order_list recovers lost pushes, and one Shopee order is one order with one order.placed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import hmac
+import json
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI
+from ingest.channels.hub import ChannelHub, get_hub
+from ingest.channels.sync import sync_shop_once
+from ingest.channels.worker import run_fetches_once
+from ingest.main import build_spec
+from ingest.settings import IngestSettings
+from ingest.tables import messaging, orders, platform_orders, raw_pushes, sync_watermarks
+from orderhub_devstack.bootstrap import bootstrap_database, drop_database
+from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import read_topic, running_app
+from orderhub_runtime.app import ServiceContext, create_service_app
+from orderhub_runtime.migrations import upgrade_head
+from orderhub_runtime.settings import RuntimeSettings
+from orderhub_simulators import feed, platform_feeds
+from orderhub_simulators.channels.shopee import generate
+from orderhub_simulators.channels.shopee.app import create_app as create_sim
+from orderhub_simulators.channels.shopee.state import ShopeeState
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+SHOP = "200001"
+
+
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[int]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # uvicorn offers no started event
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def own_database(stack: StackInfo, name: str) -> tuple[str, Callable[[], Awaitable[None]]]:
+    database = f"orderhub_{name[:2]}_{uuid.uuid4().hex[:8]}"
+    password = unquote(urlsplit(stack.service_database_urls["ingest"]).password or "")
+    url = (await bootstrap_database(stack.admin_url, database, ["ingest"], {"ingest": password}))["ingest"]
+    await asyncio.to_thread(upgrade_head, "ingest", url)
+
+    async def drop() -> None:
+        await drop_database(stack.admin_url, database)
+
+    return url, drop
+
+
+@dataclass
+class Env:
+    sim: ShopeeState
+    http: httpx.AsyncClient
+    ctx: ServiceContext
+    hub: ChannelHub
+    engine: AsyncEngine
+    runtime: RuntimeSettings
+    bootstrap: str
+    sim_url: str
+
+    async def drain(self) -> None:
+        """Run the fetch worker until nothing is due (what the background loop does)."""
+        while await run_fetches_once(self.hub, self.ctx.db):
+            pass
+
+    async def count(self, order_id: str, event_type: str) -> int:
+        outbox = messaging.outbox
+        async with self.engine.connect() as conn:
+            return int(
+                await conn.scalar(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.key == order_id, outbox.c.event_type == event_type)
+                )
+                or 0
+            )
+
+    async def order(self, order_no: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(orders, platform_orders.c.last_source, platform_orders.c.platform_status)
+                        .join(platform_orders, platform_orders.c.order_id == orders.c.order_id)
+                        .where(orders.c.channel == "shopee", orders.c.channel_order_no == order_no)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
+    """Ingest in a database and under a topic prefix of its own, with no background channel work:
+    the tests run the fetch worker and the sync themselves, one step at a time."""
+    url, drop = await own_database(orderhub_stack, "shopee")
+    runtime = RuntimeSettings(
+        env="test",
+        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
+        topic_prefix=f"{orderhub_stack.topic_prefix}sh{uuid.uuid4().hex[:6]}.",
+    )
+    sim = ShopeeState()
+    try:
+        async with serve(create_sim(sim)) as port:
+            settings = IngestSettings(
+                database_url=url,
+                shopee_base_url=f"http://127.0.0.1:{port}",
+                channels_enabled=False,
+            )
+            spec = build_spec(settings, runtime)
+            spec.handlers = {}  # nothing here consumes other services' events
+            app = create_service_app(spec)
+            async with running_app(app) as http:
+                sim.pusher.http, sim.pusher.target_url = http, "/webhooks/shopee"
+                ctx: ServiceContext = app.state.ctx
+                yield Env(
+                    sim,
+                    http,
+                    ctx,
+                    get_hub(ctx),
+                    ctx.engine,
+                    runtime,
+                    orderhub_stack.kafka_bootstrap_servers,
+                    f"http://127.0.0.1:{port}",
+                )
+    finally:
+        await drop()
+
+
+def new_order(status: str = "READY_TO_SHIP", **overrides: Any) -> dict[str, Any]:
+    """An order as get_order_detail returns it; amounts are MYR decimals."""
+    number = "2411" + "".join(random.choices("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", k=10))
+    now = int(time.time())
+    order: dict[str, Any] = {
+        "order_sn": number,
+        "region": "MY",
+        "currency": "MYR",
+        "cod": False,
+        "order_status": status,
+        "create_time": now - 120,
+        "update_time": now,
+        "total_amount": 100.07,
+        "message_to_seller": "call first",
+        "note": "",
+        "recipient_address": {
+            "name": "Tan Mei Ling",
+            "phone": "60123456789",
+            "town": "TTDI",
+            "district": "Kuala Lumpur",
+            "city": "Kuala Lumpur",
+            "state": "Wilayah Persekutuan Kuala Lumpur",
+            "zipcode": "60000",
+            "full_address": "12, Jalan Tun Mohd Fuad 3, 60000 Kuala Lumpur",
+        },
+        "item_list": [
+            {
+                "item_id": 101,
+                "item_name": "Humidifier 3L",
+                "item_sku": "HUM-3L",
+                "model_id": 9,
+                "model_name": "White",
+                "model_sku": "HUM-3L-W",
+                "model_quantity_purchased": 3,
+                "model_original_price": 33.37,
+                "model_discounted_price": 31.99,
+            }
+        ],
+    }
+    if status != "UNPAID":
+        order["pay_time"] = now - 60
+    order.update(overrides)
+    return order
+
+
+async def test_pushed_order_is_fetched_with_exact_myr_amounts(env: Env) -> None:
+    order = new_order()
+    await env.sim.put_order(order)
+    delivered = env.sim.pusher.delivered[-1]
+    assert delivered["status"] == 204 and delivered["body"] == ""  # 2xx, empty body, as Shopee requires
+    await env.drain()
+    row = await env.order(order["order_sn"])
+    assert row is not None and row["last_source"] == "push"
+    assert row["currency"] == "MYR" and row["paid_total_fen"] == 9597 and row["list_total_fen"] == 10011
+    assert row["receiver_province"] == "Wilayah Persekutuan Kuala Lumpur" and row["receiver_street"] == "TTDI"
+    placed = await read_topic(
+        env.bootstrap,
+        "orders.v1",
+        prefix=env.runtime.topic_prefix,
+        until=lambda seen: any(e.subject == row["order_id"] for e in seen),
+    )
+    (event,) = [e for e in placed if e.subject == row["order_id"]]
+    assert event.type == "order.placed" and event.data["order"]["currency"] == "MYR"
+
+
+async def test_duplicate_pushes_and_sync_give_one_order(env: Env) -> None:
+    order = new_order()
+    env.sim.pusher.controls.duplicate_next = 1
+    await env.sim.put_order(order)
+    again = env.sim.signed_push(env.sim.orders[order["order_sn"]])
+    replayed = [await env.http.post("/webhooks/shopee", content=again.body, headers=again.headers) for _ in "ab"]
+    await env.drain()
+    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
+    await env.drain()
+    assert [r.status_code for r in replayed] == [204, 204]
+    row = await env.order(order["order_sn"])
+    assert row is not None and await env.count(row["order_id"], "order.placed") == 1
+
+
+async def test_lost_push_is_recovered_by_the_sync(env: Env) -> None:
+    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
+    await env.drain()
+    order = new_order()
+    env.sim.pusher.controls.drop_next = 1
+    await env.sim.put_order(order)
+    await env.drain()
+    assert await env.order(order["order_sn"]) is None
+    assert await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP) >= 1
+    await env.drain()
+    row = await env.order(order["order_sn"])
+    assert row is not None and row["last_source"] == "sync"
+    assert await env.count(row["order_id"], "order.placed") == 1
+    async with env.engine.connect() as conn:
+        watermark = await conn.scalar(
+            select(sync_watermarks.c.watermark).where(
+                sync_watermarks.c.channel == "shopee", sync_watermarks.c.shop_id == SHOP
+            )
+        )
+    assert watermark is not None and watermark.timestamp() >= order["update_time"]
+
+
+async def test_payment_and_cancellation_become_their_own_events(env: Env) -> None:
+    order = new_order("UNPAID")
+    await env.sim.put_order(order)
+    await env.drain()
+    row = await env.order(order["order_sn"])
+    assert row is not None and row["paid_at"] is None
+    paid = dict(
+        env.sim.orders[order["order_sn"]],
+        order_status="READY_TO_SHIP",
+        pay_time=order["create_time"] + 5,
+        update_time=order["update_time"] + 1,
+    )
+    await env.sim.put_order(paid)
+    await env.drain()
+    cancelled = dict(paid, order_status="CANCELLED", cancel_reason="OUT_OF_STOCK", update_time=paid["update_time"] + 1)
+    await env.sim.put_order(cancelled)
+    await env.drain()
+    assert await env.count(row["order_id"], "order.paid") == 1
+    assert await env.count(row["order_id"], "order.cancelled") == 1
+    assert await env.count(row["order_id"], "order.placed") == 1
+
+
+async def test_bad_or_missing_authorization_is_refused_and_archived(env: Env) -> None:
+    body = env.sim.signed_push(env.sim.store(new_order())).body
+    missing = await env.http.post("/webhooks/shopee", content=body)
+    body_only = hmac.new(b"local-shopee-secret", body, hashlib.sha256).hexdigest()  # a common integration mistake
+    bad = await env.http.post("/webhooks/shopee", content=body, headers={"authorization": body_only})
+    assert missing.status_code == 401 and bad.status_code == 401
+    assert "Authorization" in bad.text
+    async with env.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(raw_pushes).where(raw_pushes.c.channel == "shopee", raw_pushes.c.verdict == "rejected")
+            )
+        ).all()
+    assert sum(bytes(r.body) == body for r in rows) == 2
+    async with env.engine.connect() as conn:
+        queued = await conn.scalar(
+            select(func.count())
+            .select_from(orders)
+            .where(orders.c.channel_order_no == json.loads(body)["data"]["ordersn"])
+        )
+    assert queued == 0
+
+
+async def test_a_realistic_stream_with_lost_and_repeated_pushes_lands_every_order_once(env: Env) -> None:
+    rng = random.Random(20261124)
+    numbers: list[str] = []
+    for n in range(12):
+        order = generate.random_order(rng, paid=n % 4 != 0)
+        env.sim.pusher.controls.drop_next = 1 if n % 5 == 1 else 0
+        env.sim.pusher.controls.duplicate_next = 1 if n % 3 == 2 else 0
+        await env.sim.put_order(order)
+        numbers.append(order["order_sn"])
+    for number in numbers[::4]:
+        await env.sim.put_order(generate.paid_version(env.sim.orders[number]))
+    await env.drain()
+    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
+    await env.drain()
+    for number in numbers:
+        row = await env.order(number)
+        assert row is not None and row["paid_at"] is not None and row["currency"] == "MYR", number
+        assert await env.count(row["order_id"], "order.placed") == 1
+        expected = sum(
+            Decimal(str(i["model_discounted_price"])) * 100 * i["model_quantity_purchased"]
+            for i in env.sim.orders[number]["item_list"]
+        )
+        assert row["paid_total_fen"] == expected
+
+
+async def test_platform_changes_from_the_feed_become_their_own_events(env: Env) -> None:
+    """The `--feed` shapes: payment, buyer phone, seller note and cancellation, one event each."""
+    rng = random.Random(98)
+    order = dataclasses.replace(feed.sample_order(rng, int(time.time()) % 10**6 * 10 + 2), paid=False)
+    moved = feed.sample_order(rng, order.seq)
+    step = datetime.timedelta(seconds=1)
+    changes = [
+        ("paid", {"paid": True}),
+        ("address", {"phone": moved.phone}),
+        ("memo", {"memo": "加急"}),
+        ("cancelled", {"cancelled": True}),
+    ]
+    async with httpx.AsyncClient(base_url=env.sim_url) as sim:
+        number = await platform_feeds.feed_shopee(sim, order, "created")
+        await env.drain()
+        for n, (event, fields) in enumerate(changes, start=1):
+            order = dataclasses.replace(order, modified=order.modified + n * step, **fields)  # type: ignore[arg-type]
+            await platform_feeds.feed_shopee(sim, order, event)
+            await env.drain()
+    row = await env.order(number)
+    assert row is not None and row["currency"] == "MYR"
+    for event_type in (
+        "order.placed",
+        "order.paid",
+        "order.address_changed",
+        "order.remarks_changed",
+        "order.cancelled",
+    ):
+        assert await env.count(row["order_id"], event_type) == 1, event_type
+    assert row["status"] == "cancelled" and row["seller_memo"] == "VIP"

@@ -31,11 +31,14 @@ from ingest.orders.commands import PlaceOrder
 from ingest.settings import IngestSettings
 from ingest.tables import fetch_tasks, messaging, order_keys, order_timeline, orders
 from orderhub_contracts.address import Receiver
+from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.order import Channel, LineItem
 from orderhub_contracts.timezone import SHANGHAI
 from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import read_topic
 from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.db import Database
+from orderhub_runtime.settings import RuntimeSettings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -213,7 +216,12 @@ async def open_task(engine: AsyncEngine, no: str) -> dict[str, object] | None:
 
 
 async def test_push_sync_and_push_again_make_one_order_and_one_placed(
-    hub: ChannelHub, db: Database, platform: FakePlatform, ingest_engine: AsyncEngine
+    hub: ChannelHub,
+    db: Database,
+    platform: FakePlatform,
+    ingest_engine: AsyncEngine,
+    client: httpx.AsyncClient,  # the running app relays the outbox to the broker
+    ingest_runtime: RuntimeSettings,
 ) -> None:
     no = number()
     platform.put(no, paid_at=datetime.now(UTC).replace(microsecond=0))
@@ -236,6 +244,17 @@ async def test_push_sync_and_push_again_make_one_order_and_one_placed(
     async with ingest_engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(orders).where(orders.c.channel_order_no == no)) == 1
     assert await open_task(ingest_engine, no) is None
+
+    def placed(seen: list[Envelope]) -> list[Envelope]:
+        return [e for e in seen if e.subject == order_id and e.type.endswith("order.placed")]
+
+    on_topic = await read_topic(
+        ingest_runtime.kafka_bootstrap_servers,
+        "orders.v1",
+        prefix=ingest_runtime.topic_prefix,
+        until=lambda seen: bool(placed(seen)),
+    )
+    assert len(placed(on_topic)) == 1
 
 
 async def test_a_lost_push_is_picked_up_by_the_sync_from_the_watermark(

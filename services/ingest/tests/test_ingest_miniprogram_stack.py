@@ -342,3 +342,26 @@ async def test_payment_can_be_prepared_again_after_wechat_pay_refused_us(env: En
     assert prepared.status_code == 200 and prepared.json()["payment"]["package"].startswith("prepay_id=")
     unpaid = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
     assert unpaid.json()["paid"] is False  # WeChat Pay says NOTPAY
+
+
+async def test_a_retried_order_request_with_its_idempotency_key_places_one_order(env: Env) -> None:
+    auth = await login(env, "o-flaky-network")
+    first = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "k-1"})
+    retries = await asyncio.gather(
+        *(
+            env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "k-1"})
+            for _ in range(3)
+        )
+    )
+    assert first.status_code == 201 and [r.status_code for r in retries] == [200, 200, 200]
+    assert {r.json()["order_id"] for r in retries} == {first.json()["order_id"]}
+    assert all(r.json()["payment"] for r in retries)  # still unpaid: payment prepared again
+    other = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "k-2"})
+    assert other.status_code == 201 and other.json()["order_id"] != first.json()["order_id"]
+    someone_else = await env.http.post(
+        "/v1/miniprogram/orders", json=ORDER, headers={**(await login(env)), "Idempotency-Key": "k-1"}
+    )
+    assert someone_else.status_code == 201  # keys are per customer
+    assert await env.count(first.json()["order_id"], "order.placed") == 1
+    bad = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "x" * 65})
+    assert bad.status_code == 422

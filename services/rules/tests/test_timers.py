@@ -75,7 +75,10 @@ async def test_payment_cancels_the_unpaid_timer(rules: RulesHarness) -> None:
     await rules.deliver(OrderPlaced(order=order))
     paid_at = order.created_at + timedelta(minutes=5)
     await rules.deliver(OrderPaid(order_id=order.order_id, paid_at=paid_at, paid_total_fen=order.paid_total_fen))
-    assert await timer_states(rules, order.order_id) == {"payment.overdue": "cancelled"}
+    assert await timer_states(rules, order.order_id) == {
+        "payment.overdue": "cancelled",
+        "ship_deadline.near": "pending",  # armed by the payment: 24 h to ship
+    }
     await fire_due(rules.ctx, RuleBook(), now=order.created_at + timedelta(hours=1))
     assert await rule_ids(rules, order.order_id) == []
     assert await rules.outbox_types(order.order_id) == ["order.validated"]
@@ -146,3 +149,14 @@ async def test_delivery_cancels_the_logistics_timer_and_a_return_raises_r17_at_o
     assert await rule_ids(rules, delivered.order_id) == []
     (r17,) = await rules.anomalies(returned.order_id)
     assert r17["rule_id"] == "R17" and r17["evidence"]["carrier_returned"] is True
+
+
+async def test_r16_also_for_an_order_that_never_got_a_shipment(rules: RulesHarness) -> None:
+    order, presale = rules.order(), rules.order(items=(rules.HIGH_VALUE[0].model_copy(update={"presale": True}),))
+    for placed in (order, presale):
+        await rules.deliver(OrderPlaced(order=placed))
+    assert order.paid_at is not None
+    assert await timer_states(rules, presale.order_id) == {}  # presale: its own ship date, not 24 h
+    await fire_due(rules.ctx, RuleBook(), now=order.paid_at + timedelta(hours=20, minutes=1))
+    (r16,) = await rules.anomalies(order.order_id)
+    assert (r16["rule_id"], r16["evidence"]["minutes_to_ship_deadline"]) == ("R16", 239)

@@ -1,13 +1,14 @@
 """`python -m notify.bench`: notify alone, as a process, against the recording providers, on a
 private embedded Postgres and broker (needs the development environment: orderhub-devstack).
 
-Two phases, each offering `shipment.created` events (each to a phone of its own, so no per-phone
-cap interferes) at a fixed rate:
-- throughput (default 1,000 events/s for 10 s): does notify keep up? Reports the rate at which
-  it handed messages to the provider and how long after the last event it caught up;
+After a warm-up, two phases, each offering `shipment.created` events (each to a phone of its own,
+so no per-phone cap interferes) at a fixed rate, each starting once the previous one's messages
+are sent and their NotificationSent events relayed:
 - latency (default 200 events/s for 10 s): the time from the event being on the topic (the
   broker's acknowledgement to the producer) to the provider call (the recording provider's row),
-  p50 / p99 / max.
+  p50 / p99 / max;
+- throughput (default 1,000 events/s for 10 s): does notify keep up? Reports the rate at which
+  it handed messages to the provider and how long after the last event it caught up.
 Quiet hours are off (the figures must not depend on the time of day)."""
 
 from __future__ import annotations
@@ -148,9 +149,23 @@ async def _provider_calls(dsn: str, prefix: str, expected: int) -> dict[str, tup
         await conn.close()
 
 
+async def _relay_drained(dsn: str) -> None:
+    """Wait until notify's relay has published every NotificationSent (so phases do not overlap)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        deadline = time.monotonic() + _SETTLE_TIMEOUT_S
+        while await conn.fetchval("SELECT count(*) FROM notify.outbox WHERE sent_at IS NULL"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("notify's outbox did not drain")
+            await asyncio.sleep(0.25)
+    finally:
+        await conn.close()
+
+
 async def run_phase(info: StackInfo, dsn: str, label: str, rate: float, seconds: float) -> PhaseResult:
     acked, publish_s = await _publish(info.kafka_bootstrap_servers, label, rate, seconds)
     called = await _provider_calls(dsn, f"BENCH{label[:1].upper()}", len(acked))
+    await _relay_drained(dsn)
     if len(called) < len(acked):
         raise RuntimeError(f"{label}: only {len(called)} of {len(acked)} messages reached the provider")
     latencies = [called[event_id][2] - at for event_id, at in acked.items()]
@@ -228,7 +243,7 @@ async def main(args: argparse.Namespace) -> None:
         dsn = asyncpg_dsn(info.service_database_urls["notify"])
         async with notify_process(info, Path(args.log) if args.log else state / "notify.log"):
             await run_phase(info, dsn, "warmup", 100.0, 3.0)
-            phases = [("throughput", args.rate, args.seconds), ("latency", args.latency_rate, args.seconds)]
+            phases = [("latency", args.latency_rate, args.seconds), ("throughput", args.rate, args.seconds)]
             for label, rate, seconds in phases:
                 print(f"== {label}: offering {rate:.0f} shipment.created/s for {seconds:.0f} s", flush=True)
                 result = await run_phase(info, dsn, label, rate, seconds)

@@ -25,29 +25,31 @@ def message_of(row: RowMapping) -> Message:
     return Message(**{f.name: row[f.name] for f in fields(Message)})
 
 
+# Built once: a consumer batch records hundreds of messages, each with this statement.
+_INSERT_QUEUED = (
+    pg_insert(messages)
+    .values(status="queued", not_before=func.clock_timestamp())
+    .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
+    .returning(messages)
+)
+
+
 async def insert_queued(conn: AsyncConnection, new: NewMessage) -> Message | None:
     """The new queued message, or None when this (event, template, recipient) already has one."""
-    stmt = (
-        pg_insert(messages)
-        .values(
-            message_id=uuid.uuid4(),
-            order_id=new.order_id,
-            event_id=new.event_id,
-            template=new.template,
-            channel=new.channel,
-            recipient=new.recipient,
-            recipient_masked=new.recipient_masked,
-            text=new.text,
-            params=new.params,
-            provider=new.provider,
-            status="queued",
-            not_before=func.clock_timestamp(),
-            correlation_id=new.correlation_id or None,
-        )
-        .on_conflict_do_nothing(index_elements=["event_id", "template", "recipient"])
-        .returning(messages)
-    )
-    row = (await conn.execute(stmt)).mappings().first()
+    params = {
+        "message_id": uuid.uuid4(),
+        "order_id": new.order_id,
+        "event_id": new.event_id,
+        "template": new.template,
+        "channel": new.channel,
+        "recipient": new.recipient,
+        "recipient_masked": new.recipient_masked,
+        "text": new.text,
+        "params": new.params,
+        "provider": new.provider,
+        "correlation_id": new.correlation_id or None,
+    }
+    row = (await conn.execute(_INSERT_QUEUED, params)).mappings().first()
     return None if row is None else message_of(row)
 
 

@@ -53,40 +53,61 @@ class Sender:
         self._wakeup.set()
 
     async def run(self, ctx: ServiceContext) -> None:
-        """The background task (`ServiceSpec.background`)."""
+        """The background task (`ServiceSpec.background`). Claims are serial; up to
+        `sender_concurrency` claimed batches are with the providers / being settled at once, so
+        a slow settle does not hold back the next claim."""
         providers = self._make_providers(ctx.engine)
         listener: Any = None
+        slots = asyncio.Semaphore(self._settings.sender_concurrency)
+        inflight: set[asyncio.Task[None]] = set()
         try:
             listener = await asyncpg.connect(asyncpg_dsn(self._settings.database_url.get_secret_value()))
             await listener.add_listener(queue.WAKE_CHANNEL, lambda *_: self._wakeup.set())
             while True:
                 self._wakeup.clear()
+                await slots.acquire()
                 try:
-                    busy = await self.run_once(ctx.db, providers)
-                except asyncio.CancelledError:
-                    raise
+                    claimed = await self._recover_and_claim(ctx.db, providers)
                 except Exception as exc:  # keep sending; the rows stay where they were
+                    slots.release()
                     log.error("sender.error", error=repr(exc))
                     await asyncio.sleep(1.0)
                     continue
-                if busy < self._settings.sender_batch_size:
+                except BaseException:
+                    slots.release()
+                    raise
+                if claimed:
+                    task = asyncio.create_task(self._deliver_in_slot(ctx.db, providers, claimed, slots))
+                    inflight.add(task)
+                    task.add_done_callback(inflight.discard)
+                else:
+                    slots.release()
+                if len(claimed) < self._settings.sender_batch_size:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wakeup.wait(), timeout=self._settings.sender_poll_interval_s)
         finally:
+            if inflight:  # let the batches with the providers settle; what does not is recovered later
+                await asyncio.wait(inflight, timeout=self._settings.provider_timeout_s + 1.0)
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
             await providers.aclose()
 
-    async def run_once(self, db: Database, providers: ProviderSet) -> int:
-        """One round; returns how many messages were handed to providers."""
+    async def _recover_and_claim(self, db: Database, providers: ProviderSet) -> list[Message]:
         if time.monotonic() - self._last_recovery >= self._settings.sender_poll_interval_s:
             self._last_recovery = time.monotonic()
             await self.recover(db, providers)
-        claimed = await self.claim(db)
-        if claimed:
+        return await self.claim(db)
+
+    async def _deliver_in_slot(
+        self, db: Database, providers: ProviderSet, claimed: list[Message], slots: asyncio.Semaphore
+    ) -> None:
+        try:
             await self.deliver(db, providers, claimed)
-        return len(claimed)
+        except Exception as exc:  # left `sending`: `recover` looks them up before sending again
+            log.error("sender.deliver_failed", error=repr(exc), messages=len(claimed))
+        finally:
+            slots.release()
 
     async def claim(self, db: Database) -> list[Message]:
         async with db.transaction() as tx:

@@ -53,6 +53,7 @@ class NotifySettings(ServiceSettings):
     # The sender: how many messages it takes at once, when it looks without being woken, retries.
     sender_batch_size: int = Field(default=200, ge=1)
     sender_poll_interval_s: float = Field(default=1.0, gt=0)
+    sender_concurrency: int = Field(default=4, ge=1)  # claimed batches with the providers at once
     max_attempts: int = Field(default=5, ge=1)
     retry_base_s: float = Field(default=2.0, gt=0)
     retry_max_s: float = Field(default=600.0, gt=0)

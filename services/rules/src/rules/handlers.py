@@ -18,6 +18,7 @@ from orderhub_contracts.events import (
     OrderPlaced,
     OrderRemarksChanged,
 )
+from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.bus.consumer import Handler
 from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
@@ -40,6 +41,19 @@ log = get_logger(__name__)
 
 def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
     unpaid_after = timedelta(seconds=settings.unpaid_after_s)
+    ship_within = timedelta(seconds=settings.in_stock_ship_within_s)
+    warning = timedelta(seconds=settings.ship_deadline_warning_s)
+
+    async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:
+        """R16 from payment on, shipment or not: an order that never gets allocated is the one
+        most at risk. Fulfillment's own deadline, when a shipment brings one, moves it."""
+        if order.paid_at is None or all(item.presale for item in order.items):
+            return
+        deadline = order.paid_at + ship_within
+        await timers.schedule(
+            tx.conn, order.order_id, TimerKind.SHIP_DEADLINE, due_at=deadline - warning, reference_at=deadline,
+            rearm=False,
+        )  # fmt: skip
 
     async def on_order_placed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderPlaced)
@@ -54,6 +68,7 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
         facts.update(await context.record_placement(tx.conn, order, facts))
         hits = evaluate(rule_set, facts)
         holding = await raise_hits(tx, order, hits, rule_set.version)
+        await arm_ship_deadline(tx, order)
         if not order.is_paid:
             due = order.created_at + unpaid_after
             await timers.schedule(
@@ -88,23 +103,29 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
         await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
         await triggers.check(tx, rulebook, dataclasses.replace(record, order=changed), "remarks.changed")
 
+    async def on_paid(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        paid_order = await on_order_paid(tx, envelope, event)
+        if paid_order is not None:
+            await arm_ship_deadline(tx, paid_order)
+
     return {
         OrderPlaced.event_type: on_order_placed,
         OrderRemarksChanged.event_type: on_remarks_changed,
-        OrderPaid.event_type: on_order_paid,
+        OrderPaid.event_type: on_paid,
         OrderCancelled.event_type: on_order_cancelled,
         OrderAddressChanged.event_type: on_address_changed,
         **build_event_handlers(rulebook, settings),
     }
 
 
-async def on_order_paid(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+async def on_order_paid(tx: Tx, _: Envelope, event: DomainEvent) -> CanonicalOrder | None:
+    """Returns the order as paid now; None when its payment was known already."""
     assert isinstance(event, OrderPaid)
     record = await orders.lock(tx.conn, event.order_id)
     if record is None:
         raise RetryLater(f"order {event.order_id} paid before its placement arrived")
     if record.paid:
-        return  # already known paid (placed paid, or a repeated payment notice)
+        return None  # already known paid (placed paid, or a repeated payment notice)
     await timers.cancel(tx.conn, event.order_id, TimerKind.PAYMENT_OVERDUE)
     paid_order = record.order.model_copy(update={"paid_at": record.order.paid_at or event.paid_at})
     await orders.mark_paid(tx.conn, paid_order)
@@ -112,6 +133,7 @@ async def on_order_paid(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         tx, orders.OrderRecord(paid_order, True, record.rule_set_version, record.validated_at, record.cancelled_at)
     )
     log.info("order.payment_recorded", order_id=event.order_id, order_validated=cleared)
+    return paid_order
 
 
 async def on_order_cancelled(tx: Tx, _: Envelope, event: DomainEvent) -> None:

@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request, Response
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import Channel, LineItem
 from orderhub_contracts.phone import mask_phone, normalize_phone
@@ -152,9 +152,22 @@ def _trade_no(now: datetime) -> str:
     return "MP" + now.astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S") + f"{secrets.randbelow(10**8):08d}"
 
 
-@router.post("/orders", status_code=201, response_model=CustomerOrderView)
-async def place_order(body: OrderIn, request: Request, ctx: ContextDep, openid: Customer) -> CustomerOrderView:
-    """Place an order, unpaid: it counts as paid only once WeChat Pay's signed notification arrives."""
+@router.post(
+    "/orders",
+    status_code=201,
+    response_model=CustomerOrderView,
+    responses={200: {"description": "A retry with the same Idempotency-Key: the order it placed."}},
+)
+async def place_order(
+    body: OrderIn,
+    request: Request,
+    response: Response,
+    ctx: ContextDep,
+    openid: Customer,
+    idempotency_key: Annotated[str | None, Header(max_length=64, pattern=r"^[\x21-\x7e]+$")] = None,
+) -> CustomerOrderView:
+    """Place an order, unpaid: it counts as paid only once WeChat Pay's signed notification arrives.
+    Send an `Idempotency-Key` header and a retried request returns the order the first one placed."""
     now = datetime.now(UTC)
     number = _trade_no(now)
     r = body.receiver
@@ -180,12 +193,23 @@ async def place_order(body: OrderIn, request: Request, ctx: ContextDep, openid: 
     if command.to_order("-").paid_total_fen <= 0:  # WeChat Pay takes no zero-amount payment
         raise NothingToPay("the order total must be more than 0 fen", details={"field": "items"})
     async with ctx.db.transaction(correlation_id=request.state.correlation_id) as tx:
-        accepted = await accept_order(tx, command)
-        amount = command.to_order(accepted.order_id).paid_total_fen
-        await store.add_order(
-            tx.conn, order_id=accepted.order_id, openid=openid, out_trade_no=number, amount_fen=amount
-        )
-        view = await _view(tx.conn, accepted.order_id)
+        earlier = await store.order_for_request(tx.conn, openid, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            accepted = await accept_order(tx, command)
+            amount = command.to_order(accepted.order_id).paid_total_fen
+            await store.add_order(
+                tx.conn,
+                order_id=accepted.order_id,
+                openid=openid,
+                out_trade_no=number,
+                amount_fen=amount,
+                request_key=idempotency_key,
+            )
+        view = await _view(tx.conn, earlier or accepted.order_id)
+    if earlier is not None:
+        response.status_code = 200
+        if view.paid:
+            return view
     # The payment is prepared after the order is stored, with no transaction open during the call; if
     # WeChat Pay is unreachable the order stays, unpaid, and POST .../payment prepares it again.
     return view.model_copy(update={"payment": await _prepare_payment(ctx, view, openid, body.items[0].title)})

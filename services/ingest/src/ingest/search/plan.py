@@ -34,12 +34,12 @@ _SIZE = text("SELECT reltuples, relpages FROM pg_class WHERE oid = to_regclass(c
 @dataclass(frozen=True, slots=True)
 class SearchStats:
     gram_freq: dict[str, float] = field(default_factory=dict)
-    # A bigram too rare to be among the tracked ones counts as 0: never worth walking for.
     value_freq: dict[str, dict[str, float]] = field(default_factory=dict)  # channel / status values
     rows: float = 0.0  # orders in the table, and the pages they take (as of the last ANALYZE)
     pages: float = 0.0
 
     def word_freq(self, word: str) -> float:
+        # A bigram too rare to be among the tracked ones counts as 0: never worth walking for.
         return min((self.gram_freq.get(g, 0.0) for g in bigrams(word)), default=1.0)
 
     def match_fraction(self, c: SearchCriteria) -> float:

@@ -1,6 +1,8 @@
-"""The search query. Every term is indexed: order ID prefix (primary key), channel order number
-(text_pattern_ops btree), phone last 4 (btree), product words (GIN over title bigrams, then a
-LIKE on the titles to confirm the bigrams are adjacent). Newest first, ties by order ID."""
+"""The search query. Every term is indexed: order ID prefix (primary key, plus the creation time
+the ID carries), channel order number (text_pattern_ops btree), phone last 4 (btree), product
+words (GIN over title bigrams, then a LIKE on the titles to confirm the bigrams are adjacent). A
+common product word is instead found by walking the newest orders (see plan.py). Newest first,
+ties by order ID."""
 
 from __future__ import annotations
 

@@ -50,7 +50,9 @@ async def add_order(
 async def order_for_request(conn: AsyncConnection, openid: str, request_key: str) -> str | None:
     """The order a customer's earlier request with this Idempotency-Key placed. Takes a transaction
     lock on the key first, so a retry racing the first attempt waits for it and then finds its order."""
-    await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"mp-order:{openid}:{request_key}"})
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"mp-order:{openid}:{request_key}"}
+    )
     query = select(mp_orders.c.order_id).where(mp_orders.c.openid == openid, mp_orders.c.request_key == request_key)
     order_id: str | None = await conn.scalar(query)
     return order_id

@@ -193,38 +193,49 @@ def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([sys.executable, "-m", "notify", "serve"], env=env, stdout=log, stderr=log)
 
 
+async def _ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError(f"notify exited; see {log_path}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"notify not ready; see {log_path}")
+
+
 @contextlib.asynccontextmanager
-async def notify_process(info: StackInfo, log_path: Path) -> AsyncIterator[None]:
+async def notify_processes(info: StackInfo, log_dir: Path, count: int) -> AsyncIterator[None]:
+    """`count` notify processes (one consumer group: they share the partitions; one relays)."""
     url = info.service_database_urls["notify"]
     await asyncio.to_thread(upgrade_head, "notify", url)
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERHUB_", "NOTIFY_"))}
-    env.update(
-        {
-            "NOTIFY_DATABASE_URL": url,
-            "NOTIFY_HTTP_PORT": str(port),
-            "NOTIFY_QUIET_HOURS_START": "",
-            "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS": info.kafka_bootstrap_servers,
-            "ORDERHUB_LOG_FORMAT": "json",
-        }
-    )
-    proc = _spawn(env, log_path)
+    procs: list[subprocess.Popen[bytes]] = []
     try:
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"notify exited; see {log_path}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.2)
+        for n in range(count):
+            port = free_port()
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERHUB_", "NOTIFY_"))}
+            env.update(
+                {
+                    "NOTIFY_DATABASE_URL": url,
+                    "NOTIFY_HTTP_PORT": str(port),
+                    "NOTIFY_QUIET_HOURS_START": "",
+                    "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS": info.kafka_bootstrap_servers,
+                    "ORDERHUB_LOG_FORMAT": "json",
+                }
+            )
+            log_path = log_dir / f"notify.{n}.log"
+            procs.append(_spawn(env, log_path))
+            await _ready(procs[-1], port, log_path)
         yield
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -241,7 +252,8 @@ async def main(args: argparse.Namespace) -> None:
     try:
         info = await stack.up()
         dsn = asyncpg_dsn(info.service_database_urls["notify"])
-        async with notify_process(info, Path(args.log) if args.log else state / "notify.log"):
+        log_dir = Path(args.log_dir) if args.log_dir else state
+        async with notify_processes(info, log_dir, args.processes):
             await run_phase(info, dsn, "warmup", 100.0, 3.0)
             phases = [("latency", args.latency_rate, args.seconds), ("throughput", args.rate, args.seconds)]
             for label, rate, seconds in phases:
@@ -259,7 +271,8 @@ def cli() -> None:
     parser.add_argument("--latency-rate", type=float, default=200.0, help="latency phase: events per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
     parser.add_argument("--partitions", type=int, default=6, help="partitions per topic")
-    parser.add_argument("--log", default="", help="keep notify's log in this file")
+    parser.add_argument("--processes", type=int, default=1, help="notify processes (one consumer group)")
+    parser.add_argument("--log-dir", default="", help="keep notify's logs in this directory")
     asyncio.run(main(parser.parse_args()))
 
 

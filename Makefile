@@ -28,6 +28,10 @@ install: uv ## Create .venv with every package and dev tool (from uv.lock)
 run: install ## Start the whole system on embedded Postgres and broker (Ctrl-C stops it)
 	@.venv/bin/python -m orderhub_devstack run
 
+.PHONY: simulate
+simulate: install ## Platform simulators on their local ports, feeding a stream of orders (run beside `make run`)
+	@.venv/bin/python -m orderhub_simulators --feed --rate $${RATE:-2}
+
 .PHONY: test
 test: install ## Run the whole test suite against real Postgres and a real broker
 	@$(UV) run --no-sync pytest $(TEST_PATHS)
@@ -55,6 +59,10 @@ lint: install ## ruff and mypy (strict)
 .PHONY: bench
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation
 	@$(UV) run --no-sync python -m benchmarks.run
+
+.PHONY: bench-search
+bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
+	@$(UV) run --no-sync python -m ingest.search.bench
 
 .PHONY: topics
 topics: install ## Topics and consumer lag of the running system

@@ -16,6 +16,8 @@ import sys
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import TypeVar
 
+import httpx
+
 from orderhub_devstack.console import Console
 from orderhub_devstack.ports import port_is_free
 from orderhub_devstack.services import DEFAULT_HTTP_PORT_BASE, banner, http_ports, service_env
@@ -107,6 +109,9 @@ async def _serve(
         return 1
     supervisor = Supervisor(specs, console)
     supervisor.start_all()
+    if await stop.race(_wait_until_serving(ports, console)) is None:
+        await supervisor.stop_all()
+        return 0
     for line in banner(info, ports, _log_notes(stack)):
         console.say(line)
     try:
@@ -126,6 +131,23 @@ async def _serve(
         console.say("stopping services")
         await supervisor.stop_all()
     return 0
+
+
+async def _wait_until_serving(ports: Mapping[str, int], console: Console, timeout_s: float = 120.0) -> bool:
+    """The banner says "up" only once every service answers /healthz (a slow machine takes a while)."""
+    waiting = dict(ports)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            for service, port in list(waiting.items()):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                        del waiting[service]
+            if waiting:
+                await asyncio.sleep(0.5)
+    if waiting:
+        console.say(f"still starting after {timeout_s:.0f} s: {', '.join(waiting)} (see their log lines above)")
+    return True
 
 
 async def _recover_broker(stack: LocalStack, supervisor: Supervisor, console: Console) -> None:

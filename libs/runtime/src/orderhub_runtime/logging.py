@@ -19,6 +19,9 @@ _QUIET_LOGGERS = {
     "sqlalchemy": logging.WARNING,
     "uvicorn.access": logging.WARNING,
     "alembic": logging.WARNING,
+    # httpx logs every request URL at INFO; platform URLs carry app keys, signatures and tokens.
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
 }
 
 

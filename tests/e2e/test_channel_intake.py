@@ -239,7 +239,7 @@ def changed(env: Intake, events: list[Envelope]) -> bool:
 
 async def settled(env: Intake) -> list[Envelope]:
     """orders.v1 once every change is out and the message streams have nothing left unacknowledged."""
-    events = await orders_topic(env, lambda seen: changed(env, seen))
+    await orders_topic(env, lambda seen: changed(env, seen))
 
     async def acknowledged() -> bool:
         return not any(env.sims[name].state.hub.pending for name in STREAMED)

@@ -262,10 +262,19 @@ WIRED_ROUTING = {
 WIRED_ROBOT_KEYS = {**ROBOT_KEYS, "cs_group": "sim-cs-robot-key", "night_ops": "key-of-a-removed-robot"}
 
 
+@dataclass
+class Backends:
+    """What outlives a notify process: its database, its topic prefix (consumer group) and the
+    providers (simulators)."""
+
+    stack: StackInfo
+    database_url: str
+    prefix: str
+    sims: Simulators
+
+
 @contextlib.asynccontextmanager
-async def start_wired(stack: StackInfo, **overrides: Any) -> AsyncIterator[WiredEnv]:
-    """Notify on a database of its own, wired to fresh simulators (Aliyun SMS and WeCom by
-    default), with short timeouts and backoff; keyword arguments override NotifySettings."""
+async def wired_backends(stack: StackInfo) -> AsyncIterator[Backends]:
     database = f"orderhub_notify_{uuid.uuid4().hex[:8]}"
     urls = await bootstrap_database(stack.admin_url, database, ["notify"], service_passwords(["notify"]))
     apps = (
@@ -277,60 +286,73 @@ async def start_wired(stack: StackInfo, **overrides: Any) -> AsyncIterator[Wired
         await asyncio.to_thread(upgrade_head, "notify", urls["notify"])
         async with serve(apps[0]) as a, serve(apps[1]) as t, serve(apps[2]) as w:
             sims = Simulators(Simulator(apps[0], a), Simulator(apps[1], t), Simulator(apps[2], w))
-            options: dict[str, Any] = {
-                "database_url": urls["notify"],
-                "routing": RoutingTable.model_validate(WIRED_ROUTING),
-                "wecom_robot_keys": json.dumps(WIRED_ROBOT_KEYS),
-                "sms_provider": "aliyun",
-                "aliyun_base_url": a,
-                "aliyun_access_key_id": "sim-access-key-id",
-                "aliyun_access_key_secret": "sim-access-key-secret",
-                "tencent_base_url": t,
-                "tencent_secret_id": "sim-secret-id",
-                "tencent_secret_key": "sim-secret-key",
-                "tencent_sms_sdk_app_id": "1400000001",
-                "wecom_provider": "wecom",
-                "wecom_base_url": w,
-                "wecom_corp_id": "sim-corp-id",
-                "wecom_corp_secret": "sim-corp-secret",
-                "wecom_agent_id": 1000002,
-                "provider_timeout_s": 0.5,
-                "sending_stale_after_s": 2.0,
-                "retry_base_s": 0.05,
-                "retry_max_s": 0.2,
-                "max_attempts": 3,
-                "sender_poll_interval_s": 0.1,
-                "quiet_hours_start": None,
-                "quiet_hours_end": None,
-                **overrides,
-            }
-            settings = NotifySettings(**options)
-            prefix = f"{stack.topic_prefix}w{uuid.uuid4().hex[:6]}."
-            runtime = RuntimeSettings(
-                env="test", kafka_bootstrap_servers=stack.kafka_bootstrap_servers, topic_prefix=prefix
-            )
-            crash: list[CrashAfterSend] = []
-
-            def wrap(providers: ProviderSet) -> ProviderSet:
-                crash.append(CrashAfterSend(providers.sms))
-                return ProviderSet(sms=crash[0], wecom=providers.wecom)
-
-            app = create_app(settings, runtime, wrap_providers=wrap)
-            async with running_app(app) as client:
-                ctx = app.state.ctx
-                await eventually(lambda: asyncio.sleep(0, result=bool(crash)))
-                yield WiredEnv(
-                    client,
-                    ctx.db,
-                    ctx.spec.handlers,
-                    runtime.kafka_bootstrap_servers,
-                    prefix,
-                    sims,
-                    settings,
-                    crash[0],
-                )
+            yield Backends(stack, urls["notify"], f"{stack.topic_prefix}w{uuid.uuid4().hex[:6]}.", sims)
     finally:
         await drop_database(stack.admin_url, database)
+
+
+@contextlib.asynccontextmanager
+async def wired_app(backends: Backends, **overrides: Any) -> AsyncIterator[WiredEnv]:
+    """Notify wired to the simulators (Aliyun SMS and WeCom by default), with short timeouts and
+    backoff; keyword arguments override NotifySettings."""
+    sims, stack = backends.sims, backends.stack
+    options: dict[str, Any] = {
+        "database_url": backends.database_url,
+        "routing": RoutingTable.model_validate(WIRED_ROUTING),
+        "wecom_robot_keys": json.dumps(WIRED_ROBOT_KEYS),
+        "sms_provider": "aliyun",
+        "aliyun_base_url": sims.aliyun.url,
+        "aliyun_access_key_id": "sim-access-key-id",
+        "aliyun_access_key_secret": "sim-access-key-secret",
+        "tencent_base_url": sims.tencent.url,
+        "tencent_secret_id": "sim-secret-id",
+        "tencent_secret_key": "sim-secret-key",
+        "tencent_sms_sdk_app_id": "1400000001",
+        "wecom_provider": "wecom",
+        "wecom_base_url": sims.wecom.url,
+        "wecom_corp_id": "sim-corp-id",
+        "wecom_corp_secret": "sim-corp-secret",
+        "wecom_agent_id": 1000002,
+        "provider_timeout_s": 0.5,
+        "sending_stale_after_s": 2.0,
+        "retry_base_s": 0.05,
+        "retry_max_s": 0.2,
+        "max_attempts": 3,
+        "sender_poll_interval_s": 0.1,
+        "quiet_hours_start": None,
+        "quiet_hours_end": None,
+        **overrides,
+    }
+    settings = NotifySettings(**options)
+    runtime = RuntimeSettings(
+        env="test", kafka_bootstrap_servers=stack.kafka_bootstrap_servers, topic_prefix=backends.prefix
+    )
+    crash: list[CrashAfterSend] = []
+
+    def wrap(providers: ProviderSet) -> ProviderSet:
+        crash.append(CrashAfterSend(providers.sms))
+        return ProviderSet(sms=crash[0], wecom=providers.wecom)
+
+    app = create_app(settings, runtime, wrap_providers=wrap)
+    async with running_app(app) as client:
+        ctx = app.state.ctx
+        await eventually(lambda: asyncio.sleep(0, result=bool(crash)))
+        yield WiredEnv(
+            client,
+            ctx.db,
+            ctx.spec.handlers,
+            runtime.kafka_bootstrap_servers,
+            backends.prefix,
+            sims,
+            settings,
+            crash[0],
+        )
+
+
+@contextlib.asynccontextmanager
+async def start_wired(stack: StackInfo, **overrides: Any) -> AsyncIterator[WiredEnv]:
+    async with wired_backends(stack) as backends, wired_app(backends, **overrides) as env:
+        yield env
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -348,3 +370,17 @@ def start_notify(orderhub_stack: StackInfo) -> Callable[..., AbstractAsyncContex
         return start_wired(orderhub_stack, **overrides)
 
     return start
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def backends(orderhub_stack: StackInfo) -> AsyncIterator[Backends]:
+    """A database, topic prefix and simulators that notify processes can come and go on:
+    `async with wired_app(backends, **overrides)` is one run of notify."""
+    async with wired_backends(orderhub_stack) as found:
+        yield found
+
+
+@pytest.fixture
+def notify_run() -> Callable[..., AbstractAsyncContextManager[WiredEnv]]:
+    """`async with notify_run(backends, **overrides) as env`: one run of notify on `backends`."""
+    return wired_app

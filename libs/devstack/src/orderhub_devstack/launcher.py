@@ -134,15 +134,15 @@ async def _serve(
 
 
 async def _wait_until_serving(ports: Mapping[str, int], console: Console, timeout_s: float = 120.0) -> bool:
-    """The banner says "up" only once every service answers /healthz (a slow machine takes a while)."""
+    """The banner says "up" only once every service answers HTTP (a slow machine takes a while)."""
     waiting = dict(ports)
     deadline = asyncio.get_running_loop().time() + timeout_s
     async with httpx.AsyncClient(timeout=2.0) as client:
         while waiting and asyncio.get_running_loop().time() < deadline:
             for service, port in list(waiting.items()):
                 with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        del waiting[service]
+                    await client.get(f"http://127.0.0.1:{port}/healthz")
+                    del waiting[service]
             if waiting:
                 await asyncio.sleep(0.5)
     if waiting:

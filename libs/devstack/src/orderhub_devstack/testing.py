@@ -76,7 +76,7 @@ async def read_topic(
 
 
 async def eventually(
-    check: Callable[[], Awaitable[T | None]], *, timeout_s: float = 20.0, interval_s: float = 0.1
+    check: Callable[[], Awaitable[T | None]], *, timeout_s: float = 60.0, interval_s: float = 0.1
 ) -> T:
     """Poll `check` until it returns something truthy; fail with the last value otherwise."""
     deadline = time.monotonic() + timeout_s

@@ -1,7 +1,7 @@
 """Handlers for fulfillment.v1 and notifications.v1: the facts other services report.
 
 - stock.shortage → R09 (trigger stock.shortage)
-- shipment.created → the waybill exists (R15); the ship-deadline timer (R16)
+- shipment.created → the waybill exists (R15); its ship deadline moves the R16 timer armed at payment
 - shipment.dispatched → shipped: R16 timer cancelled, R17 timer armed
 - shipment.tracking_updated → R17 timer re-armed; delivered cancels it; returned → R17 at once
 - notification.failed → R03 (trigger notification.failed), for orders this service knows

@@ -1,4 +1,5 @@
-"""Customer-service API for anomalies: list them, acknowledge, release, cancel."""
+"""Customer-service API for anomalies: the queue, one anomaly, acknowledge, release, cancel, and
+the response-time KPI."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from orderhub_runtime.app import DatabaseDep
 from orderhub_runtime.auth import require_staff
 from orderhub_runtime.db import Database
-from orderhub_runtime.errors import DomainError
+from orderhub_runtime.errors import DomainError, NotFound
 from orderhub_runtime.settings import StaffMember
 
 from rules.anomalies import kpi, service
@@ -81,6 +82,16 @@ async def response_time(
     async with db.engine.connect() as conn:
         rows = await kpi.response_times(conn, start, end)
     return ResponseTimeReport(since=start, until=end, groups=[ResponseTimeView.of(r) for r in rows])
+
+
+@router.get("/{anomaly_id}")
+async def get_anomaly(anomaly_id: uuid.UUID, db: DatabaseDep, _: Reader) -> AnomalyView:
+    """One anomaly (what the screen opens from a stream event)."""
+    async with db.engine.connect() as conn:
+        found = await repo.get(conn, anomaly_id)
+    if found is None:
+        raise NotFound(f"anomaly {anomaly_id} does not exist")
+    return AnomalyView.of(found)
 
 
 @router.post("/{anomaly_id}/ack")

@@ -27,6 +27,7 @@ class LoadResult:
     offered: int = 0
     accepted: int = 0
     rejected: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # transport errors by kind (the order may or may not exist)
     completed: int = 0
     offered_at: dict[str, float] = field(default_factory=dict)  # order_id -> wall clock
     latencies_s: list[float] = field(default_factory=list)
@@ -116,12 +117,18 @@ async def run_load(
     stop = asyncio.Event()
     collector = asyncio.create_task(_collect_sms(sut, result, stop))
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    transport = httpx.AsyncHTTPTransport(limits=limits, retries=2)  # retries connection setup only
+    async with httpx.AsyncClient(timeout=30, transport=transport) as client:
         url = f"{sut.url('ingest')}/v1/orders"
 
         async def offer(seq: int) -> None:
             sent_at = time.time()
-            response = await client.post(url, json=_body(seq), headers=CS)
+            try:
+                response = await client.post(url, json=_body(seq), headers=CS)
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+                result.errors[kind] = result.errors.get(kind, 0) + 1
+                return
             if response.status_code == 201:
                 result.offered_at[response.json()["order_id"]] = sent_at
                 result.accepted += 1

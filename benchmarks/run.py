@@ -24,17 +24,19 @@ from benchmarks.load import LoadResult, prepare_stock, run_load
 from benchmarks.pg_insert import single_row_insert_rate
 
 
-def _describe(result: LoadResult) -> dict[str, float | int]:
+def _describe(result: LoadResult) -> dict[str, object]:
     return {
         "offered_rate_per_s": result.rate,
         "duration_s": result.duration_s,
         "accepted": result.accepted,
         "rejected": result.rejected,
+        "transport_errors": sum(result.errors.values()),
         "sms_recorded": result.completed,
         "sustained_orders_per_s": round(result.sustained_per_s, 1),
         "latency_p50_ms": round(result.percentile(50) * 1000, 1),
         "latency_p99_ms": round(result.percentile(99) * 1000, 1),
         "latency_max_ms": round(max(result.latencies_s, default=float("nan")) * 1000, 1),
+        "transport_error_kinds": result.errors,
     }
 
 

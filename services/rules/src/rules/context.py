@@ -2,12 +2,15 @@
 (R05), the nearest same order (R07), the blacklist (R13) and unserved regions (R08).
 
 `record_placement` runs once per order (the caller has just inserted the order row, so a
-redelivered placement never counts twice). It records the order's counts and fingerprint and
-reads every fact in one statement: one round trip per order, whatever the lists hold."""
+redelivered placement never counts twice). It records the order's counts, fingerprint and first
+timers (R04 or R16) and reads every fact in one statement: one round trip per order, whatever
+the lists hold."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.order import CanonicalOrder
@@ -15,6 +18,8 @@ from orderhub_contracts.phone import normalize_phone
 from orderhub_contracts.timezone import as_shanghai
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from rules.timers import TimerKind
 
 _SPACES = re.compile(r"\s+")
 SAME_ORDER_LOOKBACK_S = 24 * 3600  # R07 looks this far either side; the rule decides what is "duplicate"
@@ -37,6 +42,13 @@ WITH limited AS (
     INSERT INTO rules.order_fingerprints (order_id, phone, sku_key, created_at)
     SELECT CAST(:order_id AS text), CAST(:phone AS text), CAST(:sku_key AS text), CAST(:created_at AS timestamptz)
     WHERE CAST(:phone AS text) <> ''
+    ON CONFLICT DO NOTHING
+), armed AS (
+    INSERT INTO rules.timers (order_id, kind, due_at, reference_at)
+    SELECT CAST(:order_id AS text), t.kind, t.due_at, t.reference_at
+    FROM unnest(
+        CAST(:timer_kinds AS text[]), CAST(:timer_due AS timestamptz[]), CAST(:timer_reference AS timestamptz[])
+    ) AS t(kind, due_at, reference_at)
     ON CONFLICT DO NOTHING
 )
 SELECT
@@ -115,11 +127,23 @@ async def receiver_lists(conn: AsyncConnection, order: CanonicalOrder, facts: di
     }
 
 
-async def record_placement(conn: AsyncConnection, order: CanonicalOrder, facts: dict[str, Any]) -> dict[str, Any]:
-    """Record this order's counts and fingerprint; return its context facts."""
+@dataclass(frozen=True, slots=True)
+class NewTimer:
+    kind: TimerKind
+    due_at: datetime
+    reference_at: datetime
+
+
+async def record_placement(
+    conn: AsyncConnection, order: CanonicalOrder, facts: dict[str, Any], new_timers: list[NewTimer]
+) -> dict[str, Any]:
+    """Record this order's counts, fingerprint and first timers; return its context facts."""
     skus: list[str] = facts["skus"]
     params = {
         **_receiver_params(order, facts),
+        "timer_kinds": [t.kind.value for t in new_timers],
+        "timer_due": [t.due_at for t in new_timers],
+        "timer_reference": [t.reference_at for t in new_timers],
         "skus": skus,
         "day": as_shanghai(order.created_at).date(),
         "order_id": order.order_id,

@@ -44,16 +44,22 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
     ship_within = timedelta(seconds=settings.in_stock_ship_within_s)
     warning = timedelta(seconds=settings.ship_deadline_warning_s)
 
-    async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:
-        """R16 from payment on, shipment or not: an order that never gets allocated is the one
-        most at risk. Fulfillment's own deadline, when a shipment brings one, moves it."""
-        if order.paid_at is None or all(item.presale for item in order.items):
-            return
+    def first_timers(order: CanonicalOrder) -> list[context.NewTimer]:
+        """R04 for an unpaid order; R16 from payment on, shipment or not (an order that never
+        gets allocated is the one most at risk; fulfillment's own deadline, when a shipment
+        brings one, moves it). Presale lines ship on their own date, not within 24 h."""
+        if order.paid_at is None:
+            return [context.NewTimer(TimerKind.PAYMENT_OVERDUE, order.created_at + unpaid_after, order.created_at)]
+        if all(item.presale for item in order.items):
+            return []
         deadline = order.paid_at + ship_within
-        await timers.schedule(
-            tx.conn, order.order_id, TimerKind.SHIP_DEADLINE, due_at=deadline - warning, reference_at=deadline,
-            rearm=False,
-        )  # fmt: skip
+        return [context.NewTimer(TimerKind.SHIP_DEADLINE, deadline - warning, deadline)]
+
+    async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:
+        for timer in first_timers(order):
+            await timers.schedule(
+                tx.conn, order.order_id, timer.kind, due_at=timer.due_at, reference_at=timer.reference_at, rearm=False
+            )
 
     async def on_order_placed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderPlaced)
@@ -65,16 +71,9 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
             return
         rule_set = await rulebook.version(tx.conn, version)
         facts = placement_facts(order)
-        facts.update(await context.record_placement(tx.conn, order, facts))
+        facts.update(await context.record_placement(tx.conn, order, facts, first_timers(order)))
         hits = evaluate(rule_set, facts)
         holding = await raise_hits(tx, order, hits, rule_set.version)
-        await arm_ship_deadline(tx, order)
-        if not order.is_paid:
-            due = order.created_at + unpaid_after
-            await timers.schedule(
-                tx.conn, order.order_id, TimerKind.PAYMENT_OVERDUE, due_at=due, reference_at=order.created_at,
-                rearm=False,
-            )  # fmt: skip
         if holding:
             await publish_hold(tx, order.order_id, holding)
             return

@@ -95,8 +95,12 @@ async def test_each_event_takes_effect_once_despite_redelivery(
 
     duplicates_before = consumer.stats.duplicates
     for envelope in (first, second):  # once more, after both took effect
-        await publish_envelope(runtime_env.settings.kafka_bootstrap_servers, envelope, topic=Topic.ORDERS.value,
-                               prefix=runtime_env.settings.topic_prefix)
+        await publish_envelope(
+            runtime_env.settings.kafka_bootstrap_servers,
+            envelope,
+            topic=Topic.ORDERS.value,
+            prefix=runtime_env.settings.topic_prefix,
+        )
     assert await eventually(both) == [1, 2]
 
     async def skipped() -> bool:

@@ -29,8 +29,11 @@ CS = {"Authorization": "Bearer local-cs"}
 async def service(orderhub_stack: StackInfo) -> AsyncIterator[tuple[httpx.AsyncClient, RuntimeSettings]]:
     url = orderhub_stack.service_database_urls["aftersales"]
     await asyncio.to_thread(upgrade_head, "aftersales", url)
-    runtime = RuntimeSettings(env="test", kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
-                              topic_prefix=f"{orderhub_stack.topic_prefix}as{uuid.uuid4().hex[:6]}.")
+    runtime = RuntimeSettings(
+        env="test",
+        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
+        topic_prefix=f"{orderhub_stack.topic_prefix}as{uuid.uuid4().hex[:6]}.",
+    )
     app = create_app(AftersalesSettings(database_url=SecretStr(url)), runtime)
     async with running_app(app) as client:
         yield client, runtime
@@ -38,7 +41,9 @@ async def service(orderhub_stack: StackInfo) -> AsyncIterator[tuple[httpx.AsyncC
 
 def _order(order_id: str) -> CanonicalOrder:
     return CanonicalOrder(
-        order_id=order_id, channel=Channel.PINDUODUO, channel_order_no=f"PDD{order_id[-8:]}",
+        order_id=order_id,
+        channel=Channel.PINDUODUO,
+        channel_order_no=f"PDD{order_id[-8:]}",
         created_at=datetime.now(UTC),
         receiver=Receiver(name="赵六", phone="13700001111", province="浙江省", city="杭州市", detail="文三路1号"),
         items=(LineItem(sku="KETTLE-2", title="电热水壶", quantity=1, unit_price_fen=8900),),
@@ -53,9 +58,18 @@ async def test_order_reference_follows_the_order_and_its_waybill(
     placed = OrderPlaced(order=order)
     for _ in range(2):  # a redelivered event changes nothing
         await publish(runtime.kafka_bootstrap_servers, placed, prefix=runtime.topic_prefix)
-    await publish(runtime.kafka_bootstrap_servers, ShipmentCreated(
-        order_id=order.order_id, outbound_id="OB-1", carrier="LOCAL", waybill_no="LC000000000042",
-        receiver=order.receiver, items=order.items), prefix=runtime.topic_prefix)
+    await publish(
+        runtime.kafka_bootstrap_servers,
+        ShipmentCreated(
+            order_id=order.order_id,
+            outbound_id="OB-1",
+            carrier="LOCAL",
+            waybill_no="LC000000000042",
+            receiver=order.receiver,
+            items=order.items,
+        ),
+        prefix=runtime.topic_prefix,
+    )
 
     async def with_waybill() -> dict[str, object] | None:
         response = await client.get(f"/v1/order-refs/{order.order_id}", headers=CS)

@@ -29,8 +29,9 @@ def _diff(conn: Connection) -> list[Any]:
 async def test_migrated_schema_matches_tables(orderhub_stack: StackInfo, ingest_engine: AsyncEngine) -> None:
     # ingest_engine has run the migrations. Compare from a connection whose default schema is not
     # ingest, so reflected names carry their schema just as the metadata's do.
-    engine = create_async_engine(orderhub_stack.service_database_urls["ingest"],
-                                 connect_args={"server_settings": {"search_path": "public"}})
+    engine = create_async_engine(
+        orderhub_stack.service_database_urls["ingest"], connect_args={"server_settings": {"search_path": "public"}}
+    )
     try:
         async with engine.connect() as conn:
             assert await conn.run_sync(_diff) == []

@@ -103,10 +103,19 @@ async def test_get_shows_the_order(client: httpx.AsyncClient, order_body: Body) 
     assert view["paid_at"] is None and view["totals"]["paid_total_fen"] == 299700
     assert view["buyer_remark"] == "周末送货" and view["seller_memo"] == "送货前电话"
     assert [(i["sku"], i["quantity"], i["line_total_fen"]) for i in view["items"]] == [
-        ("AC-1001", 1, 259900), ("FAN-02", 2, 39800)]
-    assert view["status_history"] == [{"at": view["timeline"][0]["occurred_at"], "from_status": None,
-                                       "to_status": "created", "event_type": "order.placed",
-                                       "event_id": view["timeline"][0]["event_id"], "implied": False}]
+        ("AC-1001", 1, 259900),
+        ("FAN-02", 2, 39800),
+    ]
+    assert view["status_history"] == [
+        {
+            "at": view["timeline"][0]["occurred_at"],
+            "from_status": None,
+            "to_status": "created",
+            "event_type": "order.placed",
+            "event_id": view["timeline"][0]["event_id"],
+            "implied": False,
+        }
+    ]
     assert "未支付" in view["timeline"][0]["summary"]
 
 
@@ -206,7 +215,11 @@ async def test_racing_channel_orders_with_one_base_id_never_share_an_id(
     ],
 )
 async def test_bad_requests_store_nothing(
-    client: httpx.AsyncClient, ingest_engine: AsyncEngine, order_body: Body, change: dict[str, Any], status: int,
+    client: httpx.AsyncClient,
+    ingest_engine: AsyncEngine,
+    order_body: Body,
+    change: dict[str, Any],
+    status: int,
     code: str,
 ) -> None:
     body = {k: v for k, v in order_body(**change).items() if v is not None}
@@ -220,8 +233,12 @@ async def test_bad_requests_store_nothing(
 
 @pytest.mark.parametrize(
     ("headers", "status"),
-    [({}, 401), ({"Authorization": "Bearer nope"}, 401), ({"Authorization": "Bearer local-warehouse"}, 403),
-     ({"Authorization": "Bearer local-ops"}, 403)],
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer nope"}, 401),
+        ({"Authorization": "Bearer local-warehouse"}, 403),
+        ({"Authorization": "Bearer local-ops"}, 403),
+    ],
 )
 async def test_only_cs_and_managers_enter_orders(
     client: httpx.AsyncClient, ingest_engine: AsyncEngine, order_body: Body, headers: dict[str, str], status: int
@@ -240,4 +257,3 @@ async def test_manager_may_enter_orders_and_missing_receiver_is_accepted(
     response = await client.post("/v1/orders", json=body, headers={"Authorization": "Bearer local-manager"})
     assert response.status_code == 201
     assert response.json()["channel"] == "taobao" and response.json()["receiver"]["phone"] == ""
-

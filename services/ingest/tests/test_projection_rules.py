@@ -14,8 +14,15 @@ T0 = datetime(2026, 2, 18, 6, 22, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("event_type", "target"),
-    [("order.validated", S.VALIDATED), ("order.held", S.ON_HOLD), ("shipment.created", S.ALLOCATED),
-     ("anomaly.raised", None), ("stock.shortage", None), ("notification.sent", None), ("notification.failed", None)],
+    [
+        ("order.validated", S.VALIDATED),
+        ("order.held", S.ON_HOLD),
+        ("shipment.created", S.ALLOCATED),
+        ("anomaly.raised", None),
+        ("stock.shortage", None),
+        ("notification.sent", None),
+        ("notification.failed", None),
+    ],
 )
 def test_event_targets(event_type: str, target: OrderStatus | None) -> None:
     assert target_status(event_type) == target
@@ -56,8 +63,13 @@ def test_shipment_older_than_the_hold_is_late() -> None:
 
 @pytest.mark.parametrize(
     ("current", "target"),
-    [(S.CANCELLED, S.ALLOCATED), (S.CANCELLED, S.VALIDATED), (S.SHIPPED, S.ON_HOLD), (S.COMPLETED, S.ON_HOLD),
-     (S.AFTER_SALES, S.ALLOCATED)],
+    [
+        (S.CANCELLED, S.ALLOCATED),
+        (S.CANCELLED, S.VALIDATED),
+        (S.SHIPPED, S.ON_HOLD),
+        (S.COMPLETED, S.ON_HOLD),
+        (S.AFTER_SALES, S.ALLOCATED),
+    ],
 )
 def test_transitions_the_table_forbids_are_rejected(current: OrderStatus, target: OrderStatus) -> None:
     decision = decide(current, target)

@@ -170,7 +170,10 @@ fetch_tasks = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Column("done_at", DateTime(timezone=True)),
     Index(
-        "uq_fetch_tasks_open_order", "channel", "channel_order_no", unique=True,
+        "uq_fetch_tasks_open_order",
+        "channel",
+        "channel_order_no",
+        unique=True,
         postgresql_where=text("done_at IS NULL"),
     ),
     Index("ix_fetch_tasks_due", "next_attempt_at", postgresql_where=text("done_at IS NULL")),

@@ -27,14 +27,19 @@ AnyStaff = Annotated[StaffMember, Depends(require_staff())]
 # Global IDs are DABE + digits + channel-order characters (+ "-" suffix); anything else cannot exist.
 _ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
-_ERROR = {"description": "Error: {\"error\": {\"code\", \"message\", \"details\"}}"}
+_ERROR = {"description": 'Error: {"error": {"code", "message", "details"}}'}
 _PLACE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"model": PlacedOrderView, "description": "This channel order was already here: the stored order, "
-          "`duplicate: true`, nothing new stored or published."},
+    200: {
+        "model": PlacedOrderView,
+        "description": "This channel order was already here: the stored order, "
+        "`duplicate: true`, nothing new stored or published.",
+    },
     401: _ERROR,
     403: _ERROR,
-    409: {"description": "The channel order number was already used for a materially different order "
-          "(items, receiver, amounts, times)."},
+    409: {
+        "description": "The channel order number was already used for a materially different order "
+        "(items, receiver, amounts, times)."
+    },
     422: {"description": "Invalid body; `details` lists each field and the problem. Nothing is stored."},
 }
 

@@ -51,7 +51,10 @@ class LineItemIn(_Input):
     quantity: int = Field(ge=1, le=100_000, strict=True)
     unit_price_fen: int = Field(ge=0, le=1_000_000_000, strict=True, description="Integer fen (分).")
     paid_fen: int | None = Field(
-        default=None, ge=0, le=100_000_000_000, strict=True,
+        default=None,
+        ge=0,
+        le=100_000_000_000,
+        strict=True,
         description="Amount paid for the whole line after discounts, in fen; defaults to quantity × unit price.",
     )
     presale: bool = False
@@ -68,8 +71,15 @@ class PlaceOrderRequest(_Input):
                     "channel_order_no": "TEL2026021800017",
                     "created_at": "2026-02-18T14:22:00",
                     "paid_at": "2026-02-18T14:25:00",
-                    "receiver": {"name": "张三", "phone": "138 1234 5678", "province": "浙江省", "city": "杭州市",
-                                 "district": "西湖区", "street": "文三路", "detail": "100号 3幢 502室"},
+                    "receiver": {
+                        "name": "张三",
+                        "phone": "138 1234 5678",
+                        "province": "浙江省",
+                        "city": "杭州市",
+                        "district": "西湖区",
+                        "street": "文三路",
+                        "detail": "100号 3幢 502室",
+                    },
                     "items": [{"sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900}],
                     "buyer_remark": "周末送货",
                 }
@@ -79,7 +89,9 @@ class PlaceOrderRequest(_Input):
 
     channel: Channel = Field(default=Channel.PHONE, description="Sales channel; phone orders by default.")
     channel_order_no: str = Field(
-        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
         description="The channel's order number (letters, digits, '-' and '_'); its last 5 characters end the ID.",
     )
     shop_id: str = Field(default="", max_length=64)

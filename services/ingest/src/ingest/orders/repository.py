@@ -96,9 +96,7 @@ async def get_order_row(conn: AsyncConnection, order_id: str) -> RowMapping | No
 
 async def lock_status(conn: AsyncConnection, order_id: str) -> tuple[OrderStatus, datetime] | None:
     """The order's status and since when, locked until the transaction ends (one writer at a time)."""
-    query = (
-        select(orders.c.status, orders.c.status_since).where(orders.c.order_id == order_id).with_for_update()
-    )
+    query = select(orders.c.status, orders.c.status_since).where(orders.c.order_id == order_id).with_for_update()
     row = (await conn.execute(query)).first()
     return None if row is None else (OrderStatus(row.status), row.status_since)
 

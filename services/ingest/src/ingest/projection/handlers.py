@@ -56,13 +56,31 @@ async def _apply(tx: Tx, envelope: Envelope, order_id: str, decision: Decision, 
     new_status = decision.new_status
     if decision.outcome is Outcome.APPLIED and new_status is not None:
         await set_status(tx.conn, order_id, new_status, since=envelope.time)
-        log.info("order.status_changed", order_id=order_id, status_from=current.value, status_to=new_status.value,
-                 implied=[s.value for s in decision.path[:-1]], event_type=envelope.type)
+        log.info(
+            "order.status_changed",
+            order_id=order_id,
+            status_from=current.value,
+            status_to=new_status.value,
+            implied=[s.value for s in decision.path[:-1]],
+            event_type=envelope.type,
+        )
     elif decision.outcome is Outcome.REJECTED and decision.target is not None:
-        await record_rejection(tx.conn, order_id=order_id, event_id=envelope.id, event_type=envelope.type,
-                               from_status=current, to_status=decision.target)
-        log.warning("order.transition_rejected", order_id=order_id, status_from=current.value,
-                    status_to=decision.target.value, event_type=envelope.type, event_id=envelope.id)
+        await record_rejection(
+            tx.conn,
+            order_id=order_id,
+            event_id=envelope.id,
+            event_type=envelope.type,
+            from_status=current,
+            to_status=decision.target,
+        )
+        log.warning(
+            "order.transition_rejected",
+            order_id=order_id,
+            status_from=current.value,
+            status_to=decision.target.value,
+            event_type=envelope.type,
+            event_id=envelope.id,
+        )
     elif decision.outcome is Outcome.LATE:
         log.info("order.event_late", order_id=order_id, status=current.value, event_type=envelope.type)
 

@@ -30,6 +30,7 @@ def _describe(result: LoadResult) -> dict[str, object]:
         "duration_s": result.duration_s,
         "accepted": result.accepted,
         "rejected": result.rejected,
+        "shed_by_load_generator": result.shed,
         "transport_errors": sum(result.errors.values()),
         "sms_recorded": result.completed,
         "sustained_orders_per_s": round(result.sustained_per_s, 1),

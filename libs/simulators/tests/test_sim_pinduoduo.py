@@ -9,32 +9,15 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
-from fastapi import FastAPI
 from orderhub_simulators.channels.pinduoduo.app import create_app
 from orderhub_simulators.channels.pinduoduo.state import PddState
+from orderhub_simulators.testing import serve
 from websockets.exceptions import InvalidStatus
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 def call(type_: str, secret: str = "local-pinduoduo-secret", age_s: int = 0, **extra: str) -> dict[str, str]:

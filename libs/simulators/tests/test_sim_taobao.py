@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
-from fastapi import FastAPI
 from orderhub_simulators.channels.taobao import toplink
 from orderhub_simulators.channels.taobao.app import create_app
 from orderhub_simulators.channels.taobao.state import TaobaoState
+from orderhub_simulators.testing import serve
 from websockets.asyncio.client import ClientConnection
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 def sign(params: dict[str, str], secret: str = "local-taobao-secret") -> dict[str, str]:

@@ -4,8 +4,6 @@ when wrong or replayed; ~…~ / $…$ fields decrypted through decrypt.batch; th
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -16,34 +14,19 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from ingest.channels.base import OrderRef, PlatformError, PushNotice, PushRejected
 from ingest.channels.pinduoduo.adapter import PinduoduoAdapter
 from ingest.channels.pinduoduo.push import SEAL_HEADER, sealed_headers
-from ingest.channels.taobao.client import top_time
 from ingest.settings import ChannelConfig, IngestSettings
+from ingest_channel_stack import stream_until_acked
+from ingest_pdd_orders import at, order_info
 from orderhub_contracts.order import Channel
 from orderhub_simulators.channels.pinduoduo.app import create_app
 from orderhub_simulators.channels.pinduoduo.state import MALL_ID, PddState
+from orderhub_simulators.testing import serve
 from websockets.exceptions import InvalidStatus
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass
@@ -69,47 +52,8 @@ async def sim() -> AsyncIterator[Sim]:
         yield Sim(state, settings.channel("pinduoduo"), http)
 
 
-def at(minutes: float) -> str:
-    return top_time(datetime.now(UTC) + timedelta(minutes=minutes))
-
-
 def info(order_sn: str, **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "order_sn": order_sn,
-        "order_status": 1,
-        "confirm_status": 1,
-        "refund_status": 1,
-        "created_time": at(-5),
-        "confirm_time": at(-4),
-        "pay_time": at(-4),
-        "updated_at": at(-4),
-        "pay_amount": "178.00",
-        "goods_amount": "188.00",
-        "discount_amount": "20.00",
-        "postage": "10.00",
-        "receiver_name": "林小坤",
-        "receiver_phone": "13912345678",
-        "province": "广东省",
-        "city": "潮州市",
-        "town": "潮安区",
-        "address": "广东省潮州市潮安区彩塘镇王厝宫路8号",
-        "receiver_address": "彩塘镇王厝宫路8号",
-        "buyer_memo": "放门口",
-        "remark": "",
-        "item_list": [
-            {
-                "goods_id": 1,
-                "sku_id": 2,
-                "outer_id": "FAN-02",
-                "goods_name": "落地扇",
-                "goods_spec": "白色",
-                "goods_count": 2,
-                "goods_price": "94.00",
-            }
-        ],
-    }
-    body.update(overrides)
-    return body
+    return order_info(order_sn, created_min=-5, paid_min=-4, **overrides)
 
 
 async def test_fetch_decrypts_the_receiver_and_normalises(sim: Sim) -> None:
@@ -190,16 +134,7 @@ async def test_message_client_hands_over_then_acks(sim: Sim) -> None:
         return notices
 
     mid = sim.state.put_order(info("261125-0004"), "pdd_trade_TradeConfirmed")
-    stream = asyncio.create_task(adapter.stream(sink))
-    try:
-        for _ in range(300):
-            if mid in sim.state.hub.acked:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        stream.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await stream
+    await stream_until_acked(adapter, sink, sim.state.hub, mid)
     assert sim.state.hub.acked == [mid] and [n.ref.channel_order_no for n in got] == ["261125-0004"]
 
 

@@ -4,8 +4,6 @@ the sync's get_order_list recovers lost pushes, and one Shopee order is one orde
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -13,148 +11,40 @@ import hmac
 import json
 import random
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from fastapi import FastAPI
-from ingest.channels.hub import ChannelHub, get_hub
 from ingest.channels.sync import sync_shop_once
-from ingest.channels.worker import run_fetches_once
-from ingest.main import build_spec
-from ingest.settings import IngestSettings
-from ingest.tables import messaging, orders, platform_orders, raw_pushes, sync_watermarks
-from orderhub_devstack.bootstrap import bootstrap_database, drop_database
+from ingest.tables import orders, raw_pushes, sync_watermarks
+from ingest_channel_stack import SteppedEnv, stepped_stack
 from orderhub_devstack.stack import StackInfo
-from orderhub_devstack.testing import read_topic, running_app
-from orderhub_runtime.app import ServiceContext, create_service_app
-from orderhub_runtime.migrations import upgrade_head
-from orderhub_runtime.settings import RuntimeSettings
+from orderhub_devstack.testing import read_topic
 from orderhub_simulators import feed, platform_feeds
 from orderhub_simulators.channels.shopee import generate
 from orderhub_simulators.channels.shopee.app import create_app as create_sim
 from orderhub_simulators.channels.shopee.state import ShopeeState
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SHOP = "200001"
 
 
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
-
-
-async def own_database(stack: StackInfo, name: str) -> tuple[str, Callable[[], Awaitable[None]]]:
-    database = f"orderhub_{name[:2]}_{uuid.uuid4().hex[:8]}"
-    password = unquote(urlsplit(stack.service_database_urls["ingest"]).password or "")
-    url = (await bootstrap_database(stack.admin_url, database, ["ingest"], {"ingest": password}))["ingest"]
-    await asyncio.to_thread(upgrade_head, "ingest", url)
-
-    async def drop() -> None:
-        await drop_database(stack.admin_url, database)
-
-    return url, drop
-
-
-@dataclass
-class Env:
-    sim: ShopeeState
-    http: httpx.AsyncClient
-    ctx: ServiceContext
-    hub: ChannelHub
-    engine: AsyncEngine
-    runtime: RuntimeSettings
-    bootstrap: str
-    sim_url: str
-
-    async def drain(self) -> None:
-        """Run the fetch worker until nothing is due (what the background loop does)."""
-        while await run_fetches_once(self.hub, self.ctx.db):
-            pass
-
-    async def count(self, order_id: str, event_type: str) -> int:
-        outbox = messaging.outbox
-        async with self.engine.connect() as conn:
-            return int(
-                await conn.scalar(
-                    select(func.count())
-                    .select_from(outbox)
-                    .where(outbox.c.key == order_id, outbox.c.event_type == event_type)
-                )
-                or 0
-            )
-
-    async def order(self, order_no: str) -> dict[str, Any] | None:
-        async with self.engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(orders, platform_orders.c.last_source, platform_orders.c.platform_status)
-                        .join(platform_orders, platform_orders.c.order_id == orders.c.order_id)
-                        .where(orders.c.channel == "shopee", orders.c.channel_order_no == order_no)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        return dict(row) if row else None
+Env = SteppedEnv[ShopeeState]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
     """Ingest in a database and under a topic prefix of its own, with no background channel work:
     the tests run the fetch worker and the sync themselves, one step at a time."""
-    url, drop = await own_database(orderhub_stack, "shopee")
-    runtime = RuntimeSettings(
-        env="test",
-        kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
-        topic_prefix=f"{orderhub_stack.topic_prefix}sh{uuid.uuid4().hex[:6]}.",
-    )
     sim = ShopeeState()
-    try:
-        async with serve(create_sim(sim)) as port:
-            settings = IngestSettings(
-                database_url=url,
-                shopee_base_url=f"http://127.0.0.1:{port}",
-                channels_enabled=False,
-            )
-            spec = build_spec(settings, runtime)
-            spec.handlers = {}  # nothing here consumes other services' events
-            app = create_service_app(spec)
-            async with running_app(app) as http:
-                sim.pusher.http, sim.pusher.target_url = http, "/webhooks/shopee"
-                ctx: ServiceContext = app.state.ctx
-                yield Env(
-                    sim,
-                    http,
-                    ctx,
-                    get_hub(ctx),
-                    ctx.engine,
-                    runtime,
-                    orderhub_stack.kafka_bootstrap_servers,
-                    f"http://127.0.0.1:{port}",
-                )
-    finally:
-        await drop()
+    async with stepped_stack(
+        orderhub_stack, "shopee", sim, create_sim(sim), webhook="/webhooks/shopee", url_settings=["shopee_base_url"]
+    ) as stepped:
+        yield stepped
 
 
 def new_order(status: str = "READY_TO_SHIP", **overrides: Any) -> dict[str, Any]:

@@ -5,7 +5,6 @@ sealed, handed over and confirmed; forged messages refused."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
@@ -15,8 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from ingest.channels.base import OrderRef, PlatformError, PushNotice, PushRejected
 from ingest.channels.taobao.adapter import TaobaoAdapter
 from ingest.channels.taobao.client import top_time
@@ -25,26 +22,13 @@ from ingest.channels.taobao.signing import SignMethod, top_sign
 from ingest.channels.taobao.tmc import connect_frame, run_tmc
 from ingest.channels.taobao.toplink import CONNECT, CONNECTACK, KIND_DATA, SEND, Frame, FrameError, decode, encode
 from ingest.settings import ChannelConfig, IngestSettings
+from ingest_channel_stack import stream_until_acked
 from orderhub_contracts.order import Channel
 from orderhub_simulators.channels.taobao.app import create_app
 from orderhub_simulators.channels.taobao.state import TaobaoState
+from orderhub_simulators.testing import serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-
-
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass
@@ -203,16 +187,7 @@ async def test_tmc_client_hands_over_then_confirms_and_unconfirmed_messages_come
     first = sim.state.put_trade(trade("3001"), "taobao_trade_TradeCreate")
     with pytest.raises(RuntimeError):
         await asyncio.wait_for(adapter.stream(sink), 5)
-    stream = asyncio.create_task(adapter.stream(sink))
-    try:
-        for _ in range(300):
-            if first in sim.state.hub.acked:
-                break
-            await asyncio.sleep(0.02)
-    finally:
-        stream.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await stream
+    await stream_until_acked(adapter, sink, sim.state.hub, first)
     assert sim.state.hub.acked == [first] and [n.ref.channel_order_no for n in got] == ["3001"]
 
 

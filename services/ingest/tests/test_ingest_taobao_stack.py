@@ -5,116 +5,39 @@ comes in through the sync; later platform changes become their own events."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import time
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from fastapi import FastAPI
-from ingest.channels.hub import ChannelHub, get_hub
 from ingest.channels.receive import receive_push
 from ingest.channels.sync import sync_shop_once
 from ingest.channels.taobao.client import top_time
-from ingest.main import create_app
-from ingest.settings import IngestSettings
 from ingest.tables import fetch_tasks, orders, raw_pushes
-from orderhub_devstack.bootstrap import bootstrap_database, drop_database
+from ingest_channel_stack import LiveEnv, events, live_stack, order_id, placed_on_topic, settled
 from orderhub_devstack.stack import StackInfo
-from orderhub_devstack.testing import eventually, read_topic, running_app
-from orderhub_runtime.db import Database
-from orderhub_runtime.migrations import upgrade_head
-from orderhub_runtime.schema import add_messaging_tables, service_metadata
-from orderhub_runtime.settings import RuntimeSettings
+from orderhub_devstack.testing import eventually
 from orderhub_simulators.channels.taobao.app import create_app as create_simulator
 from orderhub_simulators.channels.taobao.state import TaobaoState
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SHOP = "local-taobao-shop"
-NOWHERE = "http://127.0.0.1:9"  # the other channels: nothing listens, they stay idle
-OUTBOX = add_messaging_tables(service_metadata("ingest")).outbox
 _tids = itertools.count(int(time.time()) * 1000)
 
 
-@contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[1]
-    finally:
-        server.should_exit = True
-        await task
-
-
-@dataclass
-class Env:
-    sim: TaobaoState
-    app: FastAPI
-    http: httpx.AsyncClient
-    runtime: RuntimeSettings
-
-    @property
-    def db(self) -> Database:
-        db: Database = self.app.state.ctx.db
-        return db
-
-    @property
-    def hub(self) -> ChannelHub:
-        return get_hub(self.app.state.ctx)
+Env = LiveEnv[TaobaoState]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
-    name = f"orderhub_tb_{uuid.uuid4().hex[:8]}"
-    password = unquote(urlsplit(orderhub_stack.service_database_urls["ingest"]).password or "")
-    url = (await bootstrap_database(orderhub_stack.admin_url, name, ["ingest"], {"ingest": password}))["ingest"]
-    await asyncio.to_thread(upgrade_head, "ingest", url)
     sim = TaobaoState()
-    sim.hub.redeliver_after_s = 1.0
-    try:
-        async with serve(create_simulator(sim)) as port:
-            others = {f"{c}_base_url": NOWHERE for c in ("pinduoduo", "douyin", "shopee", "miniprogram")}
-            settings = IngestSettings.model_validate(
-                {
-                    "database_url": url,
-                    "taobao_base_url": f"http://127.0.0.1:{port}",
-                    "taobao_message_url": f"ws://127.0.0.1:{port}",
-                    "pinduoduo_message_url": NOWHERE.replace("http", "ws"),
-                    "pinduoduo_shop_ids": "",
-                    "douyin_shop_ids": "",
-                    "sync_interval_s": 3600,
-                    "sync_overlap_s": 3600,
-                    "fetch_poll_interval_s": 0.05,
-                    **others,
-                }
-            )
-            runtime = RuntimeSettings(
-                env="test",
-                kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
-                topic_prefix=f"{orderhub_stack.topic_prefix}tb{uuid.uuid4().hex[:6]}.",
-                consumer_retry_backoff_ms=50,
-            )
-            app = create_app(settings, runtime)
-            async with running_app(app) as http:
-                yield Env(sim, app, http, runtime)
-    finally:
-        await drop_database(orderhub_stack.admin_url, name)
+    async with live_stack(orderhub_stack, "taobao", sim, create_simulator(sim), shop=SHOP, tag="tb") as live:
+        yield live
 
 
 def at(minutes: float) -> str:
@@ -179,55 +102,6 @@ def new_trade(env: Env, topic: str = "taobao_trade_TradeBuyerPay", **overrides: 
     env.sim.receivers[body["oaid"]] = receiver()
     env.sim.put_trade(dict(body), topic)
     return body
-
-
-async def order_id(env: Env, tid: str) -> str | None:
-    async with env.db.transaction() as tx:
-        found: str | None = await tx.conn.scalar(
-            select(orders.c.order_id).where(orders.c.channel == "taobao", orders.c.channel_order_no == tid)
-        )
-        return found
-
-
-async def settled(env: Env, tid: str) -> str | None:
-    """The order's ID once it is placed and no fetch of it is open. The simulator is asked first: a
-    message it no longer holds was acknowledged, so its fetch was queued before this query runs."""
-    if env.sim.hub.pending:
-        return None
-    async with env.db.transaction() as tx:
-        open_tasks = await tx.conn.scalar(
-            select(func.count())
-            .select_from(fetch_tasks)
-            .where(
-                fetch_tasks.c.channel == "taobao",
-                fetch_tasks.c.channel_order_no == tid,
-                fetch_tasks.c.done_at.is_(None),
-            )
-        )
-    return None if open_tasks else await order_id(env, tid)
-
-
-async def events(env: Env, oid: str) -> list[str]:
-    async with env.db.transaction() as tx:
-        rows = await tx.conn.scalars(select(OUTBOX.c.event_type).where(OUTBOX.c.key == oid).order_by(OUTBOX.c.id))
-        return list(rows)
-
-
-async def placed_on_topic(env: Env, oid: str) -> int:
-    async def all_sent() -> bool:
-        async with env.db.transaction() as tx:
-            return not await tx.conn.scalar(
-                select(func.count()).select_from(OUTBOX).where(OUTBOX.c.key == oid, OUTBOX.c.sent_at.is_(None))
-            )
-
-    await eventually(all_sent)
-    seen = await read_topic(
-        env.runtime.kafka_bootstrap_servers,
-        "orders.v1",
-        prefix=env.runtime.topic_prefix,
-        until=lambda got: any(e.subject == oid and e.type == "order.placed" for e in got),
-    )
-    return sum(1 for e in seen if e.subject == oid and e.type == "order.placed")
 
 
 async def test_a_pushed_trade_is_fetched_with_its_receiver_decrypted(env: Env) -> None:

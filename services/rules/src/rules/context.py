@@ -24,6 +24,22 @@ from rules.timers import TimerKind
 _SPACES = re.compile(r"\s+")
 SAME_ORDER_LOOKBACK_S = 24 * 3600  # R07 looks this far either side; the rule decides what is "duplicate"
 
+# The blacklist and unserved-region facts, read at placement and again when the receiver changes.
+_LIST_COLUMNS = """
+    EXISTS (
+        SELECT 1 FROM rules.blacklist
+        WHERE CAST(:phone AS text) <> '' AND kind = 'phone' AND value = CAST(:phone AS text)
+    ) AS phone_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.blacklist WHERE kind = 'address' AND value = CAST(:address AS text)
+    ) AS address_blacklisted,
+    EXISTS (
+        SELECT 1 FROM rules.unserved_regions
+        WHERE CAST(:province AS text) <> '' AND province = CAST(:province AS text)
+          AND city IN (CAST(:city AS text), '') AND district IN (CAST(:district AS text), '')
+    ) AS region_not_served
+"""
+
 # Data-modifying CTEs: the counts come back from the upsert itself; the fingerprint insert is
 # not visible to the gap query (same snapshot), which excludes this order anyway. An empty
 # phone counts nothing and matches no duplicate and no blacklisted phone.
@@ -61,41 +77,13 @@ SELECT
           AND f.order_id <> CAST(:order_id AS text)
           AND f.created_at BETWEEN CAST(:created_at AS timestamptz) - make_interval(secs => :lookback)
                                AND CAST(:created_at AS timestamptz) + make_interval(secs => :lookback)
-    ) AS gap_s,
-    EXISTS (
-        SELECT 1 FROM rules.blacklist
-        WHERE CAST(:phone AS text) <> '' AND kind = 'phone' AND value = CAST(:phone AS text)
-    ) AS phone_blacklisted,
-    EXISTS (
-        SELECT 1 FROM rules.blacklist WHERE kind = 'address' AND value = CAST(:address AS text)
-    ) AS address_blacklisted,
-    EXISTS (
-        SELECT 1 FROM rules.unserved_regions
-        WHERE CAST(:province AS text) <> '' AND province = CAST(:province AS text)
-          AND city IN (CAST(:city AS text), '') AND district IN (CAST(:district AS text), '')
-    ) AS region_not_served
-"""
+    ) AS gap_s,"""
+    + _LIST_COLUMNS
 )
 
 
 # The lists alone, for an order already recorded whose receiver changed (nothing is counted).
-_LISTS = text(
-    """
-SELECT
-    EXISTS (
-        SELECT 1 FROM rules.blacklist
-        WHERE CAST(:phone AS text) <> '' AND kind = 'phone' AND value = CAST(:phone AS text)
-    ) AS phone_blacklisted,
-    EXISTS (
-        SELECT 1 FROM rules.blacklist WHERE kind = 'address' AND value = CAST(:address AS text)
-    ) AS address_blacklisted,
-    EXISTS (
-        SELECT 1 FROM rules.unserved_regions
-        WHERE CAST(:province AS text) <> '' AND province = CAST(:province AS text)
-          AND city IN (CAST(:city AS text), '') AND district IN (CAST(:district AS text), '')
-    ) AS region_not_served
-"""
-)
+_LISTS = text("SELECT" + _LIST_COLUMNS)
 
 
 def normalise_address(address: str) -> str:

@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
+from orderhub_simulators.channels.controls import push_router, push_status, stream_router
 from orderhub_simulators.channels.douyin import samples
 from orderhub_simulators.channels.miniprogram.customers import shop_once
 from orderhub_simulators.channels.miniprogram.payapi import pay_router
@@ -36,17 +37,6 @@ class CustomersIn(BaseModel):
     ref: str = ""  # remember the order under this name (POST /_sim/customers/{ref}/pay)
 
 
-class StreamIn(BaseModel):
-    interval_s: float = Field(default=5.0, gt=0)
-
-
-class ControlsIn(BaseModel):
-    drop_next: int | None = None
-    duplicate_next: int | None = None
-    reorder: bool | None = None
-    push_url: str | None = None
-
-
 def create_app(state: WeixinState | None = None) -> FastAPI:
     state = state or WeixinState()
     app = FastAPI(title="WeChat mini-program and WeChat Pay simulator")
@@ -68,15 +58,6 @@ def create_app(state: WeixinState | None = None) -> FastAPI:
             return {"errcode": 40029, "errmsg": "invalid code"}
         return {"openid": openid, "session_key": f"sk-{js_code[:8]}", "errcode": 0, "errmsg": "ok"}
 
-    def status() -> dict[str, Any]:
-        p = state.pusher
-        return {
-            "push_url": p.target_url,
-            "held": [h.id for h in p.held],
-            "dropped": p.dropped,
-            "delivered": p.delivered[-50:],
-        }
-
     @app.post("/_sim/login")
     async def login(body: LoginIn) -> dict[str, str]:
         code, openid = state.login_code(body.openid)
@@ -88,7 +69,7 @@ def create_app(state: WeixinState | None = None) -> FastAPI:
             "transaction_id": await state.pay(
                 out_trade_no=body.out_trade_no, total_fen=body.total_fen, openid=body.openid
             ),
-            **status(),
+            **push_status(state.pusher),
         }
 
     rng = random.Random()
@@ -105,7 +86,8 @@ def create_app(state: WeixinState | None = None) -> FastAPI:
         with contextlib.suppress(httpx.HTTPError):  # OrderHub not up (yet): the next visit tries again
             await visit()
 
-    stream = samples.OrderStream(stream_one)
+    app.include_router(stream_router(samples.OrderStream(stream_one), default_interval_s=5.0))
+    app.include_router(push_router(state))
 
     @app.post("/_sim/customers")
     async def customers(body: CustomersIn) -> dict[str, Any]:
@@ -124,31 +106,6 @@ def create_app(state: WeixinState | None = None) -> FastAPI:
             "transaction_id": await state.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"]),
             "out_trade_no": order["out_trade_no"],
         }
-
-    @app.post("/_sim/stream")
-    async def start_stream(body: StreamIn) -> dict[str, Any]:
-        """A customer visit every `interval_s` (for `make run`) until DELETE /_sim/stream."""
-        stream.start(body.interval_s)
-        return {"streaming": True, "interval_s": body.interval_s}
-
-    @app.delete("/_sim/stream")
-    async def stop_stream() -> dict[str, Any]:
-        await stream.stop()
-        return {"streaming": False}
-
-    @app.post("/_sim/push/controls")
-    async def controls(body: ControlsIn) -> dict[str, Any]:
-        for name in ("drop_next", "duplicate_next", "reorder"):
-            value = getattr(body, name)
-            if value is not None:
-                setattr(state.pusher.controls, name, value)
-        if body.push_url:
-            state.pusher.target_url = body.push_url
-        return status()
-
-    @app.post("/_sim/push/flush")
-    async def flush() -> dict[str, Any]:
-        return {"sent": await state.pusher.flush(), **status()}
 
     return app
 

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from orderhub_simulators.channels.controls import hub_router
 from orderhub_simulators.channels.pinduoduo.gateway import gateway_router
 from orderhub_simulators.channels.pinduoduo.messages import messages_router
 from orderhub_simulators.channels.pinduoduo.state import MALL_ID, PddState, now_text
@@ -26,13 +27,6 @@ class OrderIn(BaseModel):
 class GenerateIn(BaseModel):
     count: int = Field(default=1, ge=1, le=10_000)
     seed: int | None = None
-
-
-class ControlsIn(BaseModel):
-    drop_next: int | None = None
-    duplicate_next: int | None = None
-    reorder: bool | None = None
-    redeliver_after_s: float | None = None
 
 
 _serials = itertools.count(int(time.time()) * 1000)
@@ -52,9 +46,7 @@ def create_app(state: PddState | None = None) -> FastAPI:
     app.state.sim = state
     app.include_router(gateway_router(state))
     app.include_router(messages_router(state))
-
-    def status() -> dict[str, Any]:
-        return {"pending": sorted(state.hub.pending), "acked": state.hub.acked, "dropped": state.hub.dropped}
+    app.include_router(hub_router(state, "/_sim/messages"))
 
     @app.post("/_sim/orders")
     async def put_order(body: OrderIn) -> dict[str, Any]:
@@ -64,20 +56,6 @@ def create_app(state: PddState | None = None) -> FastAPI:
     async def generate_orders(body: GenerateIn) -> dict[str, Any]:
         source = Random(body.seed) if body.seed is not None else rng
         return {"order_sns": [generate(state, source) for _ in range(body.count)]}
-
-    @app.post("/_sim/messages/controls")
-    async def controls(body: ControlsIn) -> dict[str, Any]:
-        for name in ("drop_next", "duplicate_next", "reorder"):
-            value = getattr(body, name)
-            if value is not None:
-                setattr(state.hub.controls, name, value)
-        if body.redeliver_after_s is not None:
-            state.hub.redeliver_after_s = body.redeliver_after_s
-        return status()
-
-    @app.get("/_sim/messages")
-    async def messages() -> dict[str, Any]:
-        return status()
 
     return app
 

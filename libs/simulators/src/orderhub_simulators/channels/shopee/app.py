@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from orderhub_simulators.channels.controls import push_router, stream_router
 from orderhub_simulators.channels.douyin import samples
 from orderhub_simulators.channels.shopee import generate
 from orderhub_simulators.channels.shopee.api import api_router
@@ -26,31 +27,11 @@ class GenerateIn(BaseModel):
     seed: int | None = None
 
 
-class StreamIn(BaseModel):
-    interval_s: float = Field(default=3.0, gt=0)
-
-
-class ControlsIn(BaseModel):
-    drop_next: int | None = None
-    duplicate_next: int | None = None
-    reorder: bool | None = None
-    push_url: str | None = None
-
-
 def create_app(state: ShopeeState | None = None) -> FastAPI:
     state = state or ShopeeState()
     app = FastAPI(title="Shopee open platform simulator")
     app.state.sim = state
     app.include_router(api_router(state))
-
-    def status() -> dict[str, Any]:
-        p = state.pusher
-        return {
-            "push_url": p.target_url,
-            "held": [h.id for h in p.held],
-            "dropped": p.dropped,
-            "delivered": p.delivered[-50:],
-        }
 
     @app.post("/_sim/orders")
     async def put_order(body: OrderIn) -> dict[str, Any]:
@@ -71,42 +52,14 @@ def create_app(state: ShopeeState | None = None) -> FastAPI:
     async def stream_one() -> None:
         await make_one(0.2, rng)
 
-    stream = samples.OrderStream(stream_one)
+    app.include_router(stream_router(samples.OrderStream(stream_one), default_interval_s=3.0))
+    app.include_router(push_router(state))
 
     @app.post("/_sim/generate")
     async def generate_orders(body: GenerateIn) -> dict[str, Any]:
         """Create (and push) `count` realistic orders now."""
         source = random.Random(body.seed) if body.seed is not None else rng
         return {"order_sns": [await make_one(body.unpaid_share, source) for _ in range(body.count)]}
-
-    @app.post("/_sim/stream")
-    async def start_stream(body: StreamIn) -> dict[str, Any]:
-        """Keep creating an order every `interval_s` (for `make run`) until DELETE /_sim/stream."""
-        stream.start(body.interval_s)
-        return {"streaming": True, "interval_s": body.interval_s}
-
-    @app.delete("/_sim/stream")
-    async def stop_stream() -> dict[str, Any]:
-        await stream.stop()
-        return {"streaming": False}
-
-    @app.post("/_sim/push/controls")
-    async def controls(body: ControlsIn) -> dict[str, Any]:
-        for name in ("drop_next", "duplicate_next", "reorder"):
-            value = getattr(body, name)
-            if value is not None:
-                setattr(state.pusher.controls, name, value)
-        if body.push_url:
-            state.pusher.target_url = body.push_url
-        return status()
-
-    @app.post("/_sim/push/flush")
-    async def flush() -> dict[str, Any]:
-        return {"sent": await state.pusher.flush(), **status()}
-
-    @app.get("/_sim/push")
-    async def pushes() -> dict[str, Any]:
-        return status()
 
     return app
 

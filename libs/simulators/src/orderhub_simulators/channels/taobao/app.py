@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from orderhub_simulators.channels.controls import hub_router
 from orderhub_simulators.channels.taobao.gateway import gateway_router
 from orderhub_simulators.channels.taobao.generate import draft, taobao_trade
 from orderhub_simulators.channels.taobao.state import SELLER_ID, TaobaoState, now_text
@@ -27,13 +28,6 @@ class TradeIn(BaseModel):
 class GenerateIn(BaseModel):
     count: int = Field(default=1, ge=1, le=10_000)
     seed: int | None = None
-
-
-class ControlsIn(BaseModel):
-    drop_next: int | None = None
-    duplicate_next: int | None = None
-    reorder: bool | None = None
-    redeliver_after_s: float | None = None
 
 
 _tids = itertools.count(int(time.time()) * 1000)
@@ -55,6 +49,7 @@ def create_app(state: TaobaoState | None = None) -> FastAPI:
     app.state.sim = state
     app.include_router(gateway_router(state))
     app.include_router(tmc_router(state))
+    app.include_router(hub_router(state, "/_sim/tmc"))
 
     @app.post("/_sim/trades")
     async def put_trade(body: TradeIn) -> dict[str, Any]:
@@ -67,20 +62,6 @@ def create_app(state: TaobaoState | None = None) -> FastAPI:
     async def generate_trades(body: GenerateIn) -> dict[str, Any]:
         source = Random(body.seed) if body.seed is not None else rng
         return {"tids": [str(generate(state, source)) for _ in range(body.count)]}
-
-    @app.post("/_sim/tmc/controls")
-    async def controls(body: ControlsIn) -> dict[str, Any]:
-        for name in ("drop_next", "duplicate_next", "reorder"):
-            value = getattr(body, name)
-            if value is not None:
-                setattr(state.hub.controls, name, value)
-        if body.redeliver_after_s is not None:
-            state.hub.redeliver_after_s = body.redeliver_after_s
-        return {"pending": sorted(state.hub.pending), "acked": state.hub.acked, "dropped": state.hub.dropped}
-
-    @app.get("/_sim/tmc")
-    async def tmc_status() -> dict[str, Any]:
-        return {"pending": sorted(state.hub.pending), "acked": state.hub.acked, "dropped": state.hub.dropped}
 
     return app
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from ingest.channels.base import PlatformError
-from ingest.channels.convert import loads_exact
 from ingest.channels.douyin.signing import API_VERSION, api_sign, param_json
+from ingest.channels.gateway import post_for_json
 from ingest.settings import ChannelConfig
 
 SUCCESS = 10000
@@ -41,15 +41,14 @@ class DouyinClient:
             ),
         }
         url = f"{self.config.base_url}/{method.replace('.', '/')}"
-        try:
-            response = await self.http.post(
-                url, params=query, content=body.encode(), headers={"content-type": "application/json"}
-            )
-        except httpx.HTTPError as exc:
-            raise PlatformError(f"douyin {method}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise PlatformError(f"douyin {method}: HTTP {response.status_code}")
-        payload = loads_exact(response.content)
+        payload = await post_for_json(
+            self.http,
+            f"douyin {method}",
+            url,
+            params=query,
+            content=body.encode(),
+            headers={"content-type": "application/json"},
+        )
         if payload.get("code") != SUCCESS:
             raise PlatformError(
                 f"douyin {method}: code {payload.get('code')} {payload.get('msg', '')}"

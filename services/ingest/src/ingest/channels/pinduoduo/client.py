@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from ingest.channels.base import PlatformError
-from ingest.channels.convert import loads_exact
+from ingest.channels.gateway import post_for_json
 from ingest.channels.pinduoduo.signing import signed
 from ingest.settings import ChannelConfig
 
@@ -39,13 +39,7 @@ class PopClient:
 
     async def call(self, type_: str, params: Mapping[str, str]) -> dict[str, Any]:
         url = f"{self.config.base_url}/api/router"
-        try:
-            response = await self.http.post(url, data=self.request_params(type_, params))
-        except httpx.HTTPError as exc:
-            raise PlatformError(f"pinduoduo {type_}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise PlatformError(f"pinduoduo {type_}: HTTP {response.status_code}")
-        payload = loads_exact(response.content)
+        payload = await post_for_json(self.http, f"pinduoduo {type_}", url, data=self.request_params(type_, params))
         error = payload.get("error_response")
         if error is not None:
             raise PlatformError(

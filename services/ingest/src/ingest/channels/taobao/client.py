@@ -12,7 +12,7 @@ import httpx
 from orderhub_contracts.timezone import SHANGHAI
 
 from ingest.channels.base import PlatformError
-from ingest.channels.convert import loads_exact
+from ingest.channels.gateway import post_for_json
 from ingest.channels.taobao.fields import listed
 from ingest.channels.taobao.signing import SignMethod, signed
 from ingest.settings import ChannelConfig
@@ -85,13 +85,7 @@ class TopClient:
 
     async def call(self, method: str, params: Mapping[str, str]) -> dict[str, Any]:
         url = f"{self.config.base_url}/router/rest"
-        try:
-            response = await self.http.post(url, data=self.request_params(method, params))
-        except httpx.HTTPError as exc:
-            raise PlatformError(f"taobao {method}: {type(exc).__name__}: {exc}") from exc
-        if response.status_code != 200:
-            raise PlatformError(f"taobao {method}: HTTP {response.status_code}")
-        payload = loads_exact(response.content)
+        payload = await post_for_json(self.http, f"taobao {method}", url, data=self.request_params(method, params))
         error = payload.get("error_response")
         if error is not None:
             raise PlatformError(

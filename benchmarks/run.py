@@ -72,6 +72,8 @@ async def main(quick: bool) -> None:
         await sut.migrate()
         await sut.start_services()
         await prepare_stock(sut)
+        print("== warming up (connection pools, consumer groups, statement caches)", flush=True)
+        await run_load(sut, rate=5.0, duration_s=4.0, progress=False)
         # The two targets (p99 < 1 s at 200/s; 500/s sustained), plus a light load that shows the
         # pipeline's own latency when nothing queues.
         for label, rate in (("light", 10.0), ("latency", 200.0), ("throughput", 500.0)):

@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -93,7 +94,12 @@ async def main(quick: bool) -> None:
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM too: the finally block stops the services and servers
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(description="OrderHub benchmarks")
     parser.add_argument("--quick", action="store_true", help="shorter runs (8 s per rate)")
     asyncio.run(main(parser.parse_args().quick))

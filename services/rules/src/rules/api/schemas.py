@@ -146,15 +146,7 @@ class ResponseTimeView(BaseModel):
 
     @classmethod
     def of(cls, r: ResponseTimes) -> ResponseTimeView:
-        return cls(
-            rule_id=r.rule_id,
-            level=r.level,
-            raised=r.raised,
-            responded=r.responded,
-            waiting=r.waiting,
-            avg_minutes=r.avg_minutes,
-            p90_minutes=r.p90_minutes,
-        )
+        return cls.model_validate(r, from_attributes=True)  # same field names
 
 
 class ResponseTimeReport(BaseModel):

@@ -18,7 +18,7 @@ from orderhub_contracts.topics import SUBSCRIPTIONS
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orderhub_runtime.bus.consumer import EventConsumer, Handler
+from orderhub_runtime.bus.consumer import BatchHandler, EventConsumer, Handler
 from orderhub_runtime.bus.kafka import broker_cluster_id, ensure_topics, make_producer, wait_for_admin
 from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.bus.relay import OutboxRelay
@@ -41,6 +41,7 @@ class ServiceSpec:
     runtime: RuntimeSettings
     tables: MessagingTables
     handlers: Mapping[str, Handler] = field(default_factory=dict)
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
     routers: Sequence[APIRouter] = ()
     background: Sequence[BackgroundTask] = ()
     version: str = "0.1.0"
@@ -108,7 +109,7 @@ async def start_service(spec: ServiceSpec) -> ServiceContext:
     await relay.replay_if_new_broker(cluster_id)
     relay.start()
     consumer = None
-    if spec.handlers:
+    if spec.handlers or spec.batch_handlers:
         consumer = EventConsumer(
             service=spec.name,
             settings=spec.runtime,
@@ -116,6 +117,7 @@ async def start_service(spec: ServiceSpec) -> ServiceContext:
             tables=spec.tables,
             topics=SUBSCRIPTIONS[spec.name],
             handlers=spec.handlers,
+            batch_handlers=spec.batch_handlers,
         )
         await consumer.start()
     ctx = ServiceContext(spec=spec, engine=engine, db=db, producer=producer, relay=relay, consumer=consumer)

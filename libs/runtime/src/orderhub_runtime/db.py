@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
+from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import DomainEvent
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -20,21 +22,37 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 @dataclass
 class Tx:
-    """One open transaction: run statements on `conn`, queue events with `publish`."""
+    """One open transaction: run statements on `conn`, queue events with `publish`.
+
+    Published events are buffered and written to the outbox in one statement just before the
+    transaction commits (`flush`): a batch of handled messages costs one outbox round trip, not
+    one per event. The rows are not visible to this transaction's own queries before that."""
 
     conn: AsyncConnection
     outbox: OutboxWriter
     correlation_id: str = ""
     causation_id: str = ""
     published: int = field(default=0)
+    _pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def acting_on(self, envelope: Envelope) -> None:
+        """Events published from now on are caused by `envelope` (and share its correlation)."""
+        self.correlation_id = envelope.correlation_id or envelope.id
+        self.causation_id = envelope.id
 
     async def publish(self, event: DomainEvent) -> str:
-        """Write the event to the outbox in this transaction; returns its event ID."""
-        event_id = await self.outbox.add_event(
-            self.conn, event, correlation_id=self.correlation_id, causation_id=self.causation_id
+        """Queue the event for the outbox in this transaction; returns its event ID."""
+        event_id, row = self.outbox.row_for_event(
+            event, correlation_id=self.correlation_id, causation_id=self.causation_id
         )
+        self._pending.append(row)
         self.published += 1
         return event_id
+
+    async def flush(self) -> None:
+        """Write the queued events to the outbox (called by the entrypoint before commit)."""
+        rows, self._pending = self._pending, []
+        await self.outbox.write_rows(self.conn, rows)
 
 
 class Database:
@@ -48,6 +66,7 @@ class Database:
         async with self.engine.begin() as conn:
             tx = Tx(conn=conn, outbox=self.outbox, correlation_id=correlation_id, causation_id=causation_id)
             yield tx
+            await tx.flush()
         if tx.published:
             self._on_publish()  # committed: wake the relay now rather than at its next poll
 

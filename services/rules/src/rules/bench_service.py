@@ -6,8 +6,10 @@ A backlog of `order.placed` events (generated orders, each with a phone of its o
 fifth of them held by some rule) is put on the topic first; then the service starts and drains
 it: every order recorded, evaluated with all rules and its context facts, its anomalies and its
 order.validated / order.held written to the outbox. Reported: orders/s from the first order
-recorded to the last, so start-up and the producer do not count; and the service's CPU time
-per order over the same span (Postgres and the broker run in their own processes).
+recorded to the last, so start-up and the producer do not count, and from the first order
+recorded to the moment the relay has published every outcome event to the broker; and the
+service's CPU time per order over the same spans (Postgres and the broker run in their own
+processes).
 
 By default the service runs in this process; `--processes N` runs N `python -m rules serve`
 processes sharing the partitions, as a deployment scales out."""
@@ -132,10 +134,17 @@ async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, 
                     break
                 await asyncio.sleep(0.05)
             last, cpu_last = time.monotonic(), cpu()
+            # Kept up means published too: wait for the relay to have sent every outbox row.
+            while time.monotonic() < deadline:
+                if not await conn.fetchval("SELECT count(*) FROM rules.outbox WHERE sent_at IS NULL"):
+                    break
+                await asyncio.sleep(0.05)
+            relayed, cpu_relayed = time.monotonic(), cpu()
             published = await conn.fetch("SELECT event_type, count(*) AS n FROM rules.outbox GROUP BY event_type")
     finally:
         await conn.close()
     elapsed = last - (first or last)
+    elapsed_relayed = relayed - (first or relayed)
     return {
         "orders": count,
         "service_processes": processes or "in-process",
@@ -144,6 +153,10 @@ async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, 
         "orders_per_s": round(done / elapsed, 1) if elapsed else None,
         # The service's CPU per order: what one free core would sustain, whatever else the machine runs.
         "cpu_ms_per_order": round((cpu_last - cpu_first) * 1000 / done, 3) if done else None,
+        # Up to the last outcome event acknowledged by the broker (relay included).
+        "seconds_until_published": round(elapsed_relayed, 2),
+        "orders_per_s_published": round(done / elapsed_relayed, 1) if elapsed_relayed else None,
+        "cpu_ms_per_order_published": round((cpu_relayed - cpu_first) * 1000 / done, 3) if done else None,
         "published": {row["event_type"]: row["n"] for row in published},
     }
 

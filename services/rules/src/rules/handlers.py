@@ -1,13 +1,12 @@
-"""Message handlers for orders.v1: evaluate placed orders, clear paid ones, close cancelled
-ones, re-check changed receivers (R15 and the receiver rules) and changed remarks (R12).
+"""Message handlers for orders.v1: evaluate placed orders (a batch handler, `rules.placement`),
+clear paid ones, close cancelled ones, re-check changed receivers (R15 and the receiver rules)
+and changed remarks (R12).
 
-Each runs inside the consumer's transaction (inbox claim, effects and outbox commit together).
-A redelivered placement under a new event ID is recognised by the order row and changes nothing."""
+Each runs inside the consumer's transaction (inbox claim, effects and outbox commit together)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -19,7 +18,7 @@ from orderhub_contracts.events import (
     OrderRemarksChanged,
 )
 from orderhub_contracts.order import CanonicalOrder
-from orderhub_runtime.bus.consumer import Handler
+from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -28,10 +27,9 @@ from rules import context, orders, timers, triggers
 from rules.anomalies import service as anomaly_service
 from rules.anomalies.lifecycle import Resolution
 from rules.clearance import clear_if_unheld
-from rules.engine.evaluate import evaluate
-from rules.engine.facts import order_facts, placement_facts
+from rules.engine.facts import order_facts
 from rules.events_handlers import build_event_handlers
-from rules.raising import publish_hold, raise_hits
+from rules.placement import FirstTimers, Placer
 from rules.rulebook import RuleBook
 from rules.settings import RulesSettings
 from rules.timers import TimerKind
@@ -39,47 +37,20 @@ from rules.timers import TimerKind
 log = get_logger(__name__)
 
 
-def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
-    unpaid_after = timedelta(seconds=settings.unpaid_after_s)
-    ship_within = timedelta(seconds=settings.in_stock_ship_within_s)
-    warning = timedelta(seconds=settings.ship_deadline_warning_s)
+def build_batch_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, BatchHandler]:
+    placer = Placer(rulebook, FirstTimers.from_settings(settings))
+    return {OrderPlaced.event_type: placer.place}
 
-    def first_timers(order: CanonicalOrder) -> list[context.NewTimer]:
-        """R04 for an unpaid order; R16 from payment on, shipment or not (an order that never
-        gets allocated is the one most at risk; fulfillment's own deadline, when a shipment
-        brings one, moves it). Presale lines ship on their own date, not within 24 h."""
-        if order.paid_at is None:
-            return [context.NewTimer(TimerKind.PAYMENT_OVERDUE, order.created_at + unpaid_after, order.created_at)]
-        if all(item.presale for item in order.items):
-            return []
-        deadline = order.paid_at + ship_within
-        return [context.NewTimer(TimerKind.SHIP_DEADLINE, deadline - warning, deadline)]
+
+def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
+    """Every orders.v1 handler but order.placed, which is a batch handler (`rules.placement`)."""
+    first_timers = FirstTimers.from_settings(settings)
 
     async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:
-        for timer in first_timers(order):
+        for timer in first_timers.of(order):
             await timers.schedule(
                 tx.conn, order.order_id, timer.kind, due_at=timer.due_at, reference_at=timer.reference_at, rearm=False
             )
-
-    async def on_order_placed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
-        assert isinstance(event, OrderPlaced)
-        order = event.order
-        await rulebook.ensure_seeded(tx.conn)
-        version = await orders.record(tx.conn, order)
-        if version is None:
-            log.info("order.placement_duplicate_ignored", order_id=order.order_id)
-            return
-        rule_set = await rulebook.version(tx.conn, version)
-        facts = placement_facts(order)
-        facts.update(await context.record_placement(tx.conn, order, facts, first_timers(order)))
-        hits = evaluate(rule_set, facts)
-        holding = await raise_hits(tx, order, hits, rule_set.version)
-        if holding:
-            await publish_hold(tx, order.order_id, holding)
-            return
-        record = orders.OrderRecord(order, order.is_paid, rule_set.version, validated_at=None, cancelled_at=None)
-        if not await clear_if_unheld(tx, record, known_unheld=True):
-            log.info("order.awaiting_payment", order_id=order.order_id, hits=[h.rule.id for h in hits])
 
     async def on_address_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderAddressChanged)
@@ -108,7 +79,6 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
             await arm_ship_deadline(tx, paid_order)
 
     return {
-        OrderPlaced.event_type: on_order_placed,
         OrderRemarksChanged.event_type: on_remarks_changed,
         OrderPaid.event_type: on_paid,
         OrderCancelled.event_type: on_order_cancelled,

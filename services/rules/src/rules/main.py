@@ -11,7 +11,7 @@ from rules.api.anomalies import router as anomalies_router
 from rules.api.lists import router as lists_router
 from rules.api.rules import router as rules_router
 from rules.api.stream import router as stream_router
-from rules.handlers import build_handlers
+from rules.handlers import build_batch_handlers, build_handlers
 from rules.rulebook import RuleBook, seed_default
 from rules.settings import RulesSettings
 from rules.tables import messaging
@@ -40,6 +40,7 @@ def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings |
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         handlers=build_handlers(rulebook, settings),
+        batch_handlers=build_batch_handlers(rulebook, settings),
         routers=[stream_router, anomalies_router, rules_router, lists_router],
         background=[seed_rule_set, timer_task(rulebook, settings.timer_poll_s)],
     )

@@ -5,16 +5,16 @@ the API and a payment from the bus cannot both publish OrderValidated."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.order import CanonicalOrder
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rules.tables import orders, rule_sets
+from rules.tables import orders
 
 
 @dataclass(frozen=True)
@@ -34,27 +34,39 @@ class OrderRecord:
         return self.order.order_id
 
 
-async def record(conn: AsyncConnection, order: CanonicalOrder) -> int | None:
-    """Store the order as placed, with the version of the rule set active now (read in the same
-    statement: one round trip); None when it is already known (a redelivered placement).
-    A rule set must be active (`rulebook.seed_default` has run)."""
-    active = select(rule_sets.c.version).where(rule_sets.c.active).scalar_subquery()
-    result = await conn.execute(
-        pg_insert(orders)
-        .values(
-            order_id=order.order_id,
-            snapshot=order.model_dump(mode="json"),
-            paid=order.is_paid,
-            province=order.receiver.province,
-            channel=order.channel.value,
-            created_at=order.created_at,
-            rule_set_version=active,
-        )
-        .on_conflict_do_nothing(index_elements=["order_id"])
-        .returning(orders.c.rule_set_version)
-    )
-    version = result.scalar()
-    return None if version is None else int(version)
+# Placed orders, set-based, each with the version of the rule set active now (read in the same
+# statement). The serialised snapshot is cast to jsonb by Postgres.
+_RECORD_MANY = text(
+    """
+INSERT INTO rules.orders (order_id, snapshot, paid, province, channel, created_at, rule_set_version)
+SELECT o.order_id, CAST(o.snapshot AS jsonb), o.paid, o.province, o.channel, o.created_at,
+       (SELECT version FROM rules.rule_sets WHERE active)
+FROM unnest(
+    CAST(:order_ids AS text[]), CAST(:snapshots AS text[]), CAST(:paid AS boolean[]),
+    CAST(:provinces AS text[]), CAST(:channels AS text[]), CAST(:created_ats AS timestamptz[])
+) AS o(order_id, snapshot, paid, province, channel, created_at)
+ON CONFLICT (order_id) DO NOTHING
+RETURNING order_id, rule_set_version
+"""
+)
+
+
+async def record_many(conn: AsyncConnection, placed: Sequence[CanonicalOrder]) -> dict[str, int]:
+    """Store the orders as placed; returns the rule set version of each one that was new (an order
+    already known is a redelivered placement and is left out). One round trip. A rule set must be
+    active (`rulebook.seed_default` has run); order IDs must be distinct."""
+    if not placed:
+        return {}
+    params = {
+        "order_ids": [o.order_id for o in placed],
+        "snapshots": [o.model_dump_json() for o in placed],
+        "paid": [o.is_paid for o in placed],
+        "provinces": [o.receiver.province for o in placed],
+        "channels": [o.channel.value for o in placed],
+        "created_ats": [o.created_at for o in placed],
+    }
+    rows = (await conn.execute(_RECORD_MANY, params)).all()
+    return {row.order_id: int(row.rule_set_version) for row in rows}
 
 
 async def lock(conn: AsyncConnection, order_id: str) -> OrderRecord | None:
@@ -100,9 +112,15 @@ async def mark_paid(conn: AsyncConnection, order: CanonicalOrder) -> None:
 
 
 async def mark_validated(conn: AsyncConnection, order_id: str) -> None:
+    await mark_validated_many(conn, [order_id])
+
+
+async def mark_validated_many(conn: AsyncConnection, order_ids: Sequence[str]) -> None:
+    if not order_ids:
+        return
     await conn.execute(
         update(orders)
-        .where(orders.c.order_id == order_id)
+        .where(orders.c.order_id.in_(order_ids))
         .values(
             validated_at=func.coalesce(orders.c.validated_at, func.now()),
             needs_revalidation=False,

@@ -5,13 +5,18 @@ and runs every new event's handler in partition order, so effects, inbox entries
 events commit together; only then are Kafka offsets committed. If anything in a batch fails the
 transaction rolls back and the batch is replayed one record per transaction, so a poison record
 is retried a bounded number of times and dead-lettered alone while its neighbours go through.
-Infrastructure failures (database or network down) are waited out, never dead-lettered."""
+Infrastructure failures (database or network down) are waited out, never dead-lettered.
+
+A service may register a batch handler for an event type: consecutive new events of that type
+in a micro-batch (partition order kept; events the service does not handle do not break a run)
+are then given to it together, so it can use one set-based statement where it would otherwise
+run one per event. Alone (a single-record retry) an event reaches it as a run of one."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -34,6 +39,7 @@ from orderhub_runtime.settings import RuntimeSettings
 log = get_logger(__name__)
 
 Handler = Callable[[Tx, Envelope, DomainEvent], Awaitable[None]]
+BatchHandler = Callable[[Tx, Sequence[tuple[Envelope, DomainEvent]]], Awaitable[None]]
 _INFRA_BACKOFF_MAX_S = 10.0
 
 
@@ -59,6 +65,7 @@ class EventConsumer:
         tables: MessagingTables,
         topics: Sequence[Topic],
         handlers: Mapping[str, Handler],
+        batch_handlers: Mapping[str, BatchHandler] | None = None,
     ) -> None:
         self._service = service
         self._group = consumer_group(service, settings.topic_prefix)
@@ -66,6 +73,8 @@ class EventConsumer:
         self._db = db
         self._tables = tables
         self._handlers = dict(handlers)
+        self._batch_handlers = dict(batch_handlers or {})
+        self._handled_types = set(self._handlers) | set(self._batch_handlers)
         self._physical = {resolve_topic(t.value, settings.topic_prefix): t.value for t in topics}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -136,14 +145,17 @@ class EventConsumer:
                 entries = [
                     InboxEntry(env.id, self._physical[rec.topic], env.type)
                     for rec, env in decoded
-                    if isinstance(env, Envelope) and env.type in self._handlers
+                    if isinstance(env, Envelope) and env.type in self._handled_types
                 ]
                 fresh = await claim(tx.conn, self._tables.inbox, entries)
                 self.stats.duplicates += len(entries) - len(fresh)
+                new: list[Envelope] = []
                 for _, env in decoded:
                     if isinstance(env, Envelope) and env.id in fresh:
                         fresh.discard(env.id)  # a second copy in the same batch is a duplicate
-                        await self._dispatch(tx, env)
+                        new.append(env)
+                for run in _runs(new, self._batch_handlers):
+                    await self._dispatch_run(tx, run)
         except Exception as exc:
             if is_infrastructure_error(exc):
                 raise
@@ -166,14 +178,14 @@ class EventConsumer:
                 env = self._decode(record)
                 if isinstance(env, InvalidEnvelope):
                     raise env
-                if env.type not in self._handlers:
+                if env.type not in self._handled_types:
                     return
                 async with self._db.transaction() as tx:
                     entry = InboxEntry(env.id, self._physical[record.topic], env.type)
                     if not await claim(tx.conn, self._tables.inbox, [entry]):
                         self.stats.duplicates += 1
                         return
-                    await self._dispatch(tx, env)
+                    await self._dispatch_run(tx, [env])
                 return
             except Exception as exc:
                 if is_infrastructure_error(exc):
@@ -214,11 +226,32 @@ class EventConsumer:
         except InvalidEnvelope as exc:
             return exc
 
+    async def _dispatch_run(self, tx: Tx, run: list[Envelope]) -> None:
+        batch_handler = self._batch_handlers.get(run[0].type)
+        if batch_handler is None:
+            for env in run:
+                await self._dispatch(tx, env)
+            return
+        # The handler calls tx.acting_on(envelope) before publishing for each event.
+        with structlog.contextvars.bound_contextvars(event_type=run[0].type, batch=len(run)):
+            await batch_handler(tx, [(env, parse_event(env)) for env in run])
+
     async def _dispatch(self, tx: Tx, env: Envelope) -> None:
-        tx.correlation_id = env.correlation_id or env.id
-        tx.causation_id = env.id
+        tx.acting_on(env)
         with structlog.contextvars.bound_contextvars(
             order_id=env.subject, correlation_id=tx.correlation_id, event_type=env.type, event_id=env.id
         ):
             event = parse_event(env)
             await self._handlers[env.type](tx, env, event)
+
+
+def _runs(envelopes: list[Envelope], batched: Collection[str]) -> list[list[Envelope]]:
+    """Split into dispatch units: consecutive envelopes of one batch-handled type form a run;
+    every other envelope is a unit of its own. Order is kept."""
+    runs: list[list[Envelope]] = []
+    for env in envelopes:
+        if runs and env.type in batched and runs[-1][0].type == env.type:
+            runs[-1].append(env)
+        else:
+            runs.append([env])
+    return runs

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from orderhub_contracts.envelope import Envelope, encode
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import DomainEvent, to_envelope
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -20,24 +24,45 @@ class OutboxWriter:
     def __init__(self, table: Table, source: str) -> None:
         self.table = table
         self.source = source
+        self._insert_many = text(
+            f"INSERT INTO {table.schema}.{table.name} (topic, key, value, headers, event_id, event_type) "
+            "SELECT r.topic, r.key, r.value, CAST(r.headers AS jsonb), r.event_id, r.event_type "
+            "FROM unnest(CAST(:topics AS text[]), CAST(:keys AS text[]), CAST(:values AS bytea[]), "
+            "CAST(:headers AS text[]), CAST(:event_ids AS text[]), CAST(:event_types AS text[])) "
+            "WITH ORDINALITY AS r(topic, key, value, headers, event_id, event_type, n) ORDER BY r.n"
+        )
 
-    async def add_event(
-        self, conn: AsyncConnection, event: DomainEvent, *, correlation_id: str = "", causation_id: str = ""
-    ) -> str:
+    def row_for_event(
+        self, event: DomainEvent, *, correlation_id: str = "", causation_id: str = ""
+    ) -> tuple[str, dict[str, Any]]:
+        """The event's outbox row, not yet written; returns (event ID, row)."""
         envelope = to_envelope(event, source=self.source, correlation_id=correlation_id, causation_id=causation_id)
-        await self.add_envelope(conn, envelope, topic=event.topic.value)
-        return envelope.id
-
-    async def add_envelope(self, conn: AsyncConnection, envelope: Envelope, *, topic: str) -> None:
         record = encode(envelope)
-        await self.add_raw(
-            conn,
-            topic=topic,
-            key=envelope.subject,
-            value=record.value,
-            headers=record.headers,
-            event_id=envelope.id,
-            event_type=envelope.type,
+        row = {
+            "topic": event.topic.value,
+            "key": envelope.subject,
+            "value": record.value,
+            "headers": headers_to_json(record.headers),
+            "event_id": envelope.id,
+            "event_type": envelope.type,
+        }
+        return envelope.id, row
+
+    async def write_rows(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows in the given order (their serial IDs keep it for the relay). One fixed
+        statement over arrays whatever the row count, so it is compiled and planned once."""
+        if not rows:
+            return
+        await conn.execute(
+            self._insert_many,
+            {
+                "topics": [r["topic"] for r in rows],
+                "keys": [r["key"] for r in rows],
+                "values": [r["value"] for r in rows],
+                "headers": [json.dumps(r["headers"], ensure_ascii=False) for r in rows],
+                "event_ids": [r["event_id"] for r in rows],
+                "event_types": [r["event_type"] for r in rows],
+            },
         )
 
     async def add_raw(
@@ -51,13 +76,12 @@ class OutboxWriter:
         event_id: str,
         event_type: str,
     ) -> None:
-        await conn.execute(
-            insert(self.table).values(
-                topic=topic,
-                key=key,
-                value=value,
-                headers=headers_to_json(headers),
-                event_id=event_id,
-                event_type=event_type,
-            )
-        )
+        row = {
+            "topic": topic,
+            "key": key,
+            "value": value,
+            "headers": headers_to_json(headers),
+            "event_id": event_id,
+            "event_type": event_type,
+        }
+        await self.write_rows(conn, [row])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, select, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rules.anomalies.lifecycle import UNRESOLVED, Resolution, Status
@@ -39,31 +40,56 @@ class Anomaly:
     channel: str
 
 
-async def insert(
-    conn: AsyncConnection, order_id: str, hit: Hit, rule_set_version: int, *, notify_channel: str
-) -> uuid.UUID:
-    """Store the anomaly and, in the same statement, NOTIFY `notify_channel` with its ID
-    (delivered to listeners when the transaction commits)."""
-    anomaly_id = uuid.uuid4()
-    inserted = (
-        anomalies.insert()
-        .values(
-            anomaly_id=anomaly_id,
-            order_id=order_id,
-            rule_id=hit.rule.id,
-            rule_name=hit.rule.name,
-            rule_set_version=rule_set_version,
-            level=hit.rule.level,
-            holds=hit.rule.holds,
-            evidence=hit.evidence,
-            actions=[a.model_dump(mode="json") for a in hit.rule.actions],
-        )
-        .returning(anomalies.c.anomaly_id)
-        .cte("inserted")
-    )
-    notified = func.pg_notify(notify_channel, cast(inserted.c.anomaly_id, Text))
-    await conn.execute(select(notified).select_from(inserted))
-    return anomaly_id
+@dataclass(frozen=True, slots=True)
+class NewAnomaly:
+    anomaly_id: uuid.UUID
+    order_id: str
+    hit: Hit
+    rule_set_version: int
+
+
+# The anomalies and, in the same statement, one NOTIFY per anomaly with its ID (delivered to
+# listeners, the live stream, when the transaction commits).
+_INSERT_MANY = text(
+    """
+WITH inserted AS (
+    INSERT INTO rules.anomalies
+        (anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions)
+    SELECT a.anomaly_id, a.order_id, a.rule_id, a.rule_name, a.rule_set_version, a.level, a.holds,
+           CAST(a.evidence AS jsonb), CAST(a.actions AS jsonb)
+    FROM unnest(
+        CAST(:anomaly_ids AS uuid[]), CAST(:order_ids AS text[]), CAST(:rule_ids AS text[]),
+        CAST(:rule_names AS text[]), CAST(:versions AS integer[]), CAST(:levels AS smallint[]),
+        CAST(:holds AS boolean[]), CAST(:evidence AS text[]), CAST(:actions AS text[])
+    ) AS a(anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions)
+    RETURNING anomaly_id
+)
+SELECT pg_notify(:channel, CAST(anomaly_id AS text)) FROM inserted
+"""
+)
+
+
+def _actions_json(hit: Hit) -> str:
+    return json.dumps([a.model_dump(mode="json") for a in hit.rule.actions], ensure_ascii=False)
+
+
+async def insert_many(conn: AsyncConnection, new: Sequence[NewAnomaly], *, notify_channel: str) -> None:
+    """Store the anomalies and NOTIFY `notify_channel` with each one's ID. One round trip."""
+    if not new:
+        return
+    params = {
+        "anomaly_ids": [a.anomaly_id for a in new],
+        "order_ids": [a.order_id for a in new],
+        "rule_ids": [a.hit.rule.id for a in new],
+        "rule_names": [a.hit.rule.name for a in new],
+        "versions": [a.rule_set_version for a in new],
+        "levels": [a.hit.rule.level for a in new],
+        "holds": [a.hit.rule.holds for a in new],
+        "evidence": [json.dumps(a.hit.evidence, ensure_ascii=False) for a in new],
+        "actions": [_actions_json(a.hit) for a in new],
+        "channel": notify_channel,
+    }
+    await conn.execute(_INSERT_MANY, params)
 
 
 def _select() -> Select[Any]:

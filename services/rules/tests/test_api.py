@@ -151,5 +151,5 @@ async def test_active_rule_set_is_readable(rules: RulesHarness) -> None:
     assert body["version"] >= 1 and body["created_by"]
     assert len(body["rules"]) == 18 and {"R01", "R12-ADDR", "R17"} <= {r["id"] for r in body["rules"]}
     r11 = next(r for r in body["rules"] if r["id"] == "R11")
-    assert r11["condition"] == "paid_total_fen >= 200000 or max_sku_quantity >= 10" and r11["level"] == 2
+    assert r11["condition"] == "paid_total_cny_fen >= 200000 or max_sku_quantity >= 10" and r11["level"] == 2
     assert {"paid_total_fen", "receiver_missing"} <= {f["name"] for f in body["facts"]}

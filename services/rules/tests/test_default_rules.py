@@ -54,7 +54,7 @@ def test_r11_paid_total_threshold(paid_fen: int, fires: bool) -> None:
     assert ("R11" in found) is fires
     if fires:
         assert found["R11"].rule.level == 2 and found["R11"].rule.holds
-        assert found["R11"].evidence["paid_total_fen"] == paid_fen
+        assert found["R11"].evidence["paid_total_cny_fen"] == paid_fen
 
 
 def test_r11_counts_what_is_paid_after_discount() -> None:

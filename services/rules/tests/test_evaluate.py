@@ -47,7 +47,7 @@ def test_contains_any() -> None:
 
 def test_disabled_rule_does_not_fire() -> None:
     rule_set = compile_rule_set(3, [rule("R11", enabled=False), rule("R06")])
-    facts = {**baseline_facts(), "paid_total_fen": 500_000, "receiver_missing": ["name"]}
+    facts = {**baseline_facts(), "paid_total_cny_fen": 500_000, "receiver_missing": ["name"]}
     assert [h.rule.id for h in evaluate(rule_set, facts)] == ["R06"]
 
 

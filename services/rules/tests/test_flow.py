@@ -40,7 +40,7 @@ async def test_high_value_order_is_held_and_not_validated(rules: RulesHarness) -
     assert types(events) == ["anomaly.raised", "order.held"]
     raised, held = events[0].data, events[1].data
     assert (raised["rule_id"], raised["rule_name"], raised["level"], raised["holds"]) == ("R11", "大额订单", 2, True)
-    assert raised["evidence"]["paid_total_fen"] == 259_900
+    assert raised["evidence"]["paid_total_cny_fen"] == 259_900
     assert (raised["province"], raised["channel"]) == ("浙江省", "taobao")
     assert raised["customer_phone"] == order.receiver.phone
     assert held["rule_ids"] == ["R11"] and held["reasons"] == ["R11 大额订单"]

@@ -25,7 +25,7 @@ def refusal(*rules: dict[str, Any]) -> str:
 def test_valid_rule_compiles() -> None:
     compiled = compile_rule_set(2, [r11()])
     assert compiled.version == 2
-    assert compiled.rules[0].condition.names == ("paid_total_fen", "max_sku_quantity")
+    assert compiled.rules[0].condition.names == ("paid_total_cny_fen", "max_sku_quantity")
 
 
 def test_unparseable_condition_is_refused_naming_the_rule() -> None:
@@ -65,12 +65,12 @@ def test_unsafe_syntax_is_refused(condition: str, complaint: str) -> None:
 
 
 def test_example_that_does_not_trigger_is_refused() -> None:
-    message = refusal(r11(condition="paid_total_fen > 200000"))  # 200000 itself no longer fires
+    message = refusal(r11(condition="paid_total_cny_fen > 200000"))  # 200000 itself no longer fires
     assert "R11 大额订单: example must_trigger does not trigger the rule" in message
 
 
 def test_example_that_triggers_when_it_must_not_is_refused() -> None:
-    message = refusal(r11(condition="paid_total_fen >= 199999"))
+    message = refusal(r11(condition="paid_total_cny_fen >= 199999"))
     assert "R11 大额订单: example must_not_trigger triggers the rule" in message
 
 
@@ -82,7 +82,7 @@ def test_example_with_unknown_fact_or_wrong_type_is_refused() -> None:
 
 
 def test_condition_failing_on_an_example_is_refused() -> None:
-    message = refusal(r11(condition="100 // (paid_total_fen - 200000) == 0 or paid_total_fen >= 200000"))
+    message = refusal(r11(condition="100 // (paid_total_cny_fen - 200000) == 0 or paid_total_cny_fen >= 200000"))
     assert "R11 大额订单: example must_trigger: condition failed: ZeroDivisionError" in message
 
 

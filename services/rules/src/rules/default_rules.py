@@ -173,12 +173,12 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "id": "R11",
         "name": "大额订单",
         "level": 2,
-        "description": "实付 ≥ ¥2,000，或同一SKU ≥ 10件",
-        "condition": "paid_total_fen >= 200000 or max_sku_quantity >= 10",
+        "description": "实付 ≥ ¥2,000（外币按参考汇率折算），或同一SKU ≥ 10件",
+        "condition": "paid_total_cny_fen >= 200000 or max_sku_quantity >= 10",
         "actions": [{"kind": "hold"}],
         "examples": {
-            "must_trigger": {"paid_total_fen": 200000},
-            "must_not_trigger": {"paid_total_fen": 199999, "max_sku_quantity": 9},
+            "must_trigger": {"paid_total_cny_fen": 200000},
+            "must_not_trigger": {"paid_total_cny_fen": 199999, "max_sku_quantity": 9},
         },
     },
     {

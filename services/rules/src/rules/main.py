@@ -11,6 +11,7 @@ from rules.api.anomalies import router as anomalies_router
 from rules.api.lists import router as lists_router
 from rules.api.rules import router as rules_router
 from rules.api.stream import router as stream_router
+from rules.engine.money import configure_rates
 from rules.handlers import build_batch_handlers, build_handlers
 from rules.rulebook import RuleBook, seed_default
 from rules.settings import RulesSettings
@@ -32,6 +33,7 @@ async def seed_rule_set(ctx: ServiceContext) -> None:
 
 def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
     settings = settings or RulesSettings()
+    configure_rates(settings.cny_reference_rates)
     rulebook = RuleBook()
     return ServiceSpec(
         name="rules",

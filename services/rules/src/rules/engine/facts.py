@@ -19,6 +19,7 @@ from orderhub_contracts.phone import mask_phone, normalize_phone
 
 from rules.engine.address import resolve
 from rules.engine.catalogue import CONTEXT_DEFAULTS, CONTEXT_FACTS, FactSpec
+from rules.engine.money import to_cny_fen
 from rules.engine.phones import is_mainland_mobile
 
 _ELEVEN_DIGITS = re.compile(r"\d{11}")
@@ -48,6 +49,7 @@ ORDER_FACTS: dict[str, FactSpec] = {
     "is_village_address": FactSpec(bool, "the detail address names a village: 村, 屯 or 组 (not 组团)"),
     "is_paid": FactSpec(bool, "the order has been paid"),
     "paid_total_fen": FactSpec(int, "amount the buyer pays, after line and order discounts (fen)"),
+    "paid_total_cny_fen": FactSpec(int, "paid_total_fen in CNY fen at the reference rate (for yuan thresholds)"),
     "list_total_fen": FactSpec(int, "sum of quantity x unit list price (fen)"),
     "discount_fen": FactSpec(int, "order-level discount (fen)"),
     "line_count": FactSpec(int, "number of order lines"),
@@ -104,6 +106,7 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
         "is_village_address": _VILLAGE.search(detail) is not None,
         "is_paid": order.is_paid,
         "paid_total_fen": order.paid_total_fen,
+        "paid_total_cny_fen": to_cny_fen(order.paid_total_fen, order.currency),
         "list_total_fen": order.list_total_fen,
         "discount_fen": order.discount_fen,
         "line_count": len(order.items),

@@ -12,7 +12,12 @@ service's CPU time per order over the same spans (Postgres and the broker run in
 processes).
 
 By default the service runs in this process; `--processes N` runs N `python -m rules serve`
-processes sharing the partitions, as a deployment scales out."""
+processes sharing the partitions, as a deployment scales out.
+
+`--rate R [--seconds S]` is the open-loop variant: the service runs as its own process(es) and
+orders are offered at R per second for S seconds; reported are the rate handled and each
+order's latency from offer to its outcome event acknowledged by the broker (see
+`rules.bench_open_loop`)."""
 
 from __future__ import annotations
 
@@ -27,13 +32,12 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from orderhub_contracts.envelope import encode
-from orderhub_contracts.events import OrderPlaced, to_envelope
 from orderhub_contracts.topics import Topic, resolve_topic
 from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.ports import free_port
@@ -41,7 +45,7 @@ from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
 
-from rules.engine.bench import generate_orders
+from rules.bench_open_loop import bench_records, latencies, offer
 from rules.main import create_app
 from rules.settings import RulesSettings
 
@@ -51,18 +55,38 @@ async def _backlog(info: StackInfo, count: int, seed: int) -> None:
     await producer.start()
     try:
         topic = resolve_topic(Topic.ORDERS.value, info.topic_prefix)
-        for i, order in enumerate(generate_orders(count, seed)):
-            unique = order.model_copy(
-                update={
-                    "order_id": f"DABEB{i:09d}",
-                    "receiver": order.receiver.model_copy(update={"phone": f"139{i:08d}"}),
-                }
-            )
-            record = encode(to_envelope(OrderPlaced(order=unique), source="orderhub/bench", correlation_id="bench"))
+        for record in bench_records(count, seed):
             await producer.send(topic, record.value, key=record.key, headers=record.headers)
         await producer.flush()
     finally:
         await producer.stop()
+
+
+async def _open_loop(info: StackInfo, args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
+    """Orders offered at `args.rate` for `args.seconds` to a running service process."""
+    records = bench_records(int(args.rate * args.seconds), args.seed, now=datetime.now(UTC))
+    topic = resolve_topic(Topic.ORDERS.value, info.topic_prefix)
+    conn = await asyncpg.connect(asyncpg_dsn(info.service_database_urls["rules"]))
+    try:
+        async with _processes(info, max(args.processes, 1), log_dir) as cpu:
+            await _wait_ready(conn)
+            cpu_start = cpu()
+            offered = await offer(info.kafka_bootstrap_servers, topic, records, args.rate)
+            result = await latencies(conn, offered, args.timeout)
+            result["cpu_ms_per_order"] = round((cpu() - cpu_start) * 1000 / len(records), 3)
+    finally:
+        await conn.close()
+    return {"offered_rate_per_s": args.rate, "service_processes": max(args.processes, 1), **result}
+
+
+async def _wait_ready(conn: asyncpg.Connection) -> None:
+    """Until the service has seeded its rule set (it is up and consuming)."""
+    for _ in range(600):
+        if await conn.fetchval("SELECT count(*) FROM rules.rule_sets WHERE active"):
+            await asyncio.sleep(2.0)  # the consumer joins its group after start-up
+            return
+        await asyncio.sleep(0.1)
+    raise RuntimeError("the rules service did not start")
 
 
 @contextlib.asynccontextmanager
@@ -171,10 +195,14 @@ async def main(args: argparse.Namespace) -> None:
     try:
         info = await stack.up()
         await asyncio.to_thread(upgrade_head, "rules", info.service_database_urls["rules"])
-        print(f"== backlog: {args.orders} order.placed events", flush=True)
-        await _backlog(info, args.orders, args.seed)
-        print("== draining it with the rules service", flush=True)
-        result = await _drain(info, args.orders, args.timeout, args.processes, state)
+        if args.rate:
+            print(f"== offering {args.rate:g} order.placed/s for {args.seconds:g} s to the rules service", flush=True)
+            result = await _open_loop(info, args, state)
+        else:
+            print(f"== backlog: {args.orders} order.placed events", flush=True)
+            await _backlog(info, args.orders, args.seed)
+            print("== draining it with the rules service", flush=True)
+            result = await _drain(info, args.orders, args.timeout, args.processes, state)
         print(json.dumps(result, ensure_ascii=False), flush=True)
     finally:
         await stack.down()
@@ -189,6 +217,8 @@ def cli() -> None:
     parser.add_argument(
         "--processes", type=int, default=0, help="run N service processes (python -m rules serve) instead of in-process"
     )
+    parser.add_argument("--rate", type=float, default=0.0, help="offer orders at this rate instead (open loop)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to offer at --rate")
     asyncio.run(main(parser.parse_args()))
 
 

@@ -4,11 +4,12 @@ sequence, so they are unique and never reused even across restarts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from orderhub_contracts.address import Receiver
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.tables import local_waybill_seq
@@ -33,6 +34,10 @@ class CarrierProvider(Protocol):
         """A new waybill number for the parcel; `conn` is the caller's open transaction."""
         ...
 
+    async def issue_waybills(self, conn: AsyncConnection, requests: Sequence[WaybillRequest]) -> list[str]:
+        """New waybill numbers for several parcels, in the order of `requests`."""
+        ...
+
 
 def format_local_waybill(number: int) -> str:
     """'LC' + 12 digits, zero-padded: 7 -> 'LC000000000007'."""
@@ -47,6 +52,14 @@ class LocalCarrier:
     async def issue_waybill(self, conn: AsyncConnection, request: WaybillRequest) -> str:
         number = (await conn.execute(select(local_waybill_seq.next_value()))).scalar_one()
         return format_local_waybill(int(number))
+
+    async def issue_waybills(self, conn: AsyncConnection, requests: Sequence[WaybillRequest]) -> list[str]:
+        if not requests:
+            return []
+        query = select(local_waybill_seq.next_value()).select_from(func.generate_series(1, len(requests)))
+        # Sorted, so the numbers rise in request order as they do one request at a time.
+        numbers = sorted(int(n) for n in (await conn.execute(query)).scalars())
+        return [format_local_waybill(n) for n in numbers]
 
 
 def build_carrier(name: str) -> CarrierProvider:

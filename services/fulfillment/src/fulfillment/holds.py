@@ -1,13 +1,14 @@
-"""Holds (order.held from rules): at most one active hold per order, released ones kept."""
+"""Holds (order.held from rules): at most one active hold per order, released ones kept. A hold
+is recorded, or the active one widened with more rules (a second rule can fire later), by
+outbound/hold_run.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.tables import holds
@@ -20,23 +21,6 @@ class Hold:
     held_at: datetime
 
 
-async def record_hold(
-    conn: AsyncConnection, order_id: str, rule_ids: Sequence[str], reasons: Sequence[str], held_at: datetime
-) -> None:
-    """Open a hold, or widen the active one with more rules (a second rule can fire later)."""
-    stmt = pg_insert(holds).values(order_id=order_id, rule_ids=list(rule_ids), reasons=list(reasons), held_at=held_at)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[holds.c.order_id],
-        index_where=text("released_at IS NULL"),
-        set_={
-            "rule_ids": text("ARRAY(SELECT DISTINCT unnest(holds.rule_ids || excluded.rule_ids) ORDER BY 1)"),
-            "reasons": text("ARRAY(SELECT DISTINCT unnest(holds.reasons || excluded.reasons) ORDER BY 1)"),
-            "held_at": func.greatest(holds.c.held_at, stmt.excluded.held_at),
-        },
-    )
-    await conn.execute(stmt)
-
-
 async def active_hold(conn: AsyncConnection, order_id: str) -> Hold | None:
     query = select(holds.c.order_id, holds.c.rule_ids, holds.c.held_at).where(
         holds.c.order_id == order_id, holds.c.released_at.is_(None)
@@ -45,7 +29,17 @@ async def active_hold(conn: AsyncConnection, order_id: str) -> Hold | None:
     return None if row is None else Hold(order_id=row.order_id, rule_ids=tuple(row.rule_ids), held_at=row.held_at)
 
 
-async def release_hold(conn: AsyncConnection, order_id: str, released_at: datetime) -> None:
-    await conn.execute(
-        update(holds).where(holds.c.order_id == order_id, holds.c.released_at.is_(None)).values(released_at=released_at)
-    )
+_RELEASE_MANY = text(
+    """
+UPDATE fulfillment.holds h SET released_at = r.released_at
+FROM unnest(CAST(:order_ids AS text[]), CAST(:released_ats AS timestamptz[])) AS r(order_id, released_at)
+WHERE h.order_id = r.order_id AND h.released_at IS NULL
+"""
+)
+
+
+async def release_holds(conn: AsyncConnection, released_at: Mapping[str, datetime]) -> None:
+    """Release several orders' active holds in one statement (order ID -> release time)."""
+    if released_at:
+        params = {"order_ids": list(released_at), "released_ats": list(released_at.values())}
+        await conn.execute(_RELEASE_MANY, params)

@@ -8,6 +8,8 @@ else is handling right now."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +22,21 @@ async def lock_order(conn: AsyncConnection, order_id: str) -> None:
         text("SELECT pg_advisory_xact_lock(hashtext(:ns), hashtext(:order_id))"),
         {"ns": _NAMESPACE, "order_id": order_id},
     )
+
+
+async def lock_orders(conn: AsyncConnection, order_ids: Iterable[str]) -> None:
+    """Several orders' locks in one round trip, in order ID order so that two transactions
+    locking overlapping sets cannot deadlock each other."""
+    wanted = sorted(set(order_ids))
+    if wanted:
+        await conn.execute(
+            text(
+                # unnest yields the array's order, so the locks are taken in it.
+                "SELECT pg_advisory_xact_lock(hashtext(:ns), hashtext(o.id))"
+                " FROM unnest(CAST(:order_ids AS text[])) AS o(id)"
+            ),
+            {"ns": _NAMESPACE, "order_ids": wanted},
+        )
 
 
 async def try_lock_order(conn: AsyncConnection, order_id: str) -> bool:

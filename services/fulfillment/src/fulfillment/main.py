@@ -9,7 +9,7 @@ from orderhub_runtime.settings import RuntimeSettings
 from fulfillment.api.outbound import router as outbound_router
 from fulfillment.api.stock import router as stock_router
 from fulfillment.carriers import CarrierProvider, build_carrier
-from fulfillment.handlers import build_handlers
+from fulfillment.handlers import build_batch_handlers, build_handlers
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
 
@@ -22,6 +22,7 @@ def build_spec(settings: FulfillmentSettings, runtime: RuntimeSettings, carrier:
         runtime=runtime,
         tables=messaging,
         handlers=build_handlers(carrier),
+        batch_handlers=build_batch_handlers(carrier),
         routers=[stock_router, outbound_router],
     )
 

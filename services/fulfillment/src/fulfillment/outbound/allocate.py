@@ -1,6 +1,8 @@
 """The allocate use case: reserve stock → outbound order (出库单) → waybill → shipment.created.
 Short of stock, the order joins the awaiting-stock queue instead and nothing is reserved.
-Callers hold the order's lock (see locks.py) and have checked it is neither held nor cancelled."""
+Callers hold the order's lock (see locks.py) and have checked it is neither held nor cancelled.
+Used for waiting orders that stock becomes available for; clearances come in runs and go
+through allocate_run.py, which has the same outcome set-based."""
 
 from __future__ import annotations
 

@@ -62,6 +62,15 @@ async def next_outbound_id(conn: AsyncConnection, at: datetime) -> str:
     return f"OB{as_shanghai(at):%Y%m%d}{int(number):06d}"
 
 
+async def next_outbound_ids(conn: AsyncConnection, at: datetime, count: int) -> list[str]:
+    """`count` outbound IDs in one round trip, rising (see next_outbound_id)."""
+    if count == 0:
+        return []
+    query = select(outbound_seq.next_value()).select_from(func.generate_series(1, count))
+    numbers = sorted(int(n) for n in (await conn.execute(query)).scalars())
+    return [f"OB{as_shanghai(at):%Y%m%d}{n:06d}" for n in numbers]
+
+
 async def insert_outbound(conn: AsyncConnection, outbound: OutboundOrder) -> None:
     await conn.execute(
         insert(outbound_orders).values(

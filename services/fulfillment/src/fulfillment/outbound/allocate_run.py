@@ -1,0 +1,130 @@
+"""Allocating a run of cleared orders at once: the set-based form of allocate.py, with the same
+outcome as allocating them one by one in run order.
+
+Every SKU the run needs is locked once, in SKU order (a SKU never stocked gets a zero row
+first, as in reserve.py); the orders are then tried in run order against the locked levels, each
+all lines or none, so first come first served holds exactly and nothing is oversold: an order
+that does not fit reserves nothing and joins the awaiting-stock queue, and later orders of the
+run may still fit. The outcome is written in one statement, outbound IDs and waybills are drawn
+for the allocated orders in one round trip each, and every order gets the event it would get
+alone. Callers hold the orders' locks and have checked each is neither held nor cancelled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
+from orderhub_contracts.order import CanonicalOrder
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
+from sqlalchemy import text
+
+from fulfillment.carriers import CarrierProvider, WaybillRequest
+from fulfillment.deadlines import ship_deadline
+from fulfillment.outbound.repository import OutboundOrder, OutboundStatus, next_outbound_ids
+from fulfillment.outbound.run_write import Queued, write_allocations
+from fulfillment.stock.repository import lock_skus
+from fulfillment.stock.reserve import line_quantities, shortages
+
+log = get_logger(__name__)
+
+_KNOWN_SKUS = text(
+    "INSERT INTO fulfillment.stock (sku, on_hand, reserved) SELECT unnest(CAST(:skus AS text[])), 0, 0"
+    " ON CONFLICT (sku) DO NOTHING"
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    order: CanonicalOrder
+    cleared_at: datetime
+    announce_shortage: bool  # publish stock.shortage if short (once per clearance, not per retry)
+    envelope: Envelope | None  # the event it answers: what its outgoing events are caused by
+
+
+async def allocate_run(tx: Tx, candidates: Sequence[Candidate], carrier: CarrierProvider) -> None:
+    """Allocate each candidate, in order (the orders are distinct), or queue it short of stock."""
+    if not candidates:
+        return
+    conn = tx.conn
+    needs = [line_quantities(c.order.items) for c in candidates]
+    skus = sorted({sku for quantities in needs for sku in quantities})
+    await conn.execute(_KNOWN_SKUS, {"skus": skus})
+    available = {sku: level.available for sku, level in (await lock_skus(conn, skus)).items()}
+
+    fits: list[tuple[Candidate, dict[str, int]]] = []
+    short: dict[str, list[ShortLine]] = {}
+    for candidate, quantities in zip(candidates, needs, strict=True):
+        lines = shortages(quantities, available)
+        if lines:
+            short[candidate.order.order_id] = lines
+            continue
+        for sku, quantity in quantities.items():
+            available[sku] -= quantity
+        fits.append((candidate, quantities))
+
+    at = datetime.now(UTC)
+    outbound_ids = await next_outbound_ids(conn, at, len(fits))
+    requests = [
+        WaybillRequest(outbound_id=outbound_id, order_id=c.order.order_id, receiver=c.order.receiver)
+        for outbound_id, (c, _) in zip(outbound_ids, fits, strict=True)
+    ]
+    waybills = await carrier.issue_waybills(conn, requests)
+    outbounds = {
+        c.order.order_id: _outbound(c, outbound_id, carrier.code, waybill_no)
+        for outbound_id, waybill_no, (c, _) in zip(outbound_ids, waybills, fits, strict=True)
+    }
+    queued = [Queued(c.order, c.cleared_at) for c in candidates if c.order.order_id in short]
+    await write_allocations(conn, {c.order.order_id: q for c, q in fits}, list(outbounds.values()), queued)
+
+    for candidate in candidates:
+        if candidate.envelope is not None:
+            tx.acting_on(candidate.envelope)
+        order_id = candidate.order.order_id
+        if order_id in outbounds:
+            await _announce_outbound(tx, outbounds[order_id])
+        else:
+            if candidate.announce_shortage:
+                await tx.publish(StockShortage(order_id=order_id, lines=tuple(short[order_id])))
+            log.info("stock.shortage", order_id=order_id, lines=[s.model_dump() for s in short[order_id]])
+
+
+def _outbound(candidate: Candidate, outbound_id: str, carrier_code: str, waybill_no: str) -> OutboundOrder:
+    order = candidate.order
+    return OutboundOrder(
+        outbound_id=outbound_id,
+        order_id=order.order_id,
+        status=OutboundStatus.CREATED,
+        ship_deadline=ship_deadline(order, cleared_at=candidate.cleared_at),
+        receiver=order.receiver,
+        items=order.items,
+        buyer_remark=order.buyer_remark,
+        seller_memo=order.seller_memo,
+        carrier=carrier_code,
+        waybill_no=waybill_no,
+    )
+
+
+async def _announce_outbound(tx: Tx, outbound: OutboundOrder) -> None:
+    await tx.publish(
+        ShipmentCreated(
+            order_id=outbound.order_id,
+            outbound_id=outbound.outbound_id,
+            carrier=outbound.carrier,
+            waybill_no=outbound.waybill_no,
+            receiver=outbound.receiver,
+            items=outbound.items,
+            ship_deadline=outbound.ship_deadline,
+        )
+    )
+    log.info(
+        "outbound.created",
+        order_id=outbound.order_id,
+        outbound_id=outbound.outbound_id,
+        carrier=outbound.carrier,
+        waybill_no=outbound.waybill_no,
+        ship_deadline=outbound.ship_deadline.isoformat(),
+    )

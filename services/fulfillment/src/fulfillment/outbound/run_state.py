@@ -1,0 +1,77 @@
+"""What a clearance needs to know of each order of a run, read in one statement: cancelled or
+not, its active hold, its outbound order and whether it waits for stock. The caller holds the
+orders' locks, so the answer stays true for the rest of the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from orderhub_contracts.address import Receiver
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from fulfillment.holds import Hold
+from fulfillment.outbound.repository import OutboundStatus
+
+
+@dataclass(frozen=True)
+class ExistingOutbound:
+    outbound_id: str
+    status: OutboundStatus
+    waybill_no: str
+    receiver: Receiver
+
+
+@dataclass(frozen=True)
+class OrderState:
+    cancelled: bool
+    hold: Hold | None
+    outbound: ExistingOutbound | None
+    waiting: bool
+
+
+_STATES = text(
+    """
+SELECT
+    i.order_id,
+    EXISTS (SELECT 1 FROM fulfillment.cancelled_orders c WHERE c.order_id = i.order_id) AS cancelled,
+    EXISTS (SELECT 1 FROM fulfillment.awaiting_stock w WHERE w.order_id = i.order_id) AS waiting,
+    h.rule_ids, h.held_at,
+    o.outbound_id, o.status, o.waybill_no, o.receiver
+FROM unnest(CAST(:order_ids AS text[])) AS i(order_id)
+LEFT JOIN fulfillment.holds h ON h.order_id = i.order_id AND h.released_at IS NULL
+LEFT JOIN fulfillment.outbound_orders o ON o.order_id = i.order_id
+"""
+)
+
+
+async def order_states(conn: AsyncConnection, order_ids: Collection[str]) -> dict[str, OrderState]:
+    states: dict[str, OrderState] = {}
+    for row in await conn.execute(_STATES, {"order_ids": list(order_ids)}):
+        hold = None if row.held_at is None else Hold(row.order_id, tuple(row.rule_ids), row.held_at)
+        outbound = (
+            None
+            if row.outbound_id is None
+            else ExistingOutbound(
+                row.outbound_id, OutboundStatus(row.status), row.waybill_no, Receiver.model_validate(row.receiver)
+            )
+        )
+        states[row.order_id] = OrderState(bool(row.cancelled), hold, outbound, bool(row.waiting))
+    return states
+
+
+def segments(order_ids: list[str]) -> list[tuple[int, int]]:
+    """Split a run into consecutive [start, end) stretches in which no order appears twice: an
+    order's state read for a stretch stays true throughout it, and taking the stretches one
+    after another keeps the run's order exactly."""
+    bounds: list[tuple[int, int]] = []
+    start, seen = 0, set[str]()
+    for index, order_id in enumerate(order_ids):
+        if order_id in seen:
+            bounds.append((start, index))
+            start, seen = index, set()
+        seen.add(order_id)
+    if start < len(order_ids):
+        bounds.append((start, len(order_ids)))
+    return bounds

@@ -78,11 +78,14 @@ async def test_raising_stock_while_orders_race_still_never_oversells(fulfillment
         async with fulfillment.db.transaction() as tx:
             await clear_order(tx, order, carrier, cleared_at=datetime.now(UTC))
 
-    async def raise_to(units: int) -> None:
-        await asyncio.sleep(0.01 * units)
-        assert (await fulfillment.put_stock(sku, units)).status_code == 200
+    async def raise_twice() -> None:
+        # One after the other (a raise to 5 landing after the raise to 12 had handed out 12
+        # units would rightly be refused), both while the clearances race.
+        for units in (5, 12):
+            await asyncio.sleep(0.05)
+            assert (await fulfillment.put_stock(sku, units)).status_code == 200
 
-    await asyncio.gather(*(clear(o) for o in orders), raise_to(5), raise_to(12))
+    await asyncio.gather(*(clear(o) for o in orders), raise_twice())
 
     ids = [o.order_id for o in orders]
     allocated = await _count(fulfillment, select(func.count()).where(outbound_orders.c.order_id.in_(ids)))

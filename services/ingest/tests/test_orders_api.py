@@ -21,6 +21,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
+PRESALE_LINE = {
+    "sku": "TV-55",
+    "title": "电视 55寸",
+    "quantity": 1,
+    "unit_price_fen": 399900,
+    "paid_fen": 380000,
+    "presale": True,
+    "presale_ship_date": "2026-12-01",
+}
 CS = {"Authorization": "Bearer local-cs"}
 Body = Callable[..., dict[str, Any]]
 
@@ -117,6 +126,34 @@ async def test_get_shows_the_order(client: httpx.AsyncClient, order_body: Body) 
         }
     ]
     assert "未支付" in view["timeline"][0]["summary"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"paid_at": None, "receiver": None, "seller_memo": "送货前电话"},
+        {"created_at": "2026-11-20T06:22:59.123456Z", "discount_fen": 100, "items": [PRESALE_LINE]},
+    ],
+)
+async def test_created_answer_is_the_stored_order(
+    client: httpx.AsyncClient, order_body: Body, overrides: dict[str, Any]
+) -> None:
+    """The 201 answer is built from what was written, the 200 one from the row found by the claim;
+    both read exactly like the order read back."""
+    body = order_body(**overrides)
+    created = await client.post("/v1/orders", json=body, headers=CS)
+    assert created.status_code == 201, created.text
+    answer = created.json()
+    stored = (await client.get(f"/v1/orders/{answer['order_id']}", headers=CS)).json()
+    assert answer.pop("duplicate") is False
+    assert answer == stored
+    assert json.dumps(answer, ensure_ascii=False) == json.dumps(stored, ensure_ascii=False)  # key order too
+    again = await client.post("/v1/orders", json=body, headers=CS)
+    assert again.status_code == 200, again.text
+    repeated = again.json()
+    assert repeated.pop("duplicate") is True
+    assert json.dumps(repeated, ensure_ascii=False) == json.dumps(stored, ensure_ascii=False)
 
 
 async def test_unknown_order_is_404(client: httpx.AsyncClient) -> None:

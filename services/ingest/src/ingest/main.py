@@ -12,7 +12,7 @@ from ingest.api.orders import router
 from ingest.api.search import router as search_router
 from ingest.api.webhooks import router as webhooks_router
 from ingest.channels.service import channel_tasks
-from ingest.projection.handlers import HANDLERS
+from ingest.projection.handlers import BATCH_HANDLERS
 from ingest.settings import IngestSettings
 from ingest.tables import messaging
 
@@ -24,7 +24,7 @@ def build_spec(settings: IngestSettings | None = None, runtime: RuntimeSettings 
         settings=settings or IngestSettings(),
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=HANDLERS,
+        batch_handlers=BATCH_HANDLERS,
         # search first: /v1/orders/{order_id} would match it
         routers=[search_router, router, webhooks_router, ops_router, miniprogram_router],
         background=[channel_tasks],  # channel fetch worker, per-shop sync, message streams

@@ -3,13 +3,13 @@ status history derived from it. Times in Asia/Shanghai, phone numbers masked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.phone import mask_phone
 from orderhub_contracts.timezone import as_shanghai
-from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.api.schemas import (
@@ -21,19 +21,37 @@ from ingest.api.schemas import (
     TimelineEntryView,
     TotalsView,
 )
+from ingest.orders.placing import PlacedRows
 from ingest.orders.repository import get_order_row
 from ingest.orders.timeline_repository import list_rejections, list_timeline
 
+Row = Mapping[Any, Any]  # a row read back, or one as just written
 
-async def read_order_view(conn: AsyncConnection, order_id: str) -> OrderView | None:
-    row = await get_order_row(conn, order_id)
+
+async def read_order_view(conn: AsyncConnection, order_id: str, *, row: Row | None = None) -> OrderView | None:
+    """The order's view; `row` is its order row when already read in this transaction."""
+    if row is None:
+        row = await get_order_row(conn, order_id)
     if row is None:
         return None
     return build_order_view(row, await list_timeline(conn, order_id), await list_rejections(conn, order_id))
 
 
-def build_order_view(row: RowMapping, timeline: Sequence[RowMapping], rejections: Sequence[RowMapping]) -> OrderView:
-    order = CanonicalOrder.model_validate(row["snapshot"])
+def placed_order_view(placed: PlacedRows) -> OrderView:
+    """A just-created order as `read_order_view` would read it in the same transaction: its row,
+    its one timeline entry, no refusals."""
+    return build_order_view(placed.row, [placed.timeline], [], order=placed.order)
+
+
+def build_order_view(
+    row: Row,
+    timeline: Sequence[Row],
+    rejections: Sequence[Row],
+    *,
+    order: CanonicalOrder | None = None,  # the snapshot, when already at hand
+) -> OrderView:
+    if order is None:
+        order = CanonicalOrder.model_validate(row["snapshot"])
     return OrderView(
         order_id=row["order_id"],
         status=row["status"],
@@ -90,7 +108,7 @@ def build_order_view(row: RowMapping, timeline: Sequence[RowMapping], rejections
     )
 
 
-def status_history(timeline: Sequence[RowMapping]) -> list[StatusChangeView]:
+def status_history(timeline: Sequence[Row]) -> list[StatusChangeView]:
     """One entry per status step, implied steps included, in timeline order."""
     history: list[StatusChangeView] = []
     for t in timeline:
@@ -111,7 +129,7 @@ def status_history(timeline: Sequence[RowMapping]) -> list[StatusChangeView]:
     return history
 
 
-def _timeline_entry(t: RowMapping) -> TimelineEntryView:
+def _timeline_entry(t: Row) -> TimelineEntryView:
     path: list[str] = t["status_path"]
     return TimelineEntryView(
         id=t["id"],

@@ -19,7 +19,7 @@ from orderhub_runtime.settings import StaffMember
 from ingest.api.schemas import LineItemIn, OrderView, PlacedOrderView, PlaceOrderRequest, ReceiverIn
 from ingest.orders.commands import PlaceOrder
 from ingest.orders.intake import accept_order
-from ingest.views import read_order_view
+from ingest.views import placed_order_view, read_order_view
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderTaker = Annotated[StaffMember, Depends(require_staff("cs", "manager"))]
@@ -55,7 +55,10 @@ async def place_order(
     command = to_command(body, entered_by=staff.name)
     async with db.transaction(correlation_id=request.state.correlation_id) as tx:
         accepted = await accept_order(tx, command)
-        view = await read_order_view(tx.conn, accepted.order_id)
+        if accepted.placed is not None:
+            view: OrderView | None = placed_order_view(accepted.placed)
+        else:
+            view = await read_order_view(tx.conn, accepted.order_id, row=accepted.row)
     if view is None:  # read in the transaction that wrote or found it
         raise RuntimeError(f"order {accepted.order_id} vanished")
     if accepted.created:

@@ -13,12 +13,13 @@ from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict
 from orderhub_runtime.logging import get_logger
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import RowMapping
 
 from ingest.orders.commands import PlaceOrder
 from ingest.orders.compare import material_differences
-from ingest.orders.repository import claim_order_id, find_order_id, insert_order, load_order
-from ingest.orders.timeline_repository import TimelineRecord, add_timeline
+from ingest.orders.placing import PlacedRows, insert_placed
+from ingest.orders.repository import claim_order_id, find_keyed_order
+from ingest.orders.timeline_repository import TimelineRecord
 from ingest.projection.rules import Outcome
 from ingest.timeline import placed_entry
 
@@ -29,32 +30,33 @@ log = get_logger(__name__)
 class Accepted:
     order_id: str
     created: bool  # False: this channel order was already here; nothing was stored or published
+    placed: PlacedRows | None = None  # what was written when created: the order shown without a re-read
+    row: RowMapping | None = None  # the stored order row when it was already here
 
 
 async def accept_order(tx: Tx, command: PlaceOrder) -> Accepted:
     channel, number = command.channel.value, command.channel_order_no
-    existing = await find_order_id(tx.conn, channel, number)
-    if existing is not None:
-        return await _resubmitted(tx.conn, existing, command)
+    # Claiming first: a new order (the common case) needs no lookup. A claim fails when either the
+    # channel order already has an ID (possibly from a concurrent submission of this very order,
+    # whose outcome the claim waited for) or a different channel order holds this candidate.
     for candidate in candidate_order_ids(command.created_at, channel, number):
         if await claim_order_id(tx.conn, channel, number, candidate):
-            await _place(tx, command.to_order(candidate), entered_by=command.entered_by)
-            return Accepted(candidate, created=True)
-        # Either a concurrent submission of this very order won (then it has an ID now), or a
-        # different channel order holds this candidate and the next one is tried.
-        existing = await find_order_id(tx.conn, channel, number)
+            placed = await _place(tx, command.to_order(candidate), entered_by=command.entered_by)
+            return Accepted(candidate, created=True, placed=placed)
+        existing = await find_keyed_order(tx.conn, channel, number)
         if existing is not None:
-            return await _resubmitted(tx.conn, existing, command)
+            return _resubmitted(existing, command)
     raise Conflict(
         f"no free order ID for {channel} order {number}: every candidate ID is held by another order",
         details={"channel": channel, "channel_order_no": number},
     )
 
 
-async def _resubmitted(conn: AsyncConnection, order_id: str, command: PlaceOrder) -> Accepted:
-    stored = await load_order(conn, order_id)
-    if stored is None:  # the key and the order are written in one transaction
-        raise RuntimeError(f"order key {order_id} has no order row")
+def _resubmitted(row: RowMapping, command: PlaceOrder) -> Accepted:
+    if row["order_id"] is None:  # the key and the order are written in one transaction
+        raise RuntimeError(f"order key {row['key_order_id']} has no order row")
+    order_id: str = row["order_id"]
+    stored = CanonicalOrder.model_validate(row["snapshot"])
     differences = material_differences(stored, command.to_order(order_id))
     if differences:
         log.info("order.resubmission_conflict", order_id=order_id, differs=differences)
@@ -64,17 +66,18 @@ async def _resubmitted(conn: AsyncConnection, order_id: str, command: PlaceOrder
             details={"order_id": order_id, "differs": differences},
         )
     log.info("order.duplicate_submission", order_id=order_id, channel=command.channel.value)
-    return Accepted(order_id, created=False)
+    return Accepted(order_id, created=False, row=row)
 
 
-async def _place(tx: Tx, order: CanonicalOrder, *, entered_by: str) -> None:
+async def _place(tx: Tx, order: CanonicalOrder, *, entered_by: str) -> PlacedRows:
     now = datetime.now(UTC)
     event = OrderPlaced(order=order)
-    await insert_order(tx.conn, order, status_since=now)
     event_id = await tx.publish(event)
-    await add_timeline(
+    placed = await insert_placed(
         tx.conn,
-        TimelineRecord(
+        order,
+        status_since=now,
+        placed=TimelineRecord(
             order_id=order.order_id,
             event_id=event_id,
             event_type=OrderPlaced.event_type,
@@ -92,3 +95,4 @@ async def _place(tx: Tx, order: CanonicalOrder, *, entered_by: str) -> None:
         paid=order.is_paid,
         receiver_phone=order.receiver.masked_phone,
     )
+    return placed

@@ -1,18 +1,16 @@
-"""Queries on the order record: ID claims, the order row and its lines, status. Every function
-runs on the caller's connection inside the caller's transaction and never commits."""
+"""Queries on the order record: ID claims, the order row, status (`placing` writes a new order).
+Every function runs on the caller's connection inside the caller's transaction and never commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from orderhub_contracts.order import CanonicalOrder
-from orderhub_contracts.phone import last4
 from orderhub_contracts.state_machine import OrderStatus
 from sqlalchemy import RowMapping, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.tables import order_items, order_keys, orders
+from ingest.tables import order_keys, orders
 
 
 async def find_order_id(conn: AsyncConnection, channel: str, channel_order_no: str) -> str | None:
@@ -36,58 +34,15 @@ async def claim_order_id(conn: AsyncConnection, channel: str, channel_order_no: 
     return (await conn.execute(stmt)).first() is not None
 
 
-async def insert_order(conn: AsyncConnection, order: CanonicalOrder, *, status_since: datetime) -> None:
-    receiver = order.receiver
-    await conn.execute(
-        orders.insert().values(
-            order_id=order.order_id,
-            channel=order.channel.value,
-            channel_order_no=order.channel_order_no,
-            shop_id=order.shop_id,
-            status=OrderStatus.CREATED.value,
-            status_since=status_since,
-            created_at=order.created_at,
-            paid_at=order.paid_at,
-            currency=order.currency,
-            receiver_name=receiver.name,
-            receiver_phone=receiver.phone,
-            receiver_phone_last4=last4(receiver.phone),
-            receiver_province=receiver.province,
-            receiver_city=receiver.city,
-            receiver_district=receiver.district,
-            receiver_street=receiver.street,
-            receiver_detail=receiver.detail,
-            buyer_remark=order.buyer_remark,
-            seller_memo=order.seller_memo,
-            list_total_fen=order.list_total_fen,
-            paid_total_fen=order.paid_total_fen,
-            discount_fen=order.discount_fen,
-            snapshot=order.model_dump(mode="json"),
-        )
+async def find_keyed_order(conn: AsyncConnection, channel: str, channel_order_no: str) -> RowMapping | None:
+    """The order row of the channel order, read with its ID claim: None when the channel order has
+    no ID; `order_id` is None (and `key_order_id` names the ID) if the claim has no order row."""
+    query = (
+        select(orders, order_keys.c.order_id.label("key_order_id"))
+        .select_from(order_keys.outerjoin(orders, orders.c.order_id == order_keys.c.order_id))
+        .where(order_keys.c.channel == channel, order_keys.c.channel_order_no == channel_order_no)
     )
-    await conn.execute(
-        order_items.insert(),
-        [
-            {
-                "order_id": order.order_id,
-                "line_no": line_no,
-                "sku": item.sku,
-                "title": item.title,
-                "quantity": item.quantity,
-                "unit_price_fen": item.unit_price_fen,
-                "paid_fen": item.paid_fen,
-                "presale": item.presale,
-                "presale_ship_date": item.presale_ship_date,
-            }
-            for line_no, item in enumerate(order.items, start=1)
-        ],
-    )
-
-
-async def load_order(conn: AsyncConnection, order_id: str) -> CanonicalOrder | None:
-    """The order as it was placed (the snapshot published in order.placed)."""
-    snapshot = await conn.scalar(select(orders.c.snapshot).where(orders.c.order_id == order_id))
-    return None if snapshot is None else CanonicalOrder.model_validate(snapshot)
+    return (await conn.execute(query)).mappings().first()
 
 
 async def get_order_row(conn: AsyncConnection, order_id: str) -> RowMapping | None:

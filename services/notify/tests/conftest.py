@@ -31,7 +31,7 @@ from orderhub_contracts.topics import Topic
 from orderhub_devstack.bootstrap import bootstrap_database, drop_database, service_passwords
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import eventually, publish, publish_envelope, read_topic, running_app
-from orderhub_runtime.bus.consumer import Handler
+from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Database
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
@@ -51,6 +51,7 @@ class NotifyEnv:
     client: httpx.AsyncClient
     db: Database
     handlers: Mapping[str, Handler]
+    batch_handlers: Mapping[str, BatchHandler]
     bootstrap: str
     prefix: str
 
@@ -111,7 +112,9 @@ async def notify(orderhub_stack: StackInfo) -> AsyncIterator[NotifyEnv]:
     app = create_app(settings, runtime)
     async with running_app(app) as client:
         ctx = app.state.ctx
-        yield NotifyEnv(client, ctx.db, ctx.spec.handlers, runtime.kafka_bootstrap_servers, prefix)
+        yield NotifyEnv(
+            client, ctx.db, ctx.spec.handlers, ctx.spec.batch_handlers, runtime.kafka_bootstrap_servers, prefix
+        )
 
 
 class EventFactory:
@@ -341,6 +344,7 @@ async def wired_app(backends: Backends, **overrides: Any) -> AsyncIterator[Wired
             client,
             ctx.db,
             ctx.spec.handlers,
+            ctx.spec.batch_handlers,
             runtime.kafka_bootstrap_servers,
             backends.prefix,
             sims,

@@ -1,17 +1,18 @@
 """The deliver use case: one message per (event, template, recipient), exactly once.
 
-1. `record` (consumer transaction): insert the message as `queued` — the unique key turns a
-   repeat into a no-op — and wake the sender when the transaction commits. A message nobody can
-   receive is failed right there.
+1. `record` (consumer transaction): insert the messages of a run of events as `queued`, in one
+   statement — the unique key turns a repeat into a no-op — and wake the sender when the
+   transaction commits. A message nobody can receive is recorded as failed right there.
 2. The sender (`sender.py`) claims due messages (status `sending`, attempt counted, committed),
    runs `call_provider` outside any transaction, then settles with `published_sent` /
    `published_failed` in a transaction of its own, which publishes NotificationSent / Failed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import NotificationFailed, NotificationSent
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -36,10 +37,30 @@ class Delivery:
     route: Route | Unroutable
 
 
-async def record(tx: Tx, provider_names: Mapping[str, str], delivery: Delivery) -> Message | None:
-    """The queued (or, for nobody to send to, failed) message; None when it was recorded before."""
+async def record(tx: Tx, provider_names: Mapping[str, str], deliveries: Sequence[tuple[Envelope, Delivery]]) -> int:
+    """Record the messages of a run of consumed events in one statement: `queued` (the sender is
+    woken when the transaction commits) or, for nobody to send to, `failed` at once. A message
+    recorded before (the event redelivered after the inbox forgot it, or twice in the run) is
+    not recorded again. Returns how many messages were new."""
+    batch: list[tuple[NewMessage, repository.Unsendable | None]] = []
+    envelopes: dict[str, Envelope] = {}
+    for envelope, delivery in deliveries:
+        tx.acting_on(envelope)  # the message carries its event's correlation on to what it causes
+        envelopes[envelope.id] = envelope
+        batch.append((_new_message(tx, provider_names, delivery), _unsendable(delivery.route)))
+    recorded = await repository.insert_many(tx.conn, batch)
+    if len(recorded) < len(batch):
+        log.info("notification.duplicate", messages=len(batch) - len(recorded))
+    for message in recorded:
+        if message.status == "failed":
+            tx.acting_on(envelopes[message.event_id])
+            await announce_failed(tx, message, message.error_code or "", message.error_detail or "", permanent=True)
+    return len(recorded)
+
+
+def _new_message(tx: Tx, provider_names: Mapping[str, str], delivery: Delivery) -> NewMessage:
     template, route = delivery.template, delivery.route
-    new = NewMessage(
+    return NewMessage(
         order_id=delivery.order_id,
         event_id=delivery.event_id,
         template=template.code,
@@ -51,14 +72,10 @@ async def record(tx: Tx, provider_names: Mapping[str, str], delivery: Delivery) 
         provider=provider_names[route.channel],
         correlation_id=tx.correlation_id,
     )
-    message = await repository.insert_queued(tx.conn, new)
-    if message is None:
-        log.info("notification.duplicate", template=template.code, recipient=route.recipient_masked)
-        return None
-    if isinstance(route, Unroutable):
-        return await published_failed(tx, message, route.error_code, route.detail, permanent=True)
-    await queue.wake_sender(tx.conn)
-    return message
+
+
+def _unsendable(route: Route | Unroutable) -> repository.Unsendable | None:
+    return repository.Unsendable(route.error_code, route.detail) if isinstance(route, Unroutable) else None
 
 
 async def call_provider(providers: ProviderSet, message: Message) -> ProviderResult | ProviderError:
@@ -113,6 +130,12 @@ async def published_failed(tx: Tx, message: Message, code: str, detail: str, *, 
     failed = await queue.settle_failed(tx.conn, message.message_id, code, detail)
     if failed is None:
         return None
+    await announce_failed(tx, failed, code, detail, permanent=permanent)
+    return failed
+
+
+async def announce_failed(tx: Tx, failed: Message, code: str, detail: str, *, permanent: bool) -> None:
+    """NotificationFailed for a message just settled (or recorded) as failed."""
     await tx.publish(
         NotificationFailed(
             message_id=str(failed.message_id),
@@ -135,4 +158,3 @@ async def published_failed(tx: Tx, message: Message, code: str, detail: str, *, 
         detail=detail,
         permanent=permanent,
     )
-    return failed

@@ -4,11 +4,11 @@ can receive them); the sender task delivers them once that transaction has commi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import AnomalyRaised, DomainEvent, ShipmentCreated
-from orderhub_runtime.bus.consumer import Handler
+from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
 from notify.contexts import anomaly_variables, shipment_variables
@@ -35,28 +35,48 @@ class Notifier:
         self._providers = dict(provider_names)  # channel -> provider name
 
     def handlers(self) -> dict[str, Handler]:
+        """One event at a time (a run of one of the batch handlers)."""
         return {
             ShipmentCreated.event_type: self.on_shipment_created,
             AnomalyRaised.event_type: self.on_anomaly_raised,
         }
 
+    def batch_handlers(self) -> dict[str, BatchHandler]:
+        """A run of consecutive events of one type at a time: one statement records them all."""
+        return {
+            ShipmentCreated.event_type: self.on_shipments_created,
+            AnomalyRaised.event_type: self.on_anomalies_raised,
+        }
+
     async def on_shipment_created(self, tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
-        """Tell the customer the parcel is on its way, with the carrier and waybill number."""
-        assert isinstance(event, ShipmentCreated)
-        addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
-        route = self._resolver.resolve("sms", CUSTOMER, addressee)
-        delivery = Delivery(envelope.id, event.order_id, self._shipment, shipment_variables(event), route)
-        await record(tx, self._providers, delivery)
+        await self.on_shipments_created(tx, [(envelope, event)])
 
     async def on_anomaly_raised(self, tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
-        """Carry out the rule's sms / wecom actions; hold, popup and tag belong to other services."""
-        assert isinstance(event, AnomalyRaised)
-        addressee = Addressee(customer_phone=event.customer_phone, province=event.province)
-        for action in event.actions:
-            channel = ACTION_CHANNELS.get(action.kind)
-            if channel is None:
-                continue
-            route = self._resolver.resolve(channel, action.target, addressee)
-            template = self._anomaly[channel]
-            variables = anomaly_variables(event, action)
-            await record(tx, self._providers, Delivery(envelope.id, event.order_id, template, variables, route))
+        await self.on_anomalies_raised(tx, [(envelope, event)])
+
+    async def on_shipments_created(self, tx: Tx, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        """Tell each customer the parcel is on its way, with the carrier and waybill number."""
+        deliveries = []
+        for envelope, event in events:
+            assert isinstance(event, ShipmentCreated)
+            addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
+            route = self._resolver.resolve("sms", CUSTOMER, addressee)
+            variables = shipment_variables(event)
+            deliveries.append((envelope, Delivery(envelope.id, event.order_id, self._shipment, variables, route)))
+        await record(tx, self._providers, deliveries)
+
+    async def on_anomalies_raised(self, tx: Tx, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        """Carry out the rules' sms / wecom actions; hold, popup and tag belong to other services."""
+        deliveries = []
+        for envelope, event in events:
+            assert isinstance(event, AnomalyRaised)
+            addressee = Addressee(customer_phone=event.customer_phone, province=event.province)
+            for action in event.actions:
+                channel = ACTION_CHANNELS.get(action.kind)
+                if channel is None:
+                    continue
+                route = self._resolver.resolve(channel, action.target, addressee)
+                variables = anomaly_variables(event, action)
+                delivery = Delivery(envelope.id, event.order_id, self._anomaly[channel], variables, route)
+                deliveries.append((envelope, delivery))
+        await record(tx, self._providers, deliveries)

@@ -49,6 +49,7 @@ def build_spec(
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         handlers=notifier.handlers(),
+        batch_handlers=notifier.batch_handlers(),
         routers=[router],
         background=[sender.run],
     )

@@ -4,53 +4,65 @@ limits are checked against, and settling. Functions take the caller's connection
 from __future__ import annotations
 
 import uuid
-import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import Select, Text, and_, column, func, literal_column, select, text, update, values
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from notify.limits import Usage
 from notify.model import Message
-from notify.repository import message_of
+from notify.repository import MESSAGE_COLUMNS, message_from, message_of
 from notify.tables import messages
 
 m = messages.c
 # One claimer at a time (per database): the limits count what earlier claims admitted.
 _CLAIM_LOCK = "notify.sender.claim"
-WAKE_CHANNEL = "notify_sender"
-
-
-# Transactions that have already asked for a wake-up: one NOTIFY per transaction is enough, and a
-# consumer batch records hundreds of messages in one transaction.
-_woken: weakref.WeakSet[object] = weakref.WeakSet()
-
-
-async def wake_sender(conn: AsyncConnection) -> None:
-    """Delivered to the listening sender(s) when the caller's transaction commits."""
-    transaction = conn.sync_connection.get_transaction() if conn.sync_connection is not None else None
-    if transaction is not None and transaction in _woken:
-        return
-    await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})
-    if transaction is not None:
-        _woken.add(transaction)
 
 
 async def lock_claims(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": _CLAIM_LOCK})
 
 
-async def due(conn: AsyncConnection, limit: int) -> list[Message]:
-    query: Select[tuple[object, ...]] = (
-        select(messages)
-        .where(m.status.in_(("queued", "held")), m.not_before <= func.clock_timestamp())
-        .order_by(m.not_before)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    return [message_of(row) for row in (await conn.execute(query)).mappings()]
+# Due messages, locked, with their recipients' usage in the trailing windows and the database's
+# time, in one round trip. FOR UPDATE SKIP LOCKED: a message another sender holds is left to it.
+_DUE = text(
+    f"WITH due AS (SELECT {MESSAGE_COLUMNS} FROM notify.messages "
+    "WHERE status IN ('queued', 'held') AND not_before <= clock_timestamp() "
+    "ORDER BY not_before LIMIT :limit FOR UPDATE SKIP LOCKED) "
+    "SELECT due.*, u.minute, u.hour, u.day, u.oldest_minute, u.oldest_hour, clock_timestamp() AS now "
+    "FROM due LEFT JOIN LATERAL ("
+    "SELECT count(*) FILTER (WHERE x.last_attempt_at > clock_timestamp() - interval '1 minute') AS minute, "
+    "count(*) FILTER (WHERE x.last_attempt_at > clock_timestamp() - interval '1 hour') AS hour, "
+    "count(*) AS day, "
+    "min(x.last_attempt_at) FILTER (WHERE x.last_attempt_at > clock_timestamp() - interval '1 minute') "
+    "AS oldest_minute, "
+    "min(x.last_attempt_at) FILTER (WHERE x.last_attempt_at > clock_timestamp() - interval '1 hour') "
+    "AS oldest_hour "
+    "FROM notify.messages x WHERE x.recipient = due.recipient AND x.status IN ('sending', 'sent') "
+    "AND x.last_attempt_at > clock_timestamp() - interval '1 day') u ON true "
+    "ORDER BY due.not_before"
+)
+_WIDTH = len(fields(Message))
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """Messages due now (oldest first), provider calls per recipient in the trailing windows
+    (the limits are checked against them) and the database's time."""
+
+    messages: list[Message]
+    usage: dict[str, Usage]
+    now: datetime | None
+
+
+async def due(conn: AsyncConnection, limit: int) -> Due:
+    rows = (await conn.execute(_DUE, {"limit": limit})).all()
+    found = [message_from(row[:_WIDTH]) for row in rows]
+    usage = {msg.recipient: Usage(*row[_WIDTH : _WIDTH + 5]) for msg, row in zip(found, rows, strict=True)}
+    return Due(found, usage, rows[0][-1] if rows else None)
 
 
 async def stale(conn: AsyncConnection, older_than_s: float, limit: int) -> list[Message]:
@@ -68,69 +80,79 @@ async def stale(conn: AsyncConnection, older_than_s: float, limit: int) -> list[
     return [message_of(row) for row in (await conn.execute(stmt.returning(messages))).mappings()]
 
 
-async def usage(conn: AsyncConnection, recipients: Sequence[str]) -> dict[str, Usage]:
-    """Provider calls per recipient in the last minute / hour / day, and when the oldest of the
-    minute's and hour's calls happened (the window frees up a minute / an hour after those)."""
-    if not recipients:
-        return {}
-    now = func.clock_timestamp()
-    minute = m.last_attempt_at > now - text("interval '1 minute'")
-    hour = m.last_attempt_at > now - text("interval '1 hour'")
-    query = (
-        select(
-            m.recipient,
-            func.count().filter(minute).label("minute"),
-            func.count().filter(hour).label("hour"),
-            func.count().label("day"),
-            func.min(m.last_attempt_at).filter(minute).label("oldest_minute"),
-            func.min(m.last_attempt_at).filter(hour).label("oldest_hour"),
-            literal_column("clock_timestamp()").label("now"),
-        )
-        .where(
-            m.recipient.in_(recipients),
-            m.status.in_(("sending", "sent")),
-            m.last_attempt_at > now - text("interval '1 day'"),
-        )
-        .group_by(m.recipient)
-    )
-    rows = (await conn.execute(query)).mappings()
-    return {r["recipient"]: Usage(r["minute"], r["hour"], r["day"], r["oldest_minute"], r["oldest_hour"]) for r in rows}
+_CLAIM = text(
+    "UPDATE notify.messages SET status = 'sending', attempts = attempts + 1, last_attempt_at = clock_timestamp() "
+    "WHERE message_id = ANY(CAST(:ids AS uuid[])) RETURNING message_id, attempts, last_attempt_at"
+)
 
 
-async def database_now(conn: AsyncConnection) -> datetime:
-    value: datetime = (await conn.execute(select(func.clock_timestamp()))).scalar_one()
-    return value
-
-
-async def claim(conn: AsyncConnection, ids: Sequence[uuid.UUID]) -> list[Message]:
+async def claim(conn: AsyncConnection, admitted: Sequence[Message]) -> list[Message]:
     """Mark as `sending` and count the attempt, before the provider is called."""
-    if not ids:
+    if not admitted:
         return []
-    stmt = (
-        update(messages)
-        .where(m.message_id.in_(ids))
-        .values(status="sending", attempts=m.attempts + 1, last_attempt_at=func.clock_timestamp())
-        .returning(messages)
-    )
-    return [message_of(row) for row in (await conn.execute(stmt)).mappings()]
+    rows = await conn.execute(_CLAIM, {"ids": [message.message_id for message in admitted]})
+    stamped = {row[0]: (row[1], row[2]) for row in rows}
+    return [
+        replace(message, status="sending", attempts=stamped[key][0], last_attempt_at=stamped[key][1])
+        for message in admitted
+        if (key := message.message_id) in stamped
+    ]
 
 
-async def hold(conn: AsyncConnection, message_id: uuid.UUID, reason: str, until: datetime) -> None:
-    await conn.execute(
-        update(messages).where(m.message_id == message_id).values(status="held", hold_reason=reason, not_before=until)
-    )
+_HOLD = text(
+    "UPDATE notify.messages m SET status = 'held', hold_reason = h.reason, not_before = h.until "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:reasons AS text[]), CAST(:untils AS timestamptz[])) "
+    "AS h(id, reason, until) WHERE m.message_id = h.id"
+)
+
+
+async def hold(conn: AsyncConnection, held: Sequence[tuple[uuid.UUID, str, datetime]]) -> None:
+    """Keep messages back until the given time, with the reason: (message ID, reason, until)."""
+    if held:
+        ids, reasons, untils = zip(*held, strict=True)
+        await conn.execute(_HOLD, {"ids": list(ids), "reasons": list(reasons), "untils": list(untils)})
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSettlement:
+    """What a provider error leaves a `sending` message as: `failed`; still `sending` (ambiguous:
+    looked up before it is sent again); or `queued` again after `delay_s`."""
+
+    message_id: uuid.UUID
+    status: Literal["failed", "sending", "queued"]
+    code: str
+    detail: str
+    delay_s: float = 0.0
+
+
+_SETTLE_ERRORS = text(
+    "UPDATE notify.messages m SET status = e.status, error_code = e.code, error_detail = e.detail, "
+    "not_before = CASE WHEN e.status = 'queued' THEN clock_timestamp() + make_interval(secs => e.delay) "
+    "ELSE m.not_before END "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:codes AS text[]), "
+    "CAST(:details AS text[]), CAST(:delays AS float8[])) AS e(id, status, code, detail, delay) "
+    "WHERE m.message_id = e.id AND m.status = 'sending' RETURNING m.message_id"
+)
+
+
+async def settle_errors(conn: AsyncConnection, settlements: Sequence[ErrorSettlement]) -> set[uuid.UUID]:
+    """A batch's provider errors in one statement; the IDs of the messages that were still `sending`."""
+    if not settlements:
+        return set()
+    params = {
+        "ids": [s.message_id for s in settlements],
+        "statuses": [s.status for s in settlements],
+        "codes": [s.code for s in settlements],
+        "details": [s.detail[:1000] for s in settlements],
+        "delays": [s.delay_s for s in settlements],
+    }
+    return {row[0] for row in await conn.execute(_SETTLE_ERRORS, params)}
 
 
 async def retry_later(conn: AsyncConnection, message_id: uuid.UUID, code: str, detail: str, delay_s: float) -> None:
     when = func.clock_timestamp() + func.make_interval(0, 0, 0, 0, 0, 0, delay_s)
     stmt = update(messages).where(and_(m.message_id == message_id, m.status == "sending"))
     await conn.execute(stmt.values(status="queued", error_code=code, error_detail=detail[:1000], not_before=when))
-
-
-async def note_error(conn: AsyncConnection, message_id: uuid.UUID, code: str, detail: str) -> None:
-    """An ambiguous failure: the message stays `sending` until it is resolved."""
-    stmt = update(messages).where(m.message_id == message_id, m.status == "sending")
-    await conn.execute(stmt.values(error_code=code, error_detail=detail[:1000]))
 
 
 async def settle_sent(conn: AsyncConnection, message_id: uuid.UUID, provider_message_id: str) -> Message | None:
@@ -151,24 +173,22 @@ async def settle_sent(conn: AsyncConnection, message_id: uuid.UUID, provider_mes
     return None if row is None else message_of(row)
 
 
-async def settle_sent_many(conn: AsyncConnection, sent: Sequence[tuple[uuid.UUID, str]]) -> list[Message]:
-    """`settle_sent` for a batch in one statement; only the messages still `sending` come back."""
+_SETTLE_SENT_MANY = text(
+    "UPDATE notify.messages m SET status = 'sent', provider_message_id = a.pid, sent_at = clock_timestamp(), "
+    "error_code = NULL, error_detail = NULL "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:pids AS text[])) AS a(id, pid) "
+    "WHERE m.message_id = a.id AND m.status = 'sending' RETURNING m.message_id"
+)
+
+
+async def settle_sent_many(conn: AsyncConnection, sent: Sequence[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+    """`settle_sent` for a batch in one statement; only the IDs of messages still `sending` come
+    back (one settled meanwhile is not announced twice)."""
     if not sent:
-        return []
-    answers = values(column("id", UUID(as_uuid=True)), column("pid", Text), name="answers").data(list(sent))
-    stmt = (
-        update(messages)
-        .where(m.message_id == answers.c.id, m.status == "sending")
-        .values(
-            status="sent",
-            provider_message_id=answers.c.pid,
-            sent_at=func.clock_timestamp(),
-            error_code=None,
-            error_detail=None,
-        )
-        .returning(messages)
-    )
-    return [message_of(row) for row in (await conn.execute(stmt)).mappings()]
+        return set()
+    ids, pids = zip(*sent, strict=True)
+    rows = await conn.execute(_SETTLE_SENT_MANY, {"ids": list(ids), "pids": list(pids)})
+    return {row[0] for row in rows}
 
 
 async def settle_failed(conn: AsyncConnection, message_id: uuid.UUID, code: str, detail: str) -> Message | None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -25,10 +26,11 @@ from orderhub_runtime.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from notify import queue
-from notify.delivery import announce_sent, call_provider, published_failed, published_sent
+from notify.delivery import announce_failed, announce_sent, call_provider, published_failed, published_sent
 from notify.limits import Limits, plan
 from notify.model import Message
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
+from notify.repository import WAKE_CHANNEL
 from notify.settings import NotifySettings
 
 log = get_logger(__name__)
@@ -62,7 +64,7 @@ class Sender:
         inflight: set[asyncio.Task[None]] = set()
         try:
             listener = await asyncpg.connect(asyncpg_dsn(self._settings.database_url.get_secret_value()))
-            await listener.add_listener(queue.WAKE_CHANNEL, lambda *_: self._wakeup.set())
+            await listener.add_listener(WAKE_CHANNEL, lambda *_: self._wakeup.set())
             while True:
                 self._wakeup.clear()
                 await slots.acquire()
@@ -110,23 +112,26 @@ class Sender:
             slots.release()
 
     async def claim(self, db: Database) -> list[Message]:
+        """Due messages under the limits, marked `sending` in one transaction (the same few
+        statements whatever the batch size); the rest held with the reason or, over a daily cap,
+        failed."""
         async with db.transaction() as tx:
             await queue.lock_claims(tx.conn)
-            candidates = await queue.due(tx.conn, self._settings.sender_batch_size)
-            if not candidates:
+            due = await queue.due(tx.conn, self._settings.sender_batch_size)
+            if due.now is None:
                 return []
-            usage = await queue.usage(tx.conn, sorted({c.recipient for c in candidates}))
-            now = await queue.database_now(tx.conn)
-            admitted = []
-            for message, verdict in plan(candidates, usage, self._limits, now):
+            admitted: list[Message] = []
+            held: list[tuple[uuid.UUID, str, datetime]] = []
+            for message, verdict in plan(due.messages, due.usage, self._limits, due.now):
                 if verdict.action == "send":
-                    admitted.append(message.message_id)
+                    admitted.append(message)
                 elif verdict.action == "hold" and verdict.until is not None:
-                    await queue.hold(tx.conn, message.message_id, verdict.reason, verdict.until)
+                    held.append((message.message_id, verdict.reason, verdict.until))
                     log.info("notification.held", message_id=str(message.message_id), reason=verdict.reason)
                 else:
                     detail = f"over the per-{message.channel} daily cap for {message.recipient_masked}"
-                    await published_failed(tx, message, verdict.reason, detail, permanent=False)
+                    await published_failed(self._own(tx, message), message, verdict.reason, detail, permanent=False)
+            await queue.hold(tx.conn, held)
             return await queue.claim(tx.conn, admitted)
 
     async def deliver(self, db: Database, providers: ProviderSet, messages: list[Message]) -> None:
@@ -134,36 +139,46 @@ class Sender:
         transaction (one commit for the batch). Should that transaction fail, the messages stay
         `sending` and are resolved by `recover`, which looks before it sends again."""
         outcomes = await asyncio.gather(*(call_provider(providers, message) for message in messages))
-        results = {m.message_id: o for m, o in zip(messages, outcomes, strict=True) if isinstance(o, ProviderResult)}
+        results = [(m, o) for m, o in zip(messages, outcomes, strict=True) if isinstance(o, ProviderResult)]
         async with db.transaction() as tx:
-            settled = await queue.settle_sent_many(tx.conn, [(key, r.message_id) for key, r in results.items()])
-            for sent in settled:
-                await announce_sent(self._own(tx, sent), sent, results[sent.message_id])
-            for message, outcome in zip(messages, outcomes, strict=True):
-                if isinstance(outcome, ProviderError):
-                    own = self._own(tx, message)
-                    await self._settle_error(own, message, outcome)
-                    tx.published += own.published
-            tx.published += len(settled)
+            settled = await queue.settle_sent_many(tx.conn, [(m.message_id, r.message_id) for m, r in results])
+            for message, result in results:
+                if message.message_id in settled:
+                    await announce_sent(self._own(tx, message), message, result)
+            errors = [(m, o) for m, o in zip(messages, outcomes, strict=True) if isinstance(o, ProviderError)]
+            await self._settle_errors(tx, errors)
 
     @staticmethod
     def _own(tx: Tx, message: Message) -> Tx:
-        """`tx` publishing with the message's own event's correlation, caused by that event."""
-        return replace(tx, correlation_id=message.correlation_id or "", causation_id=message.event_id, published=0)
+        """`tx`, publishing with the message's own event's correlation, caused by that event."""
+        tx.correlation_id = message.correlation_id or ""
+        tx.causation_id = message.event_id
+        return tx
 
-    async def _settle_error(self, tx: Tx, message: Message, outcome: ProviderError) -> None:
-        if outcome.permanent:
-            await published_failed(tx, message, outcome.reason, outcome.described, permanent=True)
-        elif outcome.ambiguous:
-            # The provider may have sent it: left `sending` for `recover` to look it up first.
-            await queue.note_error(tx.conn, message.message_id, outcome.reason, outcome.described)
-            log.warning("notification.ambiguous", message_id=str(message.message_id), error_code=outcome.reason)
-        elif message.attempts >= self._settings.max_attempts:
-            await published_failed(tx, message, outcome.reason, outcome.described, permanent=False)
-        else:
-            delay = backoff_s(message.attempts, self._settings.retry_base_s, self._settings.retry_max_s)
-            await queue.retry_later(tx.conn, message.message_id, outcome.reason, outcome.described, delay)
-            log.info("notification.retry", message_id=str(message.message_id), error_code=outcome.reason, in_s=delay)
+    async def _settle_errors(self, tx: Tx, errors: list[tuple[Message, ProviderError]]) -> None:
+        """Failed, left `sending` for a lookup, or queued for a retry: one statement for the batch."""
+        plans = [(message, outcome, self._after(message, outcome)) for message, outcome in errors]
+        still_sending = await queue.settle_errors(tx.conn, [settlement for _, _, settlement in plans])
+        for message, outcome, settlement in plans:
+            key = str(message.message_id)
+            if message.message_id not in still_sending:
+                continue
+            if settlement.status == "failed":
+                own = self._own(tx, message)
+                await announce_failed(own, message, outcome.reason, outcome.described, permanent=outcome.permanent)
+            elif settlement.status == "sending":
+                log.warning("notification.ambiguous", message_id=key, error_code=outcome.reason)
+            else:
+                log.info("notification.retry", message_id=key, error_code=outcome.reason, in_s=settlement.delay_s)
+
+    def _after(self, message: Message, outcome: ProviderError) -> queue.ErrorSettlement:
+        key, code, detail = message.message_id, outcome.reason, outcome.described
+        if outcome.permanent or (not outcome.ambiguous and message.attempts >= self._settings.max_attempts):
+            return queue.ErrorSettlement(key, "failed", code, detail)
+        if outcome.ambiguous:  # the provider may have sent it: `recover` looks it up first
+            return queue.ErrorSettlement(key, "sending", code, detail)
+        delay = backoff_s(message.attempts, self._settings.retry_base_s, self._settings.retry_max_s)
+        return queue.ErrorSettlement(key, "queued", code, detail, delay)
 
     async def recover(self, db: Database, providers: ProviderSet) -> int:
         async with db.transaction() as tx:

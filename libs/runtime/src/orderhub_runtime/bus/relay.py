@@ -56,6 +56,11 @@ class OutboxRelay:
         self._is_leader = False
         self._last_maintenance = 0.0
         self.published_total = 0
+        # A fixed statement over an array, whatever the batch size: compiled and planned once.
+        self._mark_sent = text(
+            f"UPDATE {tables.outbox.schema}.{tables.outbox.name} SET sent_at = now() "
+            "WHERE id = ANY(CAST(:ids AS bigint[]))"
+        )
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -175,7 +180,7 @@ class OutboxRelay:
             sent_ids.append(row.id)
         if sent_ids:
             async with self._engine.begin() as conn:
-                await conn.execute(update(ob).where(ob.c.id.in_(sent_ids)).values(sent_at=func.now()))
+                await conn.execute(self._mark_sent, {"ids": sent_ids})
             self.published_total += len(sent_ids)
         if failure is not None:
             raise RuntimeError(f"publishing outbox row failed: {failure!r}")

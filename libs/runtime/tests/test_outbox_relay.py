@@ -66,9 +66,13 @@ async def test_relay_publishes_committed_events_in_order_and_promptly(runtime_en
             assert amounts == list(range(1, 8)), "per-order order must be preserved"
         assert all(e.correlation_id == "corr-1" for e in mine)
         ob = runtime_env.tables.outbox
-        async with runtime_env.engine.connect() as conn:
-            unsent = await conn.scalar(select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None)))
-        assert unsent == 0
+
+        async def all_marked_sent() -> bool:  # marked once the broker has acknowledged them
+            async with runtime_env.engine.connect() as conn:
+                unsent = await conn.scalar(select(func.count()).select_from(ob).where(ob.c.sent_at.is_(None)))
+            return unsent == 0
+
+        await eventually(all_marked_sent, timeout_s=10)
     finally:
         await relay.stop()
         await producer.stop()

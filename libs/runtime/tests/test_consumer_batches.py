@@ -1,6 +1,7 @@
 """Batch handlers: consecutive new events of one type reach the handler together, in order;
 a failing run falls back to one event per transaction, where the poison one is dead-lettered
-alone. Against the real broker and database."""
+alone; records of types the consumer does not handle are skipped undecoded. Against the real
+broker and database."""
 
 from __future__ import annotations
 
@@ -51,6 +52,10 @@ async def test_batch_handler_gets_runs_and_a_poison_event_is_isolated(runtime_en
             envelope = _cancelled(order_id, POISON if order_id == poisoned else "customer asked")
             record = encode(envelope)
             await producer.send(topic, record.value, key=record.key, headers=record.headers)
+        # A type this consumer does not handle is skipped on its header: its (broken) value is
+        # never decoded, so it is not dead-lettered here.
+        not_mine = [("ce_specversion", b"1.0"), ("ce_type", b"order.refunded"), ("ce_id", b"x")]
+        await producer.send(topic, b"{not json", key=b"DABE-NOT-MINE", headers=not_mine)
         await producer.flush()
     finally:
         await producer.stop()
@@ -90,6 +95,7 @@ async def test_batch_handler_gets_runs_and_a_poison_event_is_isolated(runtime_en
         done = await eventually(all_but_poison, timeout_s=30)
         assert sorted(done) == sorted(o for o in orders if o != poisoned)
         assert max(run_sizes) > 1, "events fetched together reach the handler together"
+        assert worker.stats.dead_lettered == 1, "only the poison event"
         async with runtime_env.engine.connect() as conn:
             query = select(outbox.c.key).where(outbox.c.key.in_(orders), outbox.c.event_type == OrderPaid.event_type)
             rows = (await conn.execute(query)).all()

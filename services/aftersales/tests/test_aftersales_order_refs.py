@@ -12,9 +12,12 @@ import pytest
 import pytest_asyncio
 from aftersales.main import create_app
 from aftersales.settings import AftersalesSettings
+from aiokafka import AIOKafkaProducer
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import OrderPlaced, ShipmentCreated
+from orderhub_contracts.envelope import encode
+from orderhub_contracts.events import DomainEvent, OrderPlaced, ShipmentCreated, to_envelope
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
+from orderhub_contracts.topics import resolve_topic
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import eventually, publish, running_app
 from orderhub_runtime.migrations import upgrade_head
@@ -89,3 +92,45 @@ async def test_unknown_order_and_missing_token(service: tuple[httpx.AsyncClient,
     assert missing.status_code == 404
     assert "not known" in missing.json()["error"]["message"]
     assert (await client.get("/v1/order-refs/DABE000000000000XXXXX")).status_code == 401
+
+
+async def test_a_burst_of_placements_and_shipments_lands_whole(
+    service: tuple[httpx.AsyncClient, RuntimeSettings],
+) -> None:
+    """Sent without pauses, so they tend to share consumer batches and reach the batch handlers
+    as runs; an order shipped twice keeps its last waybill, as one by one."""
+    client, runtime = service
+    orders = [_order(f"DABE{uuid.uuid4().hex[:12]}") for _ in range(6)]
+    producer = AIOKafkaProducer(bootstrap_servers=runtime.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        events: list[DomainEvent] = [OrderPlaced(order=o) for o in orders]
+        events += [_shipment(o, f"LC{i:012d}") for i, o in enumerate(orders)]
+        events.append(_shipment(orders[0], "LC999999999999"))
+        for event in events:
+            record = encode(to_envelope(event, source="test"))
+            topic = resolve_topic(event.topic.value, runtime.topic_prefix)
+            await producer.send(topic, record.value, key=record.key, headers=record.headers)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+    async def waybills() -> list[object] | None:
+        found = []
+        for order in orders:
+            response = await client.get(f"/v1/order-refs/{order.order_id}", headers=CS)
+            found.append(response.json().get("waybill_no") if response.status_code == 200 else None)
+        return found if found[0] == "LC999999999999" and all(found) else None
+
+    assert await eventually(waybills) == ["LC999999999999", *(f"LC{i:012d}" for i in range(1, 6))]
+
+
+def _shipment(order: CanonicalOrder, waybill_no: str) -> ShipmentCreated:
+    return ShipmentCreated(
+        order_id=order.order_id,
+        outbound_id=f"OB-{waybill_no}",
+        carrier="LOCAL",
+        waybill_no=waybill_no,
+        receiver=order.receiver,
+        items=order.items,
+    )

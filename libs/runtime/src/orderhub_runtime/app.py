@@ -64,10 +64,16 @@ def get_context(request: Request) -> ServiceContext:
     return ctx
 
 
-ContextDep = Annotated[ServiceContext, Depends(get_context)]
+# The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop that
+# costs more than the lookup itself on every request.
+async def _context_dependency(request: Request) -> ServiceContext:
+    return get_context(request)
 
 
-def get_database(request: Request) -> Database:
+ContextDep = Annotated[ServiceContext, Depends(_context_dependency)]
+
+
+async def get_database(request: Request) -> Database:
     return get_context(request).db
 
 

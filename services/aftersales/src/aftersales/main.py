@@ -7,7 +7,7 @@ from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
 from aftersales.api import router
-from aftersales.handlers import HANDLERS
+from aftersales.handlers import BATCH_HANDLERS
 from aftersales.settings import AftersalesSettings
 from aftersales.tables import messaging
 
@@ -19,7 +19,7 @@ def build_spec(settings: AftersalesSettings | None = None, runtime: RuntimeSetti
         settings=settings or AftersalesSettings(),
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=HANDLERS,
+        batch_handlers=BATCH_HANDLERS,
         routers=[router],
     )
 

@@ -24,3 +24,14 @@ order_refs = Table(
     Column("carrier", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
+
+# A shipment whose order's placement has not been seen yet (the two come on different topics and
+# may arrive in either order); the placement takes its waybill from here.
+early_shipments = Table(
+    "early_shipments",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("waybill_no", Text, nullable=False),
+    Column("carrier", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)

@@ -1,7 +1,8 @@
 """The consumer side of the bus.
 
 Records are handled in micro-batches: one transaction claims the batch's event IDs in the inbox
-and runs every new event's handler in partition order, so effects, inbox entries and outgoing
+and runs every new event's handler in partition order (partitions merged by record time, so an
+order's events from different topics keep the order they were produced in), so effects, inbox entries and outgoing
 events commit together; only then are Kafka offsets committed. If anything in a batch fails the
 transaction rolls back and the batch is replayed one record per transaction, so a poison record
 is retried a bounded number of times and dead-lettered alone while its neighbours go through.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -108,7 +110,10 @@ class EventConsumer:
             batch = await consumer.getmany(timeout_ms=250, max_records=self._settings.consumer_batch_size)
             if not batch:
                 continue
-            records = [r for tp in sorted(batch, key=lambda t: (t.topic, t.partition)) for r in batch[tp]]
+            # Partitions merged by record time (each partition's own order kept): an order's events
+            # from different topics are handled in the order they were produced.
+            partitions = [batch[tp] for tp in sorted(batch, key=lambda t: (t.topic, t.partition))]
+            records = list(heapq.merge(*partitions, key=lambda r: r.timestamp))
             try:
                 await self._handle_with_infra_retry(records)
             except _Stopped:
@@ -136,7 +141,13 @@ class EventConsumer:
                 delay = min(delay * 2, _INFRA_BACKOFF_MAX_S)
 
     async def _handle_batch(self, records: list[ConsumerRecord]) -> None:
-        decoded = [(r, self._decode(r)) for r in records]
+        # Records of types this service does not handle are skipped on their type header alone,
+        # without decoding their value: most of what a service's topics carry is not for it.
+        decoded: list[tuple[ConsumerRecord, Envelope | InvalidEnvelope]] = []
+        for record in records:
+            kind = _type_header(record)
+            if not kind or kind in self._handled_types:
+                decoded.append((record, self._decode(record)))
         if any(isinstance(env, InvalidEnvelope) for _, env in decoded):
             await self._handle_singly(records)
             return
@@ -171,6 +182,9 @@ class EventConsumer:
             self.stats.handled += 1
 
     async def _handle_one(self, record: ConsumerRecord) -> None:
+        kind = _type_header(record)
+        if kind and kind not in self._handled_types:
+            return
         attempt = 0
         while True:
             attempt += 1
@@ -243,6 +257,17 @@ class EventConsumer:
         ):
             event = parse_event(env)
             await self._handlers[env.type](tx, env, event)
+
+
+def _type_header(record: ConsumerRecord) -> str:
+    """The record's ce_type header ('' when missing or unreadable: then it is decoded and judged)."""
+    for name, value in record.headers or ():
+        if name == "ce_type":
+            try:
+                return value.decode() if value else ""
+            except UnicodeDecodeError:
+                return ""
+    return ""
 
 
 def _runs(envelopes: list[Envelope], batched: Collection[str]) -> list[list[Envelope]]:

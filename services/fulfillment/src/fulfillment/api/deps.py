@@ -11,7 +11,7 @@ from orderhub_runtime.settings import StaffMember
 from fulfillment.carriers import CarrierProvider
 
 
-def get_carrier(request: Request) -> CarrierProvider:
+async def get_carrier(request: Request) -> CarrierProvider:
     carrier: CarrierProvider = request.app.state.carrier
     return carrier
 

@@ -1,7 +1,8 @@
 """Handlers for fulfillment.v1 and notifications.v1: the facts other services report.
 
 - stock.shortage → R09 (trigger stock.shortage)
-- shipment.created → the waybill exists (R15); its ship deadline moves the R16 timer armed at payment
+- shipment.created → the waybill exists (R15); its ship deadline moves the R16 timer armed at
+  payment (a batch handler: `rules.shipments`)
 - shipment.dispatched → shipped: R16 timer cancelled, R17 timer armed
 - shipment.tracking_updated → R17 timer re-armed; delivered cancels it; returned → R17 at once
 - notification.failed → R03 (trigger notification.failed), for orders this service knows
@@ -15,7 +16,6 @@ from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
-    ShipmentCreated,
     ShipmentDispatched,
     StockShortage,
     TrackingUpdated,
@@ -41,8 +41,6 @@ async def _locked(tx: Tx, order_id: str) -> orders.OrderRecord:
 
 
 def build_event_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
-    warning = timedelta(seconds=settings.ship_deadline_warning_s)
-    ship_within = timedelta(seconds=settings.in_stock_ship_within_s)
     stall = timedelta(seconds=settings.logistics_stall_s)
 
     async def arm_logistics(tx: Tx, order_id: str, last_update: datetime) -> None:
@@ -55,19 +53,6 @@ def build_event_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[st
         record = await _locked(tx, event.order_id)
         short = sorted({line.sku for line in event.lines})
         await triggers.check(tx, rulebook, record, "stock.shortage", {"short_skus": short})
-
-    async def on_shipment_created(tx: Tx, _: Envelope, event: DomainEvent) -> None:
-        assert isinstance(event, ShipmentCreated)
-        record = await _locked(tx, event.order_id)
-        await orders.update_fields(tx.conn, event.order_id, waybill_no=event.waybill_no)
-        deadline = event.ship_deadline
-        if deadline is None and record.order.paid_at is not None and any(not i.presale for i in event.items):
-            deadline = record.order.paid_at + ship_within
-        if deadline is not None and record.shipped_at is None:
-            await timers.schedule(
-                tx.conn, event.order_id, TimerKind.SHIP_DEADLINE, due_at=deadline - warning, reference_at=deadline,
-                rearm=False,
-            )  # fmt: skip
 
     async def on_dispatched(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, ShipmentDispatched)
@@ -104,7 +89,6 @@ def build_event_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[st
 
     return {
         StockShortage.event_type: on_stock_shortage,
-        ShipmentCreated.event_type: on_shipment_created,
         ShipmentDispatched.event_type: on_dispatched,
         TrackingUpdated.event_type: on_tracking,
         NotificationFailed.event_type: on_notification_failed,

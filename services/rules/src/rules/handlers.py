@@ -7,6 +7,7 @@ Each runs inside the consumer's transaction (inbox claim, effects and outbox com
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -16,6 +17,7 @@ from orderhub_contracts.events import (
     OrderPaid,
     OrderPlaced,
     OrderRemarksChanged,
+    ShipmentCreated,
 )
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
@@ -32,6 +34,7 @@ from rules.events_handlers import build_event_handlers
 from rules.placement import FirstTimers, Placer
 from rules.rulebook import RuleBook
 from rules.settings import RulesSettings
+from rules.shipments import ShipmentRecorder
 from rules.timers import TimerKind
 
 log = get_logger(__name__)
@@ -39,7 +42,11 @@ log = get_logger(__name__)
 
 def build_batch_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, BatchHandler]:
     placer = Placer(rulebook, FirstTimers.from_settings(settings))
-    return {OrderPlaced.event_type: placer.place}
+    shipments = ShipmentRecorder(
+        ship_within=timedelta(seconds=settings.in_stock_ship_within_s),
+        warning=timedelta(seconds=settings.ship_deadline_warning_s),
+    )
+    return {OrderPlaced.event_type: placer.place, ShipmentCreated.event_type: shipments.on_shipments_created}
 
 
 def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:

@@ -19,12 +19,9 @@ import contextlib
 import json
 import os
 import random
-import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,9 +31,9 @@ from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import OrderValidated, to_envelope
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.topics import Topic, resolve_topic
+from orderhub_devstack.bench_stack import private_stack
 from orderhub_devstack.bootstrap import asyncpg_dsn
-from orderhub_devstack.ports import free_port
-from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo
+from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
 
@@ -162,18 +159,8 @@ async def _drain(info: StackInfo, count: int, timeout_s: float) -> dict[str, Any
 
 
 async def main(args: argparse.Namespace) -> None:
-    state = Path(tempfile.mkdtemp(prefix="fulfillment-bench-", dir="/var/tmp"))
-    os.chmod(state, 0o755)
-    config = StackConfig(
-        state_dir=state,
-        pg_port=free_port(),
-        broker_port=free_port(),
-        db_name="fulfillment_bench",
-        services=("fulfillment",),
-    )
-    stack = LocalStack(config)
-    try:
-        info = await stack.up()
+    async with private_stack(db_name="fulfillment_bench", services=("fulfillment",)) as bench:
+        info = bench.info
         await asyncio.to_thread(upgrade_head, "fulfillment", info.service_database_urls["fulfillment"])
         orders = generate_orders(args.orders, args.skus, args.seed)
         await _stock_up(info, orders, args.short_share)
@@ -181,9 +168,6 @@ async def main(args: argparse.Namespace) -> None:
         await _backlog(info, orders)
         print("== draining it with the fulfillment service", flush=True)
         print(json.dumps(await _drain(info, args.orders, args.timeout), ensure_ascii=False), flush=True)
-    finally:
-        await stack.down()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def cli() -> None:

@@ -37,9 +37,7 @@ from orderhub_contracts.events import (
 )
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.topics import resolve_topic
-from orderhub_devstack.ports import free_port
-from orderhub_devstack.scratch import make_scratch_dir, remove_scratch_dir
-from orderhub_devstack.stack import LocalStack, StackConfig
+from orderhub_devstack.bench_stack import private_stack
 from orderhub_devstack.testing import running_app
 from orderhub_runtime.db import make_engine
 from orderhub_runtime.migrations import upgrade_head
@@ -178,10 +176,8 @@ async def _projection(settings: IngestSettings, runtime: RuntimeSettings, engine
 
 
 async def main(n: int) -> None:
-    scratch = make_scratch_dir()
-    stack = LocalStack(StackConfig(state_dir=scratch, pg_port=free_port(), broker_port=free_port()))
-    try:
-        info = await stack.up()
+    async with private_stack(services=("ingest",)) as bench:
+        info = bench.info
         url = info.service_database_urls["ingest"]
         await asyncio.to_thread(upgrade_head, "ingest", url)
         runtime = RuntimeSettings(
@@ -194,9 +190,6 @@ async def main(n: int) -> None:
             await _projection(settings, runtime, engine, ids)
         finally:
             await engine.dispose()
-    finally:
-        await stack.down()
-        await remove_scratch_dir(scratch)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,9 @@ import contextlib
 import json
 import os
 import random
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -36,9 +34,10 @@ from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import ShipmentCreated, to_envelope
 from orderhub_contracts.topics import resolve_topic
+from orderhub_devstack.bench_stack import private_stack
 from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.ports import free_port
-from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo
+from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
 
 _SETTLE_TIMEOUT_S = 180.0
@@ -239,20 +238,10 @@ async def notify_processes(info: StackInfo, log_dir: Path, count: int) -> AsyncI
 
 
 async def main(args: argparse.Namespace) -> None:
-    state = Path(tempfile.mkdtemp(prefix="notify-bench-", dir="/var/tmp"))
-    os.chmod(state, 0o755)
-    config = StackConfig(
-        state_dir=state,
-        pg_port=free_port(),
-        broker_port=free_port(),
-        db_name="notify_bench",
-        topic_partitions=args.partitions,
-    )
-    stack = LocalStack(config)
-    try:
-        info = await stack.up()
+    async with private_stack(db_name="notify_bench", topic_partitions=args.partitions) as bench:
+        info = bench.info
         dsn = asyncpg_dsn(info.service_database_urls["notify"])
-        log_dir = Path(args.log_dir) if args.log_dir else state
+        log_dir = Path(args.log_dir) if args.log_dir else bench.state_dir
         async with notify_processes(info, log_dir, args.processes):
             await run_phase(info, dsn, "warmup", 100.0, 3.0)
             phases = [("latency", args.latency_rate, args.seconds), ("throughput", args.rate, args.seconds)]
@@ -260,9 +249,6 @@ async def main(args: argparse.Namespace) -> None:
                 print(f"== {label}: offering {rate:.0f} shipment.created/s for {seconds:.0f} s", flush=True)
                 result = await run_phase(info, dsn, label, rate, seconds)
                 print("   " + json.dumps(result.summary(), ensure_ascii=False), flush=True)
-    finally:
-        await stack.down()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def cli() -> None:

@@ -26,10 +26,8 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -39,9 +37,10 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from orderhub_contracts.topics import Topic, resolve_topic
+from orderhub_devstack.bench_stack import private_stack, process_cpu_seconds
 from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.ports import free_port
-from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo
+from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
 
@@ -116,7 +115,7 @@ async def _processes(info: StackInfo, count: int, log_dir: Path) -> AsyncIterato
                 "ORDERHUB_LOG_FORMAT": "json",
             }
             procs.append(_spawn(env, log_dir / f"rules.{n}.log"))
-        yield lambda: sum(_cpu_seconds(p.pid) for p in procs)
+        yield lambda: sum(process_cpu_seconds(p.pid) for p in procs)
     finally:
         for proc in procs:
             proc.terminate()
@@ -130,15 +129,6 @@ async def _processes(info: StackInfo, count: int, log_dir: Path) -> AsyncIterato
 def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     with log_path.open("wb") as log:
         return subprocess.Popen([sys.executable, "-m", "rules", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process, from /proc (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, log_dir: Path) -> dict[str, Any]:
@@ -186,14 +176,8 @@ async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, 
 
 
 async def main(args: argparse.Namespace) -> None:
-    state = Path(tempfile.mkdtemp(prefix="rules-bench-", dir="/var/tmp"))
-    os.chmod(state, 0o755)
-    config = StackConfig(
-        state_dir=state, pg_port=free_port(), broker_port=free_port(), db_name="rules_bench", services=("rules",)
-    )
-    stack = LocalStack(config)
-    try:
-        info = await stack.up()
+    async with private_stack(db_name="rules_bench", services=("rules",)) as bench:
+        info, state = bench.info, bench.state_dir
         await asyncio.to_thread(upgrade_head, "rules", info.service_database_urls["rules"])
         if args.rate:
             print(f"== offering {args.rate:g} order.placed/s for {args.seconds:g} s to the rules service", flush=True)
@@ -204,9 +188,6 @@ async def main(args: argparse.Namespace) -> None:
             print("== draining it with the rules service", flush=True)
             result = await _drain(info, args.orders, args.timeout, args.processes, state)
         print(json.dumps(result, ensure_ascii=False), flush=True)
-    finally:
-        await stack.down()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def cli() -> None:

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.orders.timeline_repository import TimelineRecord
 
-_ORDER_COLUMNS = (
+# The order row's columns besides its JSON snapshot (also what the search benchmark loads).
+ORDER_COLUMNS = (
     "order_id",
     "channel",
     "channel_order_no",
@@ -47,8 +48,8 @@ _ORDER_COLUMNS = (
 _INSERT = text(
     f"""
 WITH o AS (
-    INSERT INTO ingest.orders ({", ".join(_ORDER_COLUMNS)}, snapshot)
-    VALUES ({", ".join(":" + c for c in _ORDER_COLUMNS)}, CAST(:snapshot AS jsonb))
+    INSERT INTO ingest.orders ({", ".join(ORDER_COLUMNS)}, snapshot)
+    VALUES ({", ".join(":" + c for c in ORDER_COLUMNS)}, CAST(:snapshot AS jsonb))
     RETURNING order_id, placed_at, updated_at
 ), lines AS (
     INSERT INTO ingest.order_items

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from orderhub_contracts.timezone import SHANGHAI
 
+from ingest.orders.placing import ORDER_COLUMNS as PLACED_ORDER_COLUMNS
+
 BRANDS = ("美的", "格力", "小米", "苏泊尔", "九阳", "飞利浦", "艾美特", "先锋", "松下", "德尔玛", "摩飞", "志高")
 # (product, weight): a long tail, as in a real shop.
 PRODUCTS = (
@@ -62,31 +64,7 @@ CITIES = (
 REMARKS = ("", "", "", "", "周末送货", "请尽快发货", "送人的，不要放发票", "电话联系后再送")
 START = datetime(2025, 11, 24, tzinfo=UTC)
 SECONDS_PER_ORDER = 31.0  # 1M orders over about a year
-ORDER_COLUMNS = (
-    "order_id",
-    "channel",
-    "channel_order_no",
-    "shop_id",
-    "status",
-    "status_since",
-    "created_at",
-    "paid_at",
-    "currency",
-    "receiver_name",
-    "receiver_phone",
-    "receiver_phone_last4",
-    "receiver_province",
-    "receiver_city",
-    "receiver_district",
-    "receiver_street",
-    "receiver_detail",
-    "buyer_remark",
-    "seller_memo",
-    "list_total_fen",
-    "paid_total_fen",
-    "discount_fen",
-    "snapshot",
-)
+ORDER_COLUMNS = (*PLACED_ORDER_COLUMNS, "snapshot")
 ITEM_COLUMNS = ("order_id", "line_no", "sku", "title", "quantity", "unit_price_fen", "paid_fen", "presale")
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, ShipmentCreated
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated
 
 # Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
@@ -22,10 +22,14 @@ CARRIER_NAMES = {
 
 SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
+REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
+    OrderRefunded.event_type: REFUND_VARIABLES,
 }
+# How an amount is shown to the customer, by the order's currency (amounts are in minor units).
+CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}
 
 
 def carrier_name(code: str) -> str:
@@ -50,4 +54,18 @@ def anomaly_variables(event: AnomalyRaised, action: AnomalyAction) -> dict[str, 
         "level_name": LEVEL_NAMES.get(event.level, str(event.level)),
         "text": action.text.strip() or event.rule_name,
         "province": event.province,
+    }
+
+
+def amount_text(minor_units: int, currency: str) -> str:
+    """¥1,299.00 / RM31.99; an unknown currency is shown by its code."""
+    sign = CURRENCY_SIGNS.get(currency.upper(), f"{currency.upper()} ")
+    return f"{sign}{minor_units // 100:,}.{minor_units % 100:02d}"
+
+
+def refund_variables(event: OrderRefunded, currency: str) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "amount": amount_text(event.refund_fen, currency),
+        "reason": event.reason.strip() or "售后退款",
     }

@@ -70,3 +70,15 @@ recorded_sends = Table(
     Column("out_id", Text),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
 )
+
+# The customer of each placed order (from order.placed), for messages about later events that do
+# not carry the receiver themselves (order.refunded).
+order_contacts = Table(
+    "order_contacts",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("phone", Text, nullable=False),
+    Column("province", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)

@@ -14,6 +14,12 @@ TEMPLATES: list[dict[str, Any]] = [
         "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
     },
     {
+        "code": "order_refunded",
+        "channel": "sms",
+        "event": "order.refunded",
+        "text": "【订单中枢】您的订单{order_id}已退款{amount}（{reason}），款项将原路退回，请注意查收。",
+    },
+    {
         # Customers see the rule's own wording and their order, not internal rule names or levels.
         "code": "anomaly_sms",
         "channel": "sms",

@@ -4,7 +4,6 @@ latency runs from the moment it was offered to the moment notify recorded its SM
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from dataclasses import dataclass, field
@@ -17,15 +16,14 @@ from orderhub_contracts.envelope import decode
 from orderhub_contracts.topics import Topic
 from orderhub_devstack.system import SystemUnderTest
 
+from benchmarks.http_post import JsonPoster, TransportError
+
 BENCH_SKUS = [f"BENCH-{i:03d}" for i in range(50)]
 CS = {"Authorization": "Bearer local-cs"}
-# Open loop, but bounded: beyond this many unanswered requests the generator itself (httpx's pool
-# with thousands of waiters) would become the bottleneck, so further offers are counted as shed.
+# Open loop, but bounded: beyond this many unanswered requests the generator itself (thousands of
+# waiting requests) would become a bottleneck, so further offers are counted as shed.
 MAX_IN_FLIGHT = 200
-# httpcore scans every connection of a pool for every queued request (cost grows with pool size x
-# queue length): many small clients keep the generator's own CPU per request low.
-CLIENTS = 25
-CONNECTIONS_PER_CLIENT = 4
+CONNECTIONS = 100  # keep-alive connections to ingest; further requests wait for a free one
 
 
 @dataclass
@@ -132,17 +130,8 @@ async def run_load(
     result = LoadResult(rate=rate, duration_s=duration_s)
     stop = asyncio.Event()
     collector = asyncio.create_task(_collect_sms(sut, result, stop))
-    limits = httpx.Limits(max_connections=CONNECTIONS_PER_CLIENT, max_keepalive_connections=CONNECTIONS_PER_CLIENT)
-    async with contextlib.AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                # retries: connection setup only
-                httpx.AsyncClient(timeout=30, transport=httpx.AsyncHTTPTransport(limits=limits, retries=2))
-            )
-            for _ in range(CLIENTS)
-        ]
-        url = f"{sut.url('ingest')}/v1/orders"
-
+    poster = JsonPoster(f"{sut.url('ingest')}/v1/orders", connections=CONNECTIONS, headers=CS)
+    try:
         in_flight = 0
 
         async def offer(seq: int) -> None:
@@ -155,13 +144,13 @@ async def run_load(
         async def send(seq: int) -> None:
             sent_at = time.time()
             try:
-                response = await clients[seq % CLIENTS].post(url, json=_body(seq), headers=CS)
-            except httpx.HTTPError as exc:
-                kind = type(exc).__name__
+                response = await poster.post(_body(seq))
+            except TransportError as exc:
+                kind = str(exc).split(":", 1)[0]
                 result.errors[kind] = result.errors.get(kind, 0) + 1
                 return
-            if response.status_code == 201:
-                result.offered_at[response.json()["order_id"]] = sent_at
+            if response.status == 201:
+                result.offered_at[str(response.json()["order_id"])] = sent_at
                 result.accepted += 1
             else:
                 result.rejected += 1
@@ -183,6 +172,8 @@ async def run_load(
             in_flight += 1  # counted here, not when the task first runs
             tasks.append(asyncio.create_task(offer(seq)))
         await asyncio.gather(*tasks)
+    finally:
+        await poster.close()
     await _wait_for_completion(result, drain_timeout_s)
     stop.set()
     await collector

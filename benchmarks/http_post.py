@@ -33,9 +33,12 @@ class _Connection:
 
     async def exchange(self, request: bytes) -> Reply:
         self.writer.write(request)
-        status_line = await self.reader.readline()
+        try:
+            status_line = await self.reader.readline()
+        except ConnectionResetError as exc:
+            raise _Stale from exc
         if not status_line:
-            raise TransportError("connection closed by the server")
+            raise _Stale
         status = int(status_line.split(b" ", 2)[1])
         length, close = 0, False
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -52,6 +55,10 @@ class _Connection:
         return Reply(status, body)
 
 
+class _Stale(Exception):
+    """Closed by the server before any answer: a keep-alive connection it had timed out."""
+
+
 class _Closed(Exception):
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
@@ -65,7 +72,8 @@ class JsonPoster:
         self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
         extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self._head = f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}".encode()
-        self._idle: asyncio.Queue[_Connection | None] = asyncio.Queue()
+        # Last in, first out: the busiest connections stay warm, idle ones age out on the server.
+        self._idle: asyncio.LifoQueue[_Connection | None] = asyncio.LifoQueue()
         for _ in range(connections):
             self._idle.put_nowait(None)  # a slot; connected on first use
 
@@ -74,20 +82,28 @@ class JsonPoster:
         request = self._head + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
         conn = await self._idle.get()
         try:
-            if conn is None:
-                conn = _Connection(*await asyncio.open_connection(self._host, self._port))
-            reply = await asyncio.wait_for(conn.exchange(request), timeout=_TIMEOUT_S)
+            if conn is not None:
+                try:
+                    return await self._exchange(conn, request)
+                except _Stale:  # the server closed it while idle: the request never reached it
+                    conn.writer.close()
+                    conn = None
+            conn = _Connection(*await asyncio.open_connection(self._host, self._port))
+            return await self._exchange(conn, request)
         except _Closed as closed:
             conn = None
             return closed.reply
-        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError, TransportError) as exc:
+        except (_Stale, OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
             if conn is not None:
                 conn.writer.close()
             conn = None
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             self._idle.put_nowait(conn)
-        return reply
+
+    @staticmethod
+    async def _exchange(conn: _Connection, request: bytes) -> Reply:
+        return await asyncio.wait_for(conn.exchange(request), timeout=_TIMEOUT_S)
 
     async def close(self) -> None:
         while not self._idle.empty():

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import time
 from collections.abc import AsyncIterator
@@ -31,7 +30,7 @@ from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import OrderValidated, to_envelope
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.topics import Topic, resolve_topic
-from orderhub_devstack.bench_stack import private_stack
+from orderhub_devstack.bench_stack import measure_drain, private_stack
 from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
@@ -120,42 +119,16 @@ async def _drain(info: StackInfo, count: int, timeout_s: float) -> dict[str, Any
     conn = await asyncpg.connect(asyncpg_dsn(info.service_database_urls["fulfillment"]))
     try:
         async with _service(info):
-            first: float | None = None
-            cpu_first = 0.0
-            deadline = time.monotonic() + timeout_s
-            done = 0
-            while time.monotonic() < deadline:
-                done = await conn.fetchval(_HANDLED)
-                if done and first is None:
-                    first, cpu_first = time.monotonic(), time.process_time()
-                if done >= count:
-                    break
-                await asyncio.sleep(0.05)
-            last, cpu_last = time.monotonic(), time.process_time()
-            # Kept up means published too: wait for the relay to have sent every outbox row.
-            while time.monotonic() < deadline:
-                if not await conn.fetchval("SELECT count(*) FROM fulfillment.outbox WHERE sent_at IS NULL"):
-                    break
-                await asyncio.sleep(0.05)
-            relayed, cpu_relayed = time.monotonic(), time.process_time()
-            published = await conn.fetch("SELECT event_type, count(*) AS n FROM fulfillment.outbox GROUP BY event_type")
+            return await measure_drain(
+                conn,
+                schema="fulfillment",
+                handled_query=_HANDLED,
+                count=count,
+                timeout_s=timeout_s,
+                cpu=time.process_time,
+            )
     finally:
         await conn.close()
-    elapsed = last - (first or last)
-    elapsed_relayed = relayed - (first or relayed)
-    return {
-        "orders": count,
-        "handled": done,
-        "seconds": round(elapsed, 2),
-        "orders_per_s": round(done / elapsed, 1) if elapsed else None,
-        # The service's CPU per order: what one free core would sustain, whatever else the machine runs.
-        "cpu_ms_per_order": round((cpu_last - cpu_first) * 1000 / done, 3) if done else None,
-        "seconds_until_published": round(elapsed_relayed, 2),
-        "orders_per_s_published": round(done / elapsed_relayed, 1) if elapsed_relayed else None,
-        "cpu_ms_per_order_published": round((cpu_relayed - cpu_first) * 1000 / done, 3) if done else None,
-        "published": {row["event_type"]: row["n"] for row in published},
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 async def main(args: argparse.Namespace) -> None:

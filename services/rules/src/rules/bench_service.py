@@ -37,7 +37,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from orderhub_contracts.topics import Topic, resolve_topic
-from orderhub_devstack.bench_stack import private_stack, process_cpu_seconds
+from orderhub_devstack.bench_stack import measure_drain, private_stack, process_cpu_seconds
 from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.ports import free_port
 from orderhub_devstack.stack import StackInfo
@@ -136,43 +136,17 @@ async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, 
     service = _processes(info, processes, log_dir) if processes else _in_process(info)
     try:
         async with service as cpu:
-            first: float | None = None
-            cpu_first = 0.0
-            deadline = time.monotonic() + timeout_s
-            done = 0
-            while time.monotonic() < deadline:
-                done = await conn.fetchval("SELECT count(*) FROM rules.orders")
-                if done and first is None:
-                    first, cpu_first = time.monotonic(), cpu()
-                if done >= count:
-                    break
-                await asyncio.sleep(0.05)
-            last, cpu_last = time.monotonic(), cpu()
-            # Kept up means published too: wait for the relay to have sent every outbox row.
-            while time.monotonic() < deadline:
-                if not await conn.fetchval("SELECT count(*) FROM rules.outbox WHERE sent_at IS NULL"):
-                    break
-                await asyncio.sleep(0.05)
-            relayed, cpu_relayed = time.monotonic(), cpu()
-            published = await conn.fetch("SELECT event_type, count(*) AS n FROM rules.outbox GROUP BY event_type")
+            result = await measure_drain(
+                conn,
+                schema="rules",
+                handled_query="SELECT count(*) FROM rules.orders",
+                count=count,
+                timeout_s=timeout_s,
+                cpu=cpu,
+            )
     finally:
         await conn.close()
-    elapsed = last - (first or last)
-    elapsed_relayed = relayed - (first or relayed)
-    return {
-        "orders": count,
-        "service_processes": processes or "in-process",
-        "handled": done,
-        "seconds": round(elapsed, 2),
-        "orders_per_s": round(done / elapsed, 1) if elapsed else None,
-        # The service's CPU per order: what one free core would sustain, whatever else the machine runs.
-        "cpu_ms_per_order": round((cpu_last - cpu_first) * 1000 / done, 3) if done else None,
-        # Up to the last outcome event acknowledged by the broker (relay included).
-        "seconds_until_published": round(elapsed_relayed, 2),
-        "orders_per_s_published": round(done / elapsed_relayed, 1) if elapsed_relayed else None,
-        "cpu_ms_per_order_published": round((cpu_relayed - cpu_first) * 1000 / done, 3) if done else None,
-        "published": {row["event_type"]: row["n"] for row in published},
-    }
+    return {"service_processes": processes or "in-process", **result}
 
 
 async def main(args: argparse.Namespace) -> None:

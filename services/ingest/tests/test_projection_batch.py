@@ -5,7 +5,7 @@ one order in a run, runs mixing orders, and redelivered events."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,8 +18,6 @@ from orderhub_contracts.events import (
     AnomalyRaised,
     DomainEvent,
     OrderHeld,
-    OrderValidated,
-    ShipmentCreated,
     to_envelope,
 )
 from orderhub_contracts.order import CanonicalOrder
@@ -28,12 +26,11 @@ from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.db import Database
 from orderhub_runtime.settings import RuntimeSettings
+from projection_support import Body, place, shipped, validated
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-CS = {"Authorization": "Bearer local-cs"}
-Body = Callable[..., dict[str, Any]]
 Item = tuple[Envelope, DomainEvent]
 T0 = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 
@@ -42,36 +39,13 @@ def database(engine: AsyncEngine) -> Database:
     return Database(engine, OutboxWriter(messaging.outbox, source="orderhub/ingest"), lambda: None)
 
 
-async def place(client: httpx.AsyncClient, engine: AsyncEngine, body: dict[str, Any]) -> CanonicalOrder:
-    response = await client.post("/v1/orders", json=body, headers=CS)
-    assert response.status_code == 201, response.text
-    async with engine.connect() as conn:
-        snapshot = await conn.scalar(select(orders.c.snapshot).where(orders.c.order_id == response.json()["order_id"]))
-    return CanonicalOrder.model_validate(snapshot)
-
-
 def at(event: DomainEvent, seconds: int) -> Item:
     envelope = to_envelope(event, source="orderhub/test", correlation_id="batch-test")
     return envelope.model_copy(update={"time": T0 + timedelta(seconds=seconds)}), event
 
 
-def validated(order: CanonicalOrder) -> OrderValidated:
-    return OrderValidated(order=order, rule_set_version=3)
-
-
 def held(order: CanonicalOrder) -> OrderHeld:
     return OrderHeld(order_id=order.order_id, rule_ids=("R06",), reasons=("收货信息缺失",))
-
-
-def shipped(order: CanonicalOrder) -> ShipmentCreated:
-    return ShipmentCreated(
-        order_id=order.order_id,
-        outbound_id=f"OB-{order.order_id}",
-        carrier="SF",
-        waybill_no=f"SF{order.order_id[-9:]}",
-        receiver=order.receiver,
-        items=order.items,
-    )
 
 
 def remark(order: CanonicalOrder, n: int = 1) -> AnomalyRaised:

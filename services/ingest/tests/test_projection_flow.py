@@ -3,7 +3,6 @@ fill its timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,43 +16,17 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationSent,
     OrderHeld,
-    OrderValidated,
-    ShipmentCreated,
     to_envelope,
 )
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.topics import dead_letter_topic
 from orderhub_devstack.testing import eventually, publish, publish_envelope, read_topic
 from orderhub_runtime.settings import RuntimeSettings
+from projection_support import CS, Body, place, shipped, validated
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-CS = {"Authorization": "Bearer local-cs"}
-Body = Callable[..., dict[str, Any]]
-
-
-async def place(client: httpx.AsyncClient, engine: AsyncEngine, body: dict[str, Any]) -> CanonicalOrder:
-    response = await client.post("/v1/orders", json=body, headers=CS)
-    assert response.status_code == 201, response.text
-    async with engine.connect() as conn:
-        snapshot = await conn.scalar(select(orders.c.snapshot).where(orders.c.order_id == response.json()["order_id"]))
-    return CanonicalOrder.model_validate(snapshot)
-
-
-def validated(order: CanonicalOrder) -> OrderValidated:
-    return OrderValidated(order=order, rule_set_version=3)
-
-
-def shipped(order: CanonicalOrder) -> ShipmentCreated:
-    return ShipmentCreated(
-        order_id=order.order_id,
-        outbound_id=f"OB-{order.order_id}",
-        carrier="SF",
-        waybill_no=f"SF{order.order_id[-9:]}",
-        receiver=order.receiver,
-        items=order.items,
-    )
 
 
 def sms(order: CanonicalOrder) -> NotificationSent:

@@ -7,7 +7,6 @@ Each runs inside the consumer's transaction (inbox claim, effects and outbox com
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -41,16 +40,16 @@ log = get_logger(__name__)
 
 
 def build_batch_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, BatchHandler]:
-    placer = Placer(rulebook, FirstTimers.from_settings(settings))
-    shipments = ShipmentRecorder(
-        ship_within=timedelta(seconds=settings.in_stock_ship_within_s),
-        warning=timedelta(seconds=settings.ship_deadline_warning_s),
-    )
+    first_timers = FirstTimers.from_settings(settings)
+    placer = Placer(rulebook, first_timers)
+    # The same deadline rule as the R16 timer armed at placement.
+    shipments = ShipmentRecorder(ship_within=first_timers.ship_within, warning=first_timers.warning)
     return {OrderPlaced.event_type: placer.place, ShipmentCreated.event_type: shipments.on_shipments_created}
 
 
 def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
-    """Every orders.v1 handler but order.placed, which is a batch handler (`rules.placement`)."""
+    """Every other handler: orders.v1 but order.placed, and the other services' events but
+    shipment.created (both batch handlers, `rules.placement` and `rules.shipments`)."""
     first_timers = FirstTimers.from_settings(settings)
 
     async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -30,47 +30,71 @@ from orderhub_runtime.schema import MessagingTables
 from orderhub_runtime.settings import RuntimeSettings, ServiceSettings
 
 log = get_logger(__name__)
-BackgroundTask = Callable[["ServiceContext"], Coroutine[Any, Any, None]]
+D = TypeVar("D")
 
 
 @dataclass
-class ServiceSpec:
+class ServiceSpec(Generic[D]):
+    """What a service is made of. `deps` is the service's own typed dependencies (its settings,
+    providers, clients), built by its `create_app`, never at import time; routes receive it with
+    `Annotated[X, Depends(provided(X))]` and message handlers and background tasks are built
+    from it. `on_stop` closes what the dependencies opened (HTTP clients, ...)."""
+
     name: str
     title: str
     settings: ServiceSettings
     runtime: RuntimeSettings
     tables: MessagingTables
+    deps: D
     handlers: Mapping[str, Handler] = field(default_factory=dict)
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
     routers: Sequence[APIRouter] = ()
-    background: Sequence[BackgroundTask] = ()
+    background: Sequence[Callable[[ServiceContext[D]], Coroutine[Any, Any, None]]] = ()
+    on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     version: str = "0.1.0"
 
 
 @dataclass
-class ServiceContext:
-    spec: ServiceSpec
+class ServiceContext(Generic[D]):
+    spec: ServiceSpec[D]
     engine: AsyncEngine
     db: Database
     producer: AIOKafkaProducer
     relay: OutboxRelay
     consumer: EventConsumer | None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # being retired: services move to `deps`
+
+    @property
+    def deps(self) -> D:
+        return self.spec.deps
 
 
-def get_context(request: Request) -> ServiceContext:
-    ctx: ServiceContext = request.app.state.ctx
+def get_context(request: Request) -> ServiceContext[Any]:
+    ctx: ServiceContext[Any] = request.app.state.ctx
     return ctx
+
+
+def provided(kind: type[D]) -> Callable[[Request], Coroutine[Any, Any, D]]:
+    """FastAPI dependency answering the service's own dependencies, checked to be a `kind`:
+    `FulfillmentDepsDep = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]`."""
+
+    async def dependency(request: Request) -> D:
+        deps = get_context(request).spec.deps
+        if not isinstance(deps, kind):
+            raise TypeError(f"this service provides {type(deps).__name__}, not {kind.__name__}")
+        return deps
+
+    return dependency
 
 
 # The dependencies are coroutines: FastAPI runs a plain function in a worker thread, a hop that
 # costs more than the lookup itself on every request.
-async def _context_dependency(request: Request) -> ServiceContext:
+async def _context_dependency(request: Request) -> ServiceContext[Any]:
     return get_context(request)
 
 
-ContextDep = Annotated[ServiceContext, Depends(_context_dependency)]
+ContextDep = Annotated[ServiceContext[Any], Depends(_context_dependency)]
 
 
 async def get_database(request: Request) -> Database:
@@ -94,7 +118,7 @@ async def _wait_for_database(engine: AsyncEngine, *, timeout_s: float = 60.0) ->
             await asyncio.sleep(1.0)
 
 
-async def start_service(spec: ServiceSpec) -> ServiceContext:
+async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
     url = spec.settings.database_url.get_secret_value()
     if not url:
         raise RuntimeError(f"{spec.name.upper()}_DATABASE_URL is not set")
@@ -133,7 +157,7 @@ async def start_service(spec: ServiceSpec) -> ServiceContext:
     return ctx
 
 
-async def stop_service(ctx: ServiceContext) -> None:
+async def stop_service(ctx: ServiceContext[Any]) -> None:
     """Stop taking work, finish what is in hand, publish what is committed, then disconnect."""
     for task in ctx.tasks:
         task.cancel()
@@ -145,6 +169,8 @@ async def stop_service(ctx: ServiceContext) -> None:
     await ctx.relay.stop()
     await ctx.producer.stop()
     await ctx.engine.dispose()
+    for close in ctx.spec.on_stop:
+        await close()
     log.info("service.stopped")
 
 
@@ -176,7 +202,7 @@ def _health_router() -> APIRouter:
     return router
 
 
-def create_service_app(spec: ServiceSpec) -> FastAPI:
+def create_service_app(spec: ServiceSpec[Any]) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.staff_directory = spec.runtime.staff_directory()

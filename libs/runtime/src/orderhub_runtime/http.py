@@ -7,6 +7,8 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderhub_runtime.context import set_correlation_id
+
 CORRELATION_HTTP_HEADER = "x-correlation-id"
 
 
@@ -21,6 +23,7 @@ class CorrelationMiddleware:
         incoming = dict(scope.get("headers") or []).get(CORRELATION_HTTP_HEADER.encode(), b"").decode()
         correlation_id = incoming[:100] or str(uuid.uuid4())
         scope.setdefault("state", {})["correlation_id"] = correlation_id
+        set_correlation_id(correlation_id)
 
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -12,11 +12,14 @@ from aftersales.settings import AftersalesSettings
 from aftersales.tables import messaging
 
 
-def build_spec(settings: AftersalesSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+def build_spec(
+    settings: AftersalesSettings | None = None, runtime: RuntimeSettings | None = None
+) -> ServiceSpec[AftersalesSettings]:
     return ServiceSpec(
         name="aftersales",
         title="OrderHub aftersales",
-        settings=settings or AftersalesSettings(),
+        settings=(settings := settings or AftersalesSettings()),
+        deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         batch_handlers=BATCH_HANDLERS,

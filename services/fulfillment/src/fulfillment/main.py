@@ -14,11 +14,14 @@ from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
 
 
-def build_spec(settings: FulfillmentSettings, runtime: RuntimeSettings, carrier: CarrierProvider) -> ServiceSpec:
+def build_spec(
+    settings: FulfillmentSettings, runtime: RuntimeSettings, carrier: CarrierProvider
+) -> ServiceSpec[FulfillmentSettings]:
     return ServiceSpec(
         name="fulfillment",
         title="OrderHub fulfillment",
         settings=settings,
+        deps=settings,
         runtime=runtime,
         tables=messaging,
         handlers=build_handlers(carrier),

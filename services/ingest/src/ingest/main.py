@@ -17,11 +17,14 @@ from ingest.settings import IngestSettings
 from ingest.tables import messaging
 
 
-def build_spec(settings: IngestSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+def build_spec(
+    settings: IngestSettings | None = None, runtime: RuntimeSettings | None = None
+) -> ServiceSpec[IngestSettings]:
     return ServiceSpec(
         name="ingest",
         title="OrderHub ingest",
-        settings=settings or IngestSettings(),
+        settings=(settings := settings or IngestSettings()),
+        deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         batch_handlers=BATCH_HANDLERS,

@@ -29,7 +29,7 @@ def build_spec(
     runtime: RuntimeSettings | None = None,
     *,
     wrap_providers: ProviderWrapper | None = None,
-) -> ServiceSpec:
+) -> ServiceSpec[NotifySettings]:
     """`wrap_providers` lets a test or benchmark stand between the sender and its providers."""
     settings = settings or NotifySettings()
     templates = load_templates(TEMPLATES, PROVIDED)
@@ -46,6 +46,7 @@ def build_spec(
         name="notify",
         title="OrderHub notify",
         settings=settings,
+        deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         handlers=notifier.handlers(),

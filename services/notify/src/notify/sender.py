@@ -54,7 +54,7 @@ class Sender:
     def wake(self) -> None:
         self._wakeup.set()
 
-    async def run(self, ctx: ServiceContext) -> None:
+    async def run(self, ctx: ServiceContext[NotifySettings]) -> None:
         """The background task (`ServiceSpec.background`). Claims are serial; up to
         `sender_concurrency` claimed batches are with the providers / being settled at once, so
         a slow settle does not hold back the next claim."""

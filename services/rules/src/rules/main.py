@@ -21,7 +21,7 @@ from rules.timer_worker import timer_task
 log = get_logger(__name__)
 
 
-async def seed_rule_set(ctx: ServiceContext) -> None:
+async def seed_rule_set(ctx: ServiceContext[RulesSettings]) -> None:
     """Store the default rule set on a fresh database at start-up. Not fatal: the first handler
     or API call that needs the rule set seeds it too."""
     try:
@@ -31,7 +31,9 @@ async def seed_rule_set(ctx: ServiceContext) -> None:
         log.warning("rules.seed_deferred", error=repr(exc))
 
 
-def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None) -> ServiceSpec:
+def build_spec(
+    settings: RulesSettings | None = None, runtime: RuntimeSettings | None = None
+) -> ServiceSpec[RulesSettings]:
     settings = settings or RulesSettings()
     configure_rates(settings.cny_reference_rates)
     rulebook = RuleBook()
@@ -39,6 +41,7 @@ def build_spec(settings: RulesSettings | None = None, runtime: RuntimeSettings |
         name="rules",
         title="OrderHub rules",
         settings=settings,
+        deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
         handlers=build_handlers(rulebook, settings),

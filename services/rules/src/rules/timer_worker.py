@@ -17,6 +17,7 @@ from orderhub_runtime.logging import get_logger
 
 from rules import orders, timers, triggers
 from rules.rulebook import RuleBook
+from rules.settings import RulesSettings
 from rules.timers import DueTimer, TimerKind, minutes_between
 
 log = get_logger(__name__)
@@ -24,7 +25,7 @@ BATCH = 100
 
 
 def timer_task(rulebook: RuleBook, poll_s: float) -> Any:
-    async def fire_timers(ctx: ServiceContext) -> None:
+    async def fire_timers(ctx: ServiceContext[RulesSettings]) -> None:
         while True:
             try:
                 fired = await fire_due(ctx, rulebook)
@@ -37,7 +38,7 @@ def timer_task(rulebook: RuleBook, poll_s: float) -> Any:
     return fire_timers
 
 
-async def fire_due(ctx: ServiceContext, rulebook: RuleBook, now: datetime | None = None) -> int:
+async def fire_due(ctx: ServiceContext[RulesSettings], rulebook: RuleBook, now: datetime | None = None) -> int:
     """Fire the timers due at `now`; returns how many fired."""
     async with ctx.db.transaction() as tx:
         due = await timers.claim_due(tx.conn, now or datetime.now(UTC), BATCH)

@@ -99,7 +99,7 @@ class CustomerOrderView(BaseModel):
     )
 
 
-def _settings(ctx: ServiceContext) -> IngestSettings:
+def _settings(ctx: ServiceContext[IngestSettings]) -> IngestSettings:
     settings = ctx.spec.settings
     if not isinstance(settings, IngestSettings):
         raise TypeError("ingest runs with IngestSettings")
@@ -260,7 +260,7 @@ async def prepare_payment(order_id: str, ctx: ContextDep, openid: Customer) -> C
     return view.model_copy(update={"payment": payment})
 
 
-async def _own_view(ctx: ServiceContext, order_id: str, openid: str) -> CustomerOrderView:
+async def _own_view(ctx: ServiceContext[IngestSettings], order_id: str, openid: str) -> CustomerOrderView:
     async with ctx.db.transaction() as tx:
         if await store.owner_of(tx.conn, order_id) != openid:  # someone else's order looks like no order
             raise NotFound(f"no order {order_id!r} of yours")
@@ -268,7 +268,7 @@ async def _own_view(ctx: ServiceContext, order_id: str, openid: str) -> Customer
 
 
 async def _prepare_payment(
-    ctx: ServiceContext, view: CustomerOrderView, openid: str, title: str
+    ctx: ServiceContext[IngestSettings], view: CustomerOrderView, openid: str, title: str
 ) -> dict[str, str] | None:
     config = service_pay_config(ctx)
     try:

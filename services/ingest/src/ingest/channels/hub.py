@@ -61,7 +61,7 @@ def build_hub(settings: IngestSettings, http: httpx.AsyncClient | None = None) -
     return ChannelHub(settings, client, load_adapters(settings, client))
 
 
-def get_hub(ctx: ServiceContext) -> ChannelHub:
+def get_hub(ctx: ServiceContext[IngestSettings]) -> ChannelHub:
     """The service's hub, built on first use (routes and background tasks share it)."""
     hub = ctx.extras.get("channel_hub")
     if hub is None:

@@ -14,12 +14,13 @@ from ingest.channels.hub import get_hub
 from ingest.channels.receive import receive_push
 from ingest.channels.sync import sync_loop
 from ingest.channels.worker import fetch_loop
+from ingest.settings import IngestSettings
 
 log = get_logger(__name__)
 STREAM_RETRY_S = 5.0
 
 
-def _sink(ctx: ServiceContext, adapter: ChannelAdapter) -> PushSink:
+def _sink(ctx: ServiceContext[IngestSettings], adapter: ChannelAdapter) -> PushSink:
     async def sink(headers: Mapping[str, str], body: bytes) -> list[PushNotice]:
         outcome = await receive_push(ctx.db, adapter, headers, body)
         return list(outcome.notices)
@@ -27,7 +28,7 @@ def _sink(ctx: ServiceContext, adapter: ChannelAdapter) -> PushSink:
     return sink
 
 
-async def _stream(ctx: ServiceContext, adapter: ChannelAdapter) -> None:
+async def _stream(ctx: ServiceContext[IngestSettings], adapter: ChannelAdapter) -> None:
     """Keep a channel's message stream running; a dropped connection is reopened (the sync covers the gap)."""
     while True:
         try:
@@ -40,7 +41,7 @@ async def _stream(ctx: ServiceContext, adapter: ChannelAdapter) -> None:
             await asyncio.sleep(STREAM_RETRY_S)
 
 
-async def channel_tasks(ctx: ServiceContext) -> None:
+async def channel_tasks(ctx: ServiceContext[IngestSettings]) -> None:
     hub = get_hub(ctx)
     try:
         if not hub.settings.channels_enabled:

@@ -29,7 +29,7 @@ def pay_config(settings: IngestSettings, *, local: bool) -> PayConfig:
     )
 
 
-def service_pay_config(ctx: ServiceContext) -> PayConfig:
+def service_pay_config(ctx: ServiceContext[IngestSettings]) -> PayConfig:
     settings = ctx.spec.settings
     if not isinstance(settings, IngestSettings):
         raise TypeError("ingest runs with IngestSettings")

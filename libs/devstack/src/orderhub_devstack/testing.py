@@ -99,3 +99,37 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+async def schema_differences(database_url: str, metadata: Any, *, compare_server_default: bool = False) -> list[Any]:
+    """What Alembic's autogenerate finds between the schema the migrations built at
+    `database_url` and `metadata` (a service's `tables.metadata`, one schema): [] when they
+    match. Every service's suite asserts this, so a table changed without its migration fails.
+
+    Compared from a connection whose search path is not the service's schema, so reflected names
+    carry their schema just as the metadata's do. SQLAlchemy and Alembic are imported here: the
+    services that call this have them (orderhub-runtime), this package does not need them."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    schema = metadata.schema
+
+    def ours(name: str | None, type_: str, _: Any) -> bool:
+        if type_ == "schema":
+            return name == schema
+        return not (type_ == "table" and name == "alembic_version")
+
+    def diff(conn: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            conn, opts={"include_schemas": True, "include_name": ours, "compare_server_default": compare_server_default}
+        )
+        return list(compare_metadata(context, metadata))
+
+    engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "public"}})
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(diff)
+    finally:
+        await engine.dispose()

@@ -1,4 +1,4 @@
-"""The open-loop half of `python -m rules.bench_service --rate R`: `order.placed` events are
+"""The open-loop half of `python -m benchmarks.rules.service --rate R`: `order.placed` events are
 offered at a fixed rate while the service runs (as its own process), and each order's latency
 is taken from the moment it was offered to the moment its last outcome event (anomaly.raised,
 order.held or order.validated) was acknowledged by the broker (the outbox row's `sent_at`)."""
@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaProducer
 from orderhub_contracts.envelope import KafkaRecord, encode
 from orderhub_contracts.events import OrderPlaced, to_envelope
 
-from rules.engine.bench import generate_orders
+from benchmarks.rules.engine import generate_orders
 
 
 def bench_records(count: int, seed: int, *, now: datetime | None = None) -> list[KafkaRecord]:

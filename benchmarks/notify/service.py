@@ -1,4 +1,4 @@
-"""`python -m notify.bench`: notify alone, as a process, against the recording providers, on a
+"""`python -m benchmarks.notify.service`: notify alone, as a process, against the recording providers, on a
 private embedded Postgres and broker (needs the development environment: orderhub-devstack).
 
 After a warm-up, two phases, each offering `shipment.created` events (each to a phone of its own,
@@ -252,7 +252,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(prog="python -m notify.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.notify.service", description=__doc__)
     parser.add_argument("--rate", type=float, default=1000.0, help="throughput phase: events per second")
     parser.add_argument("--latency-rate", type=float, default=200.0, help="latency phase: events per second")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")

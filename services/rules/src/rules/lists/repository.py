@@ -14,7 +14,7 @@ from sqlalchemy import delete, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rules.context import normalise_address
+from rules.placement.repository import normalise_address
 from rules.tables import blacklist, limited_skus, unserved_regions
 
 BlacklistKind = Literal["phone", "address"]

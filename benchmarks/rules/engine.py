@@ -1,4 +1,4 @@
-"""`python -m rules.engine.bench`: cost of checking one order (facts + every enabled rule).
+"""`python -m benchmarks.rules.engine`: cost of checking one order (facts + every enabled rule).
 
 Runs the default rule set, or the active one of a database with `--database-url` (read only),
 over generated orders (seeded, so runs compare) and prints p50/p99 in µs per order: wall time,
@@ -19,7 +19,6 @@ from typing import Any
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
-
 from rules.engine.evaluate import evaluate
 from rules.engine.facts import placement_facts
 from rules.engine.ruleset import CompiledRuleSet, compile_rule_set
@@ -123,21 +122,20 @@ def _percentile(sorted_values: list[int], q: float) -> float:
 
 
 async def _active_from(database_url: str) -> CompiledRuleSet:
+    from rules.rulesets.service import active
     from sqlalchemy.ext.asyncio import create_async_engine
-
-    from rules.rulebook import load_active
 
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as conn:  # never committed: reading leaves no trace
-            stored = await load_active(conn)
+            stored = await active(conn)
     finally:
         await engine.dispose()
     return compile_rule_set(stored.version, stored.rules)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rules.engine.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rules.engine", description=__doc__)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default="", help="use this database's active rule set")

@@ -3,13 +3,11 @@
 One row per order and kind. A due timer is claimed with FOR UPDATE SKIP LOCKED, so several
 instances share the work and none fires a timer twice; it is marked fired in the same
 transaction as its effects and their outbox rows, so a crash before commit leaves it due and
-a restart fires it then, exactly once."""
+a restart fires it then, exactly once. Statements only: the caller owns the transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,20 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rules.tables import timers
-
-
-class TimerKind(StrEnum):
-    PAYMENT_OVERDUE = "payment.overdue"  # reference: the order's creation
-    SHIP_DEADLINE = "ship_deadline.near"  # reference: the ship deadline
-    LOGISTICS = "logistics.check"  # reference: the last dispatch or tracking update
-
-
-@dataclass(frozen=True)
-class DueTimer:
-    order_id: str
-    kind: TimerKind
-    due_at: datetime
-    reference_at: datetime
+from rules.timers.model import DueTimer, TimerKind
 
 
 async def schedule(
@@ -75,7 +60,3 @@ async def mark_fired(conn: AsyncConnection, timer: DueTimer) -> None:
         .where(timers.c.order_id == timer.order_id, timers.c.kind == timer.kind.value)
         .values(status="fired", fired_at=func.now())
     )
-
-
-def minutes_between(start: datetime, end: datetime) -> int:
-    return int((end - start) / timedelta(minutes=1))

@@ -1,4 +1,4 @@
-"""`python -m rules.bench_service`: how many orders per second the rules service checks on its
+"""`python -m benchmarks.rules.service`: how many orders per second the rules service checks on its
 own, on a private embedded Postgres and broker (needs the development environment:
 orderhub-devstack).
 
@@ -17,7 +17,7 @@ processes sharing the partitions, as a deployment scales out.
 `--rate R [--seconds S]` is the open-loop variant: the service runs as its own process(es) and
 orders are offered at R per second for S seconds; reported are the rate handled and each
 order's latency from offer to its outcome event acknowledged by the broker (see
-`rules.bench_open_loop`)."""
+`benchmarks.rules.open_loop`)."""
 
 from __future__ import annotations
 
@@ -43,10 +43,10 @@ from orderhub_devstack.ports import free_port
 from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
-
-from rules.bench_open_loop import bench_records, latencies, offer
 from rules.main import create_app
 from rules.settings import RulesSettings
+
+from benchmarks.rules.open_loop import bench_records, latencies, offer
 
 
 async def _backlog(info: StackInfo, count: int, seed: int) -> None:
@@ -165,7 +165,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(prog="python -m rules.bench_service", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.rules.service", description=__doc__)
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=600.0, help="give up draining after this many seconds")

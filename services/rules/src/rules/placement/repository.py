@@ -20,7 +20,7 @@ from orderhub_contracts.timezone import as_shanghai
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rules.timers import TimerKind
+from rules.timers.model import TimerKind
 
 _SPACES = re.compile(r"\s+")
 SAME_ORDER_LOOKBACK_S = 24 * 3600  # R07 looks this far either side; the rule decides what is "duplicate"

@@ -1,11 +1,12 @@
 """The `orders` table: each order's snapshot and where it stands with the rules service.
+Statements only: the caller owns the transaction.
 
 Every path that may clear or close an order locks its row first (`lock`), so a release from
 the API and a payment from the bus cannot both publish OrderValidated."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from rules.tables import orders
+from rules.timers.model import TimerKind
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ RETURNING order_id, rule_set_version
 async def record_many(conn: AsyncConnection, placed: Sequence[CanonicalOrder]) -> dict[str, int]:
     """Store the orders as placed; returns the rule set version of each one that was new (an order
     already known is a redelivered placement and is left out). One round trip. A rule set must be
-    active (`rulebook.seed_default` has run); order IDs must be distinct."""
+    active (seeded at start-up); order IDs must be distinct."""
     if not placed:
         return {}
     params = {
@@ -141,3 +143,65 @@ async def mark_cancelled(conn: AsyncConnection, order_id: str, reason: str) -> N
         .where(orders.c.order_id == order_id, orders.c.cancelled_at.is_(None))
         .values(cancelled_at=func.now(), cancel_reason=reason, updated_at=func.now())
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentFacts:
+    """What a waybill decision needs of a locked order: not the whole snapshot."""
+
+    order_id: str
+    paid_at: datetime | None
+    shipped_at: datetime | None
+
+
+_LOCK_FOR_SHIPMENTS = text(
+    """
+SELECT order_id, snapshot->>'paid_at' AS paid_at, shipped_at FROM rules.orders
+WHERE order_id = ANY(CAST(:order_ids AS text[])) ORDER BY order_id FOR UPDATE
+"""
+)
+
+# Waybills, and the ship-deadline timers: created, or moved while still pending (fire once).
+_RECORD_WAYBILLS = text(
+    """
+WITH waybills AS (
+    UPDATE rules.orders o SET waybill_no = w.waybill_no, updated_at = now()
+    FROM unnest(CAST(:order_ids AS text[]), CAST(:waybills AS text[])) AS w(order_id, waybill_no)
+    WHERE o.order_id = w.order_id
+)
+INSERT INTO rules.timers (order_id, kind, due_at, reference_at)
+SELECT t.order_id, :kind, t.due_at, t.reference_at
+FROM unnest(
+    CAST(:timer_orders AS text[]), CAST(:timer_due AS timestamptz[]), CAST(:timer_reference AS timestamptz[])
+) AS t(order_id, due_at, reference_at)
+ON CONFLICT (order_id, kind) DO UPDATE SET due_at = excluded.due_at, reference_at = excluded.reference_at
+WHERE rules.timers.status = 'pending'
+"""
+)
+
+
+async def lock_for_shipments(conn: AsyncConnection, order_ids: Sequence[str]) -> dict[str, ShipmentFacts]:
+    """Lock the orders, in order-ID order (one lock order for every run); unknown ones are absent."""
+    rows = await conn.execute(_LOCK_FOR_SHIPMENTS, {"order_ids": sorted(order_ids)})
+    return {
+        r.order_id: ShipmentFacts(
+            r.order_id, datetime.fromisoformat(r.paid_at) if r.paid_at is not None else None, r.shipped_at
+        )
+        for r in rows
+    }
+
+
+async def record_waybills(
+    conn: AsyncConnection, waybills: Mapping[str, str], deadlines: Mapping[str, tuple[datetime, datetime]]
+) -> None:
+    """Set each order's waybill and move its R16 timer (`deadlines`: order → (due, deadline)),
+    in one statement."""
+    params: dict[str, Any] = {
+        "order_ids": list(waybills),
+        "waybills": list(waybills.values()),
+        "kind": TimerKind.SHIP_DEADLINE.value,
+        "timer_orders": list(deadlines),
+        "timer_due": [due for due, _ in deadlines.values()],
+        "timer_reference": [deadline for _, deadline in deadlines.values()],
+    }
+    await conn.execute(_RECORD_WAYBILLS, params)

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from notify.model import Channel
+from notify.messages.model import Channel
 
 _FORMATTER = string.Formatter()
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -133,3 +134,29 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
             f"(available: {', '.join(sorted(available))})"
         )
     return Template(spec.code, spec.channel, spec.event, spec.text, variables)
+
+
+SHIPMENT_TEMPLATE = "shipment_created"
+REFUND_TEMPLATE = "order_refunded"
+ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
+
+
+@dataclass(frozen=True)
+class EventTemplates:
+    """The templates the handlers fill, one per event (and channel for anomaly actions)."""
+
+    shipment: Template
+    anomaly: Mapping[Channel, Template]
+    refund: Template
+
+    @classmethod
+    def required(cls, book: TemplateBook) -> EventTemplates:
+        """Checked here so a missing or mismatched template stops the service at start-up."""
+        return cls(
+            shipment=book.require(SHIPMENT_TEMPLATE, channel="sms", event_type=ShipmentCreated.event_type),
+            anomaly={
+                channel: book.require(code, channel=channel, event_type=AnomalyRaised.event_type)
+                for channel, code in ANOMALY_TEMPLATES.items()
+            },
+            refund=book.require(REFUND_TEMPLATE, channel="sms", event_type=OrderRefunded.event_type),
+        )

@@ -1,9 +1,11 @@
-"""The deliver use case: one message per (event, template, recipient), exactly once.
+"""The message use cases: which events notify whom, with which template, and delivering each
+message once per (event, template, recipient).
 
-1. `record` (consumer transaction): insert the messages of a run of events as `queued`, in one
-   statement — the unique key turns a repeat into a no-op — and wake the sender when the
-   transaction commits. A message nobody can receive is recorded as failed right there.
-2. The sender (`sender.py`) claims due messages (status `sending`, attempt counted, committed),
+1. `notify_*` (consumer transaction): the event's messages, filled and routed, are recorded as
+   `queued` in one statement (`record`) — the unique key turns a repeat into a no-op — and the
+   sender is woken when the transaction commits. A message nobody can receive is recorded as
+   failed right there.
+2. The sender (`messages/sender.py`) claims due messages (status `sending`, attempt counted, committed),
    runs `call_provider` outside any transaction, then settles with `published_sent` /
    `published_failed` in a transaction of its own, which publishes NotificationSent / Failed."""
 
@@ -13,15 +15,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import NotificationFailed, NotificationSent
+from orderhub_contracts.events import (
+    AnomalyRaised,
+    NotificationFailed,
+    NotificationSent,
+    OrderPlaced,
+    OrderRefunded,
+    ShipmentCreated,
+)
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
-from notify import queue, repository
-from notify.model import Message, NewMessage
+from notify.contacts import repository as contacts
+from notify.contacts.repository import Contact
+from notify.deps import NotifyDeps
+from notify.messages import repository
+from notify.messages.model import Channel, Message, NewMessage
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
-from notify.routing import Route, Unroutable, WeComTarget
-from notify.templates import Template
+from notify.routing import CUSTOMER, Addressee, Route, Unroutable, WeComTarget
+from notify.templates.book import Template
+from notify.templates.variables import anomaly_variables, refund_variables, shipment_variables
 
 log = get_logger(__name__)
 
@@ -35,6 +48,56 @@ class Delivery:
     template: Template
     variables: Mapping[str, str]
     route: Route | Unroutable
+
+
+# Anomaly action kinds that are messages; hold, popup and tag belong to other services.
+ACTION_CHANNELS: dict[str, Channel] = {"sms": "sms", "wecom": "wecom"}
+
+
+async def remember_customers(tx: Tx, placed: Sequence[OrderPlaced]) -> None:
+    """Keep each order's customer for the messages about events that do not name them."""
+    await contacts.record_contacts(tx.conn, [event.order for event in placed])
+
+
+async def notify_refunds(tx: Tx, deps: NotifyDeps, refunds: Sequence[tuple[Envelope, OrderRefunded]]) -> None:
+    """Tell the customer the refund is on its way back. An order whose placement notify never
+    saw has nobody to tell: its message is recorded as failed, with the reason."""
+    known = await contacts.find_contacts(tx.conn, [event.order_id for _, event in refunds])
+    deliveries = []
+    for envelope, event in refunds:
+        contact = known.get(event.order_id, Contact(phone="", province="", currency="CNY"))
+        addressee = Addressee(customer_phone=contact.phone, province=contact.province)
+        route = deps.routing.resolve("sms", CUSTOMER, addressee)
+        variables = refund_variables(event, contact.currency)
+        deliveries.append((envelope, Delivery(envelope.id, event.order_id, deps.templates.refund, variables, route)))
+    await record(tx, deps.provider_names, deliveries)
+
+
+async def notify_shipments(tx: Tx, deps: NotifyDeps, shipments: Sequence[tuple[Envelope, ShipmentCreated]]) -> None:
+    """Tell each customer the parcel is on its way, with the carrier and waybill number."""
+    deliveries = []
+    for envelope, event in shipments:
+        addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
+        route = deps.routing.resolve("sms", CUSTOMER, addressee)
+        variables = shipment_variables(event)
+        deliveries.append((envelope, Delivery(envelope.id, event.order_id, deps.templates.shipment, variables, route)))
+    await record(tx, deps.provider_names, deliveries)
+
+
+async def notify_anomalies(tx: Tx, deps: NotifyDeps, raised: Sequence[tuple[Envelope, AnomalyRaised]]) -> None:
+    """Carry out the rules' sms / wecom actions; hold, popup and tag belong to other services."""
+    deliveries = []
+    for envelope, event in raised:
+        addressee = Addressee(customer_phone=event.customer_phone, province=event.province)
+        for action in event.actions:
+            channel = ACTION_CHANNELS.get(action.kind)
+            if channel is None:
+                continue
+            route = deps.routing.resolve(channel, action.target, addressee)
+            variables = anomaly_variables(event, action)
+            delivery = Delivery(envelope.id, event.order_id, deps.templates.anomaly[channel], variables, route)
+            deliveries.append((envelope, delivery))
+    await record(tx, deps.provider_names, deliveries)
 
 
 async def record(tx: Tx, provider_names: Mapping[str, str], deliveries: Sequence[tuple[Envelope, Delivery]]) -> int:
@@ -91,7 +154,7 @@ async def call_provider(providers: ProviderSet, message: Message) -> ProviderRes
 
 
 async def published_sent(tx: Tx, message: Message, result: ProviderResult) -> Message | None:
-    sent = await queue.settle_sent(tx.conn, message.message_id, result.message_id)
+    sent = await repository.settle_sent(tx.conn, message.message_id, result.message_id)
     if sent is None:
         return None
     await announce_sent(tx, sent, result)
@@ -127,7 +190,7 @@ async def announce_sent(tx: Tx, sent: Message, result: ProviderResult) -> None:
 async def published_failed(tx: Tx, message: Message, code: str, detail: str, *, permanent: bool) -> Message | None:
     """A final failure: nobody to send to, refused by the provider, out of attempts or over a cap.
     `permanent`: sending it again would fail the same way (the rules service may act on it)."""
-    failed = await queue.settle_failed(tx.conn, message.message_id, code, detail)
+    failed = await repository.settle_failed(tx.conn, message.message_id, code, detail)
     if failed is None:
         return None
     await announce_failed(tx, failed, code, detail, permanent=permanent)

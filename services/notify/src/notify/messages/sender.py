@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -23,15 +23,20 @@ from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.bus.relay import asyncpg_dsn
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.logging import get_logger
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from notify import queue
-from notify.delivery import announce_failed, announce_sent, call_provider, published_failed, published_sent
-from notify.limits import Limits, plan
-from notify.model import Message
+from notify.deps import NotifyDeps
+from notify.messages import repository as queue
+from notify.messages.limits import plan
+from notify.messages.model import Message
+from notify.messages.repository import WAKE_CHANNEL
+from notify.messages.service import (
+    announce_failed,
+    announce_sent,
+    call_provider,
+    published_failed,
+    published_sent,
+)
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
-from notify.repository import WAKE_CHANNEL
-from notify.settings import NotifySettings
 
 log = get_logger(__name__)
 
@@ -41,24 +46,33 @@ def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
     return float(min(max_s, base_s * 2 ** max(attempts - 1, 0)))
 
 
+def sender_task(deps: NotifyDeps) -> Callable[[ServiceContext[NotifyDeps]], Coroutine[Any, Any, None]]:
+    """The background task (`ServiceSpec.background`): a sender of the deps' providers."""
+
+    async def send_messages(ctx: ServiceContext[NotifyDeps]) -> None:
+        await Sender(deps).run(ctx.db)
+
+    return send_messages
+
+
 class Sender:
-    def __init__(
-        self, settings: NotifySettings, limits: Limits, providers: Callable[[AsyncEngine], ProviderSet]
-    ) -> None:
-        self._settings = settings
-        self._limits = limits
-        self._make_providers = providers
+    """One sender loop's state: its wake-up signal and when it last recovered stale messages."""
+
+    def __init__(self, deps: NotifyDeps) -> None:
+        self._settings = deps.settings
+        self._limits = deps.limits
+        self._providers = deps.providers
         self._wakeup = asyncio.Event()
         self._last_recovery = 0.0
 
     def wake(self) -> None:
         self._wakeup.set()
 
-    async def run(self, ctx: ServiceContext[NotifySettings]) -> None:
-        """The background task (`ServiceSpec.background`). Claims are serial; up to
-        `sender_concurrency` claimed batches are with the providers / being settled at once, so
-        a slow settle does not hold back the next claim."""
-        providers = self._make_providers(ctx.engine)
+    async def run(self, db: Database) -> None:
+        """Claims are serial; up to `sender_concurrency` claimed batches are with the providers /
+        being settled at once, so a slow settle does not hold back the next claim. The providers
+        are closed by the app (`NotifyDeps.close`), after this loop has stopped."""
+        providers = self._providers
         listener: Any = None
         slots = asyncio.Semaphore(self._settings.sender_concurrency)
         inflight: set[asyncio.Task[None]] = set()
@@ -69,7 +83,7 @@ class Sender:
                 self._wakeup.clear()
                 await slots.acquire()
                 try:
-                    claimed = await self._recover_and_claim(ctx.db, providers)
+                    claimed = await self._recover_and_claim(db, providers)
                 except Exception as exc:  # keep sending; the rows stay where they were
                     slots.release()
                     log.error("sender.error", error=repr(exc))
@@ -79,7 +93,7 @@ class Sender:
                     slots.release()
                     raise
                 if claimed:
-                    task = asyncio.create_task(self._deliver_in_slot(ctx.db, providers, claimed, slots))
+                    task = asyncio.create_task(self._deliver_in_slot(db, providers, claimed, slots))
                     inflight.add(task)
                     task.add_done_callback(inflight.discard)
                 else:
@@ -93,7 +107,6 @@ class Sender:
             if listener is not None:
                 with contextlib.suppress(Exception):
                     await listener.close()
-            await providers.aclose()
 
     async def _recover_and_claim(self, db: Database, providers: ProviderSet) -> list[Message]:
         if time.monotonic() - self._last_recovery >= self._settings.sender_poll_interval_s:

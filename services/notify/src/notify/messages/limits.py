@@ -14,7 +14,7 @@ from typing import Literal
 
 from orderhub_contracts.timezone import as_shanghai
 
-from notify.model import Message
+from notify.messages.model import Message
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -1,5 +1,5 @@
 """The message templates, as data. Each names the event whose variables it may use; the loader
-(`templates.load_templates`) refuses a template that refers to anything its event lacks.
+(`templates.book.load_templates`) refuses a template that refers to anything its event lacks.
 SMS text starts with the approved signature (签名) in 【】, as the SMS providers require."""
 
 from __future__ import annotations

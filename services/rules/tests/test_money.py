@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from orderhub_contracts.order import CanonicalOrder, LineItem
 from rules.default_rules import DEFAULT_RULES
+from rules.deps import RulesDeps
 from rules.engine.evaluate import evaluate
 from rules.engine.facts import BASELINE_ORDER, placement_facts
 from rules.engine.money import DEFAULT_RATES, ReferenceRates, UnknownCurrency, reference_rates, to_cny_fen
 from rules.engine.ruleset import compile_rule_set
+from rules.settings import RulesSettings
 
 
 def myr_order(sen: int) -> CanonicalOrder:
@@ -45,3 +47,9 @@ def test_an_unknown_currency_is_refused_with_the_setting_to_fix_it() -> None:
 def test_bad_rates_are_refused(rates: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         reference_rates(rates)
+
+
+def test_the_configured_rates_belong_to_the_app_that_was_given_them() -> None:
+    deps = RulesDeps.build(RulesSettings(cny_reference_rates={"MYR": 1.5}))
+    assert deps.rates.to_cny_fen(100, "MYR") == 150
+    assert to_cny_fen(100, "MYR") == 155, "nothing process-wide changed"

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from orderhub_runtime.app import DatabaseDep
 from orderhub_runtime.bus.relay import asyncpg_dsn
+from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rules.anomalies import repository as repo
 from rules.anomalies.service import ANOMALY_CHANNEL
@@ -59,7 +59,7 @@ def frame(anomaly: repo.Anomaly) -> str:
 
 async def anomaly_feed(
     dsn: str,
-    engine: AsyncEngine,
+    db: Database,
     *,
     min_level: int = 1,
     keep_alive_s: float = KEEP_ALIVE_S,
@@ -80,7 +80,7 @@ async def anomaly_feed(
                     return
                 yield ": keep-alive\n\n"
                 continue
-            async with engine.connect() as conn:
+            async with db.read() as conn:
                 anomaly = await repo.get(conn, uuid.UUID(payload))
             if anomaly is not None and anomaly.level >= min_level:
                 yield frame(anomaly)
@@ -99,6 +99,6 @@ async def stream(
     """New anomalies as they are raised (text/event-stream; event `anomaly`, JSON data with
     the popup text)."""
     dsn = asyncpg_dsn(deps.settings.database_url.get_secret_value())
-    feed = anomaly_feed(dsn, db.engine, min_level=min_level, disconnected=request.is_disconnected)
+    feed = anomaly_feed(dsn, db, min_level=min_level, disconnected=request.is_disconnected)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(feed, media_type="text/event-stream", headers=headers)

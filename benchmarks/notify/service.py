@@ -17,18 +17,14 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
-import httpx
 from aiokafka import AIOKafkaProducer
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import encode
@@ -39,6 +35,8 @@ from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.ports import free_port
 from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
+
+from benchmarks.processes import service_env, service_processes, wait_ready
 
 _SETTLE_TIMEOUT_S = 180.0
 
@@ -187,54 +185,18 @@ async def run_phase(info: StackInfo, dsn: str, label: str, rate: float, seconds:
     )
 
 
-def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "wb") as log:  # the child keeps its own handle
-        return subprocess.Popen([sys.executable, "-m", "notify", "serve"], env=env, stdout=log, stderr=log)
-
-
-async def _ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    async with httpx.AsyncClient(timeout=2.0) as client:
-        for _ in range(600):
-            if proc.poll() is not None:
-                raise RuntimeError(f"notify exited; see {log_path}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"http://127.0.0.1:{port}/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"notify not ready; see {log_path}")
-
-
 @contextlib.asynccontextmanager
 async def notify_processes(info: StackInfo, log_dir: Path, count: int) -> AsyncIterator[None]:
     """`count` notify processes (one consumer group: they share the partitions; one relays)."""
     url = info.service_database_urls["notify"]
     await asyncio.to_thread(upgrade_head, "notify", url)
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
+    with service_processes("notify") as start:
         for n in range(count):
             port = free_port()
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERHUB_", "NOTIFY_"))}
-            env.update(
-                {
-                    "NOTIFY_DATABASE_URL": url,
-                    "NOTIFY_HTTP_PORT": str(port),
-                    "NOTIFY_QUIET_HOURS_START": "",
-                    "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS": info.kafka_bootstrap_servers,
-                    "ORDERHUB_LOG_FORMAT": "json",
-                }
-            )
+            settings = {"NOTIFY_DATABASE_URL": url, "NOTIFY_HTTP_PORT": str(port), "NOTIFY_QUIET_HOURS_START": ""}
             log_path = log_dir / f"notify.{n}.log"
-            procs.append(_spawn(env, log_path))
-            await _ready(procs[-1], port, log_path)
+            await wait_ready(start(service_env("notify", info, settings), log_path), port, log_path)
         yield
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 async def main(args: argparse.Namespace) -> None:

@@ -25,9 +25,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -46,6 +43,7 @@ from orderhub_runtime.settings import RuntimeSettings
 from rules.main import create_app
 from rules.settings import RulesSettings
 
+from benchmarks.processes import service_env, service_processes, wait_ready
 from benchmarks.rules.open_loop import bench_records, latencies, offer
 
 
@@ -68,7 +66,7 @@ async def _open_loop(info: StackInfo, args: argparse.Namespace, log_dir: Path) -
     conn = await asyncpg.connect(asyncpg_dsn(info.service_database_urls["rules"]))
     try:
         async with _processes(info, max(args.processes, 1), log_dir) as cpu:
-            await _wait_ready(conn)
+            await asyncio.sleep(2.0)  # ready, and the consumer joins its group just after start-up
             cpu_start = cpu()
             offered = await offer(info.kafka_bootstrap_servers, topic, records, args.rate)
             result = await latencies(conn, offered, args.timeout)
@@ -76,16 +74,6 @@ async def _open_loop(info: StackInfo, args: argparse.Namespace, log_dir: Path) -
     finally:
         await conn.close()
     return {"offered_rate_per_s": args.rate, "service_processes": max(args.processes, 1), **result}
-
-
-async def _wait_ready(conn: asyncpg.Connection) -> None:
-    """Until the service has seeded its rule set (it is up and consuming)."""
-    for _ in range(600):
-        if await conn.fetchval("SELECT count(*) FROM rules.rule_sets WHERE active"):
-            await asyncio.sleep(2.0)  # the consumer joins its group after start-up
-            return
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the rules service did not start")
 
 
 @contextlib.asynccontextmanager
@@ -102,33 +90,21 @@ async def _in_process(info: StackInfo) -> AsyncIterator[Callable[[], float]]:
 @contextlib.asynccontextmanager
 async def _processes(info: StackInfo, count: int, log_dir: Path) -> AsyncIterator[Callable[[], float]]:
     """`count` service processes (`python -m rules serve`, one consumer group sharing the
-    partitions); yields a clock of their CPU time added up."""
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
+    partitions), each ready (its rule set seeded, consuming); yields a clock of their CPU time
+    added up."""
+    with service_processes("rules") as start:
+        procs = []
         for n in range(count):
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("ORDERHUB_", "RULES_"))}
-            env |= {
+            port = free_port()
+            settings = {
                 "RULES_DATABASE_URL": info.service_database_urls["rules"],
-                "RULES_HTTP_PORT": str(free_port()),
+                "RULES_HTTP_PORT": str(port),
                 "RULES_TIMER_POLL_S": "60",
-                "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS": info.kafka_bootstrap_servers,
-                "ORDERHUB_LOG_FORMAT": "json",
             }
-            procs.append(_spawn(env, log_dir / f"rules.{n}.log"))
+            log_path = log_dir / f"rules.{n}.log"
+            procs.append(start(service_env("rules", info, settings), log_path))
+            await wait_ready(procs[-1], port, log_path)
         yield lambda: sum(process_cpu_seconds(p.pid) for p in procs)
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def _spawn(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with log_path.open("wb") as log:
-        return subprocess.Popen([sys.executable, "-m", "rules", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 async def _drain(info: StackInfo, count: int, timeout_s: float, processes: int, log_dir: Path) -> dict[str, Any]:

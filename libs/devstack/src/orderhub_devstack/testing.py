@@ -9,13 +9,16 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 from orderhub_contracts.envelope import Envelope, InvalidEnvelope, decode, encode
 from orderhub_contracts.events import DomainEvent, to_envelope
 from orderhub_contracts.topics import resolve_topic
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
 
 T = TypeVar("T")
 
@@ -101,7 +104,9 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
             yield client
 
 
-async def schema_differences(database_url: str, metadata: Any, *, compare_server_default: bool = False) -> list[Any]:
+async def schema_differences(
+    database_url: str, metadata: MetaData, *, compare_server_default: bool = False
+) -> list[Any]:
     """What Alembic's autogenerate finds between the schema the migrations built at
     `database_url` and `metadata` (a service's `tables.metadata`, one schema): [] when they
     match. Every service's suite asserts this, so a table changed without its migration fails.
@@ -114,7 +119,7 @@ async def schema_differences(database_url: str, metadata: Any, *, compare_server
     from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    schema = metadata.schema
+    schema: str | None = metadata.schema
 
     def ours(name: str | None, type_: str, _: Any) -> bool:
         if type_ == "schema":

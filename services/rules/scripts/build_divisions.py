@@ -37,7 +37,7 @@ ZONE_TYPE_SHORT = (
     ("经济开发区", ("经开区",)),
     ("工业园区", ("园区",)),
 )
-GENERIC = {"市辖区", "县", "郊区", "市直辖", "省直辖", "直辖", ""}
+GENERIC = {"市辖区", "县", "市", "郊区", "市直辖", "省直辖", "直辖", ""}
 
 
 def _jionlp_lines(wheel: Path) -> tuple[list[str], list[str]]:

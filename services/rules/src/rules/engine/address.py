@@ -23,14 +23,17 @@ MIN_DETAIL = 5  # characters of street + door: fewer cannot find a door (文三�
 # Whitespace and separators people type between the parts.
 _NOISE = re.compile(r"[\s,，、;；:：/|\-—_()（）\[\]【】]+")
 _COUNTRY = re.compile(r"^(中华人民共和国|中国大陆|中国)")
-# After a short name (朝阳), these start a street (朝阳北路), not the rest of an address.
-_STREETISH = re.compile(r"[东西南北中]?[路街巷弄道桥]|大[道街]")
+# After a short name (朝阳), these start a street (朝阳北路) or a longer name (淮安 + 区 is 淮安区, not
+# the city 淮安 again), not the rest of an address.
+_NOT_AFTER_SHORT = re.compile(r"[东西南北中]?[路街巷弄道桥]|大[道街]|[区县市旗州盟镇乡]")
 # Something to find a door by: a number, or a place word (村, 小区, 大厦, 号, 室 ...).
 _DOOR = re.compile(
-    r"[0-9０-９一二三四五六七八九十百零〇]|[号栋幢楼室座层单元弄巷村组屯庄苑园府院厦场站店厂司校馆门队社舍]"
+    r"[0-9０-９一二三四五六七八九十百零〇]|[号栋幢楼室座层单元弄巷村组屯庄苑园府院厦场站店厂司校学馆局所部堂队社舍]"
 )
 # The types of functional zone: a name of that shape the data set does not list is a zone couriers
 # know under its city (zones come and go faster than data sets), not a wrong district.
+# A city field under a municipality, Hong Kong or Macau that is not a city name (香港 + 新界) is a part of it.
+_CITY_SHAPE = re.compile(r"(市|州|盟|地区)$")
 _ZONE_SHAPE = re.compile(r"(开发区|园区|高新区|经开区|新区|新城|管理区|示范区|试验区|合作区|保税区|港区|产业园)$")
 
 
@@ -86,7 +89,7 @@ def _prefix(text: str, parent: str) -> tuple[Entry | None, int]:
     data = divisions()
     for n in range(min(data.longest.get(parent, 0), len(text)), 1, -1):
         entry = data.lookup(parent, text[:n])
-        if entry is not None and (entry.full or not _STREETISH.match(text, n)):
+        if entry is not None and (entry.full or not _NOT_AFTER_SHORT.match(text, n)):
             return entry, n
     return None, 0
 
@@ -111,6 +114,7 @@ class _Reading:
     def __init__(self, text: str) -> None:
         self.text = text
         self.province: Division | None = None
+        self.province_text = ""  # the text the province was read from (吉林 may be the city)
         self.city: Division | None = None
         self.district: Division | None = None
         self.town: Division | None = None
@@ -137,7 +141,7 @@ def _province(r: _Reading, given: str) -> None:
     else:
         entry, n = _prefix(r.text, "")
         if entry is not None:
-            r.province, r.text = r.take(entry), r.text[n:]
+            r.province, r.province_text, r.text = r.take(entry), r.text[:n], r.text[n:]
 
 
 def _city_by_name(r: _Reading, given: str) -> None:
@@ -161,7 +165,7 @@ def _city(r: _Reading, given: str, district: str) -> None:
             r.city = r.take(entry)
         elif only is not None and r.province is not None:
             r.city = only  # 北京 + 北京 / 香港 + 九龙: the field names the city or a part of it
-            if entry is None and data.lookup(only.path, given) is None and r.province.code[:1] not in "78":
+            if entry is None and data.lookup(only.path, given) is None and _CITY_SHAPE.search(given):
                 r.fail(f"城市不存在：{given}")
         else:
             _city_by_name(r, given)
@@ -181,6 +185,9 @@ def _city(r: _Reading, given: str, district: str) -> None:
             r.city, r.text = r.take(entry), r.text[n:]
             r.province = r.province or data.by_path[r.city.parent]
             return
+    entry = data.lookup(r.province.path, r.province_text) if r.province and r.province_text else None
+    if entry is not None and entry.division.level == "city":  # 吉林 + 中新食品区: the city 吉林
+        r.city = r.take(entry)
 
 
 def _place(r: _Reading, division: Division) -> None:
@@ -212,8 +219,10 @@ def _district(r: _Reading, given: str) -> None:
             r.fail(f"区县不存在：{given}")
         if r.problem or r.district is not None or r.town is not None:
             return
-    r.text = _strip_names(r.text, r.province, r.city)
     entry, n = _prefix(r.text, city.path)
+    if entry is None:  # 淮安市 + 淮安区: try the district before dropping a repeated city name
+        r.text = _strip_names(r.text, r.province, r.city)
+        entry, n = _prefix(r.text, city.path)
     if entry is not None:
         _place(r, r.take(entry))
         r.text = r.text[n:]

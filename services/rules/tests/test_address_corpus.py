@@ -101,6 +101,7 @@ def test_no_deliverable_address_is_held_and_every_vague_one_is() -> None:
         "free_text",
         "district_in_detail",
         "no_district_city",
+        "typed_short",
     ],
 )
 def test_deliverable_addresses_resolve_to_their_division(case: str) -> None:

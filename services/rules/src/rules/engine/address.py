@@ -25,7 +25,7 @@ _NOISE = re.compile(r"[\s,，、;；:：/|\-—_()（）\[\]【】]+")
 _COUNTRY = re.compile(r"^(中华人民共和国|中国大陆|中国)")
 # After a short name (朝阳), these start a street (朝阳北路) or a longer name (淮安 + 区 is 淮安区, not
 # the city 淮安 again), not the rest of an address.
-_NOT_AFTER_SHORT = re.compile(r"[东西南北中]?[路街巷弄道桥]|大[道街]|[区县市旗州盟镇乡]")
+_NOT_AFTER_SHORT = re.compile(r"[东西南北中]?[路街巷弄道]|大[道街]|[区县市旗州盟镇乡]")
 # Something to find a door by: a number, or a place word (村, 小区, 大厦, 号, 室 ...).
 _DOOR = re.compile(
     r"[0-9０-９一二三四五六七八九十百零〇]|[号栋幢楼室座层单元弄巷村组屯庄苑园府院厦场站店厂司校学馆局所部堂队社舍]"

@@ -57,6 +57,7 @@ async def test_r02_evidence_names_the_failed_part_and_what_was_understood(rules:
     assert evidence["address_problem"] == "区县不属于该城市：朝阳区不在苏州市"
     assert evidence["address_understood"] == "江苏省 苏州市（320500） 星湖街328号"
     assert evidence["division_codes"] == ["320000", "320500", ""]
+    assert evidence["address_notes"] == []
     resolved = await stored(rules, order.order_id)
     assert resolved is not None and resolved["deliverable"] is False
     assert resolved["problem"] == evidence["address_problem"]

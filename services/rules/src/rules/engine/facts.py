@@ -50,7 +50,7 @@ ORDER_FACTS: dict[str, FactSpec] = {
         str,
         "why a courier could not deliver: which part failed (省份不存在, 城市不属于该省份, 区县不属于该城市, "
         "详细地址过短 ...); '' when deliverable",
-        shown_with=("address_understood", "division_codes"),
+        shown_with=("address_understood", "division_codes", "address_notes"),
     ),
     "address_understood": FactSpec(str, "the address as resolved: divisions (functional zones, towns), code, street"),
     "division_codes": FactSpec(list, "statistical division codes resolved: province, city, district ('' if none)"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from notify.tables import metadata
+from notify.tables import SCHEMA, metadata
 from orderhub_devstack.stack import StackInfo
-from orderhub_devstack.testing import schema_differences
+from orderhub_devstack.testing import schema_drift
 
 if TYPE_CHECKING:
     from conftest import NotifyEnv
@@ -17,4 +17,4 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 async def test_migrated_schema_matches_tables(orderhub_stack: StackInfo, notify: NotifyEnv) -> None:
     # The notify fixture has run the migrations.
-    assert await schema_differences(orderhub_stack.service_database_urls["notify"], metadata) == []
+    assert await schema_drift(orderhub_stack.service_database_urls["notify"], metadata, SCHEMA) == []

@@ -9,16 +9,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.structs import TopicPartition
 from orderhub_contracts.envelope import Envelope, InvalidEnvelope, decode, encode
 from orderhub_contracts.events import DomainEvent, to_envelope
 from orderhub_contracts.topics import resolve_topic
-
-if TYPE_CHECKING:
-    from sqlalchemy import MetaData
 
 T = TypeVar("T")
 
@@ -104,33 +101,22 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
             yield client
 
 
-async def schema_differences(
-    database_url: str, metadata: MetaData, *, compare_server_default: bool = False
-) -> list[Any]:
-    """What Alembic's autogenerate finds between the schema the migrations built at
-    `database_url` and `metadata` (a service's `tables.metadata`, one schema): [] when they
-    match. Every service's suite asserts this, so a table changed without its migration fails.
-
-    Compared from a connection whose search path is not the service's schema, so reflected names
-    carry their schema just as the metadata's do. SQLAlchemy and Alembic are imported here: the
-    services that call this have them (orderhub-runtime), this package does not need them."""
+async def schema_drift(database_url: str, metadata: Any, schema: str) -> list[Any]:
+    """What a service's migrated schema and its `tables.py` disagree on: empty when they match.
+    Compared from a connection whose default schema is not the service's, so reflected names
+    carry their schema just as the metadata's do."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy.engine import Connection
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    schema: str | None = metadata.schema
-
-    def ours(name: str | None, type_: str, _: Any) -> bool:
-        if type_ == "schema":
+    def ours(name: str | None, kind: str, _: Any) -> bool:
+        if kind == "schema":
             return name == schema
-        return not (type_ == "table" and name == "alembic_version")
+        return not (kind == "table" and name == "alembic_version")
 
-    def diff(conn: Connection) -> list[Any]:
-        context = MigrationContext.configure(
-            conn, opts={"include_schemas": True, "include_name": ours, "compare_server_default": compare_server_default}
-        )
-        return list(compare_metadata(context, metadata))
+    def diff(conn: Any) -> list[Any]:
+        options = {"include_schemas": True, "include_name": ours, "compare_server_default": True}
+        return list(compare_metadata(MigrationContext.configure(conn, opts=options), metadata))
 
     engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "public"}})
     try:

@@ -90,7 +90,8 @@ async def change_receiver(tx: Tx, deps: RulesDeps, order_id: str, receiver: Rece
     """R15 and the receiver rules again, with the lists read for the new receiver."""
     record = await locked(tx, order_id, "changed")
     changed = record.order.model_copy(update={"receiver": receiver})
-    await repo.update_fields(tx.conn, order_id, snapshot=changed.model_dump(mode="json"))
+    snapshot = changed.model_dump(mode="json")
+    await repo.update_fields(tx.conn, order_id, snapshot=snapshot, **repo.address_fields(changed.receiver))
     lists = await context.receiver_lists(tx.conn, changed, order_facts(changed, deps.rates))
     await check(tx, deps, dataclasses.replace(record, order=changed), "address.changed", lists)
 

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from fastapi import FastAPI
 from ingest.channels.base import ChannelAdapter, PushSink
-from ingest.channels.hub import ChannelHub, get_hub
+from ingest.channels.hub import ChannelHub
 from ingest.channels.worker import run_fetches_once
 from ingest.main import build_spec, create_app
 from ingest.settings import IngestSettings
@@ -143,7 +143,7 @@ async def stepped_stack(
                     sim,
                     http,
                     ctx,
-                    get_hub(ctx),
+                    spec.deps.hub,
                     ctx.engine,
                     runtime,
                     stack.kafka_bootstrap_servers,
@@ -169,7 +169,8 @@ class LiveEnv(Generic[M]):
 
     @property
     def hub(self) -> ChannelHub:
-        return get_hub(self.app.state.ctx)
+        hub: ChannelHub = self.app.state.ctx.deps.hub
+        return hub
 
 
 # The two channels with a message stream: under test, the other one's stream points nowhere.

@@ -229,6 +229,9 @@ async def test_a_lost_notification_is_found_by_asking_wechat_pay(env: Env) -> No
     env.sim.pusher.controls.drop_next = 1
     await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
     assert await env.count(order["order_id"], "order.paid") == 0  # the notification never came
+    # What the mini-program does once its payment sheet closes: ask for a check, then read.
+    checked = await env.http.post(f"/v1/miniprogram/orders/{order['order_id']}/payment-check", headers=auth)
+    assert checked.status_code == 200 and checked.json()["paid"] is True
     seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
     assert seen.status_code == 200 and seen.json()["paid"] is True
     assert await env.count(order["order_id"], "order.paid") == 1

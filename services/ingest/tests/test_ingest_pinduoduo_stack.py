@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from ingest.channels.receive import receive_push
+from ingest.channels.service import receive_push
 from ingest.channels.sync import sync_shop_once
 from ingest.tables import orders, raw_pushes
 from ingest_channel_stack import LiveEnv, events, live_stack, order_id, placed_on_topic, settled
@@ -122,7 +122,7 @@ async def test_an_unsealed_frame_is_archived_as_rejected(env: Env) -> None:
             "message": {"type": "pdd_trade_TradeConfirmed", "mallID": MALL_ID, "content": json.dumps({"tid": "1"})},
         }
     ).encode()
-    outcome = await receive_push(env.db, env.hub.adapter("pinduoduo"), {}, frame)
+    outcome = await env.db.run_in_transaction(lambda tx: receive_push(tx, env.hub.adapter("pinduoduo"), {}, frame))
     assert not outcome.accepted and outcome.status == 401 and "x-pdd-seal" in outcome.reason
     staff = {"Authorization": "Bearer local-ops"}
     listed = (

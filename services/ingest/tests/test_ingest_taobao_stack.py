@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from ingest.channels.receive import receive_push
+from ingest.channels.service import receive_push
 from ingest.channels.sync import sync_shop_once
 from ingest.channels.taobao.client import top_time
 from ingest.tables import fetch_tasks, orders, raw_pushes
@@ -173,7 +173,7 @@ async def test_later_platform_changes_become_their_own_events(env: Env) -> None:
 async def test_an_unsealed_message_is_archived_as_rejected_and_stays_rejected_on_replay(env: Env) -> None:
     message = {"id": 1, "topic": "taobao_trade_TradeBuyerPay", "user_id": SHOP, "content": json.dumps({"tid": 1})}
     frame = json.dumps(message).encode()
-    outcome = await receive_push(env.db, env.hub.adapter("taobao"), {}, frame)
+    outcome = await env.db.run_in_transaction(lambda tx: receive_push(tx, env.hub.adapter("taobao"), {}, frame))
     assert not outcome.accepted and outcome.status == 401 and "x-tmc-seal" in outcome.reason
     staff = {"Authorization": "Bearer local-ops"}
     replayed = await env.http.post(f"/v1/ops/pushes/{outcome.push_id}/replay", headers=staff)

@@ -11,7 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from ingest.projection.handlers import BATCH_HANDLERS, ProjectedConcurrently, project_run
+from ingest.deps import IngestDeps
+from ingest.handlers import build_batch_handlers
+from ingest.projection.service import ProjectedConcurrently, project_run
 from ingest.tables import messaging, order_timeline, orders, transition_rejections
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -126,8 +128,8 @@ def comparable(s: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in s.items() if k != "updated_at"}
 
 
-async def test_every_projected_type_is_batch_handled() -> None:
-    assert set(BATCH_HANDLERS) == {
+async def test_every_projected_type_is_batch_handled(ingest_deps: IngestDeps) -> None:
+    assert set(build_batch_handlers(ingest_deps)) == {
         "anomaly.raised",
         "order.validated",
         "order.held",

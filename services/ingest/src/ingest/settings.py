@@ -84,6 +84,10 @@ class IngestSettings(ServiceSettings):
     miniprogram_merchant_private_key: SecretStr = SecretStr("")
     miniprogram_merchant_serial: str = "4D6E0C5A1B2C3D4E5F60718293A4B5C6D7E8F901"
     miniprogram_session_ttl_s: int = 7 * 24 * 3600
+    # The payment reconciler asks WeChat Pay this often about unpaid orders that went to payment in
+    # the last `window` (a lost notification costs at most one interval); 0 switches it off.
+    miniprogram_reconcile_interval_s: float = 60.0
+    miniprogram_reconcile_window_s: float = 2 * 3600.0
 
     sync_interval_s: float = 60.0
     sync_overlap_s: float = 300.0  # each incremental sync re-reads this much before the watermark

@@ -16,17 +16,23 @@ from orderhub_contracts.state_machine import OrderStatus, can_transition
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict
 from orderhub_runtime.logging import get_logger
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.changes import KnownState, change_entry, diff, is_stale
-from ingest.orders.intake import accept_order
-from ingest.orders.repository import find_order_id, get_order_row, lock_status, set_status
-from ingest.orders.timeline_repository import TimelineRecord, add_timeline, record_rejection
+from ingest.channels.repository import get_platform_state, save_platform_state
+from ingest.orders.repository import (
+    TimelineRecord,
+    add_timeline,
+    find_order_id,
+    get_order_row,
+    lock_status,
+    record_rejection,
+    set_status,
+    update_order,
+)
+from ingest.orders.service import accept_order
 from ingest.projection.rules import Outcome
-from ingest.tables import orders, platform_orders
 
 log = get_logger(__name__)
 
@@ -75,7 +81,7 @@ async def _load_known(conn: AsyncConnection, order_id: str) -> KnownState:
     row = await get_order_row(conn, order_id)
     if row is None:
         raise RuntimeError(f"order key {order_id} has no order row")
-    state = (await conn.execute(select(platform_orders).where(platform_orders.c.order_id == order_id))).first()
+    state = await get_platform_state(conn, order_id)
     receiver = Receiver(
         name=row["receiver_name"],
         phone=row["receiver_phone"],
@@ -91,9 +97,9 @@ async def _load_known(conn: AsyncConnection, order_id: str) -> KnownState:
         receiver=receiver,
         buyer_remark=row["buyer_remark"],
         seller_memo=row["seller_memo"],
-        cancelled=bool(state.cancelled) if state else row["status"] == OrderStatus.CANCELLED.value,
-        refunded_fen=int(state.refunded_fen) if state else 0,
-        platform_updated_at=state.platform_updated_at if state else None,
+        cancelled=bool(state["cancelled"]) if state else row["status"] == OrderStatus.CANCELLED.value,
+        refunded_fen=int(state["refunded_fen"]) if state else 0,
+        platform_updated_at=state["platform_updated_at"] if state else None,
     )
 
 
@@ -143,9 +149,7 @@ async def _apply(tx: Tx, order_id: str, event: DomainEvent) -> None:
                     to_status=OrderStatus.CANCELLED,
                 )
     if values:
-        await tx.conn.execute(
-            update(orders).where(orders.c.order_id == order_id).values(**values, updated_at=func.now())
-        )
+        await update_order(tx.conn, order_id, values)
     await add_timeline(
         tx.conn,
         TimelineRecord(
@@ -172,9 +176,4 @@ async def _save_state(
         "refunded_fen": max(order.refunded_fen, known.refunded_fen),
         "last_source": source,
     }
-    stmt = pg_insert(platform_orders).values(order_id=order_id, **values)
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[platform_orders.c.order_id], set_={**values, "updated_at": func.now()}
-        )
-    )
+    await save_platform_state(conn, order_id, values)

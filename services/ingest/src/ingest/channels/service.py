@@ -1,55 +1,113 @@
-"""The channel background task of the ingest service: fetch worker, per-shop sync and the message
-streams of streaming channels, sharing one HTTP client that is closed on shutdown."""
+"""The use cases of channel intake: receiving a push (verify it, archive it raw with the verdict,
+queue the fetch of every order it names, in one short transaction; no platform call here: the
+fetch worker does those), replaying an archived push after a fix, and making a fetch due now."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from orderhub_runtime.app import ServiceContext
+from orderhub_runtime.db import Tx
+from orderhub_runtime.errors import NotFound
 from orderhub_runtime.logging import get_logger
+from sqlalchemy import RowMapping
 
-from ingest.channels.base import ChannelAdapter, PushNotice, PushSink
-from ingest.channels.hub import get_hub
-from ingest.channels.receive import receive_push
-from ingest.channels.sync import sync_loop
-from ingest.channels.worker import fetch_loop
-from ingest.settings import IngestSettings
+from ingest.channels.base import ChannelAdapter, PushNotice, PushRejected
+from ingest.channels.hub import ChannelHub
+from ingest.channels.repository import (
+    ACCEPTED,
+    REJECTED,
+    archive_push,
+    enqueue_fetch,
+    get_push,
+    lock_push,
+    make_due,
+    record_replay,
+)
 
 log = get_logger(__name__)
-STREAM_RETRY_S = 5.0
 
 
-def _sink(ctx: ServiceContext[IngestSettings], adapter: ChannelAdapter) -> PushSink:
-    async def sink(headers: Mapping[str, str], body: bytes) -> list[PushNotice]:
-        outcome = await receive_push(ctx.db, adapter, headers, body)
-        return list(outcome.notices)
-
-    return sink
-
-
-async def _stream(ctx: ServiceContext[IngestSettings], adapter: ChannelAdapter) -> None:
-    """Keep a channel's message stream running; a dropped connection is reopened (the sync covers the gap)."""
-    while True:
-        try:
-            await adapter.stream(_sink(ctx, adapter))
-            return  # an HTTP-push channel: nothing to stream
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("channel.stream_failed", channel=adapter.channel.value, error=repr(exc))
-            await asyncio.sleep(STREAM_RETRY_S)
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    push_id: int
+    accepted: bool
+    reason: str = ""
+    status: int = 200  # HTTP status to answer the platform with
+    notices: tuple[PushNotice, ...] = ()
 
 
-async def channel_tasks(ctx: ServiceContext[IngestSettings]) -> None:
-    hub = get_hub(ctx)
+def verify(adapter: ChannelAdapter, headers: Mapping[str, str], body: bytes) -> tuple[list[PushNotice], str, int]:
+    """Run the adapter's check; any failure (a malformed body, or a parser bug that a later fix
+    removes) is a rejection kept for replay, never a 500 that loses the push."""
     try:
-        if not hub.settings.channels_enabled:
-            # Webhooks still use the hub: idle until shutdown, then close its HTTP client.
-            await asyncio.Event().wait()
-        log.info("channel.started", channels=sorted(hub.adapters))
-        jobs = [fetch_loop(hub, ctx.db), sync_loop(hub, ctx.db)]
-        jobs += [_stream(ctx, adapter) for adapter in hub.adapters.values()]
-        await asyncio.gather(*jobs)
-    finally:
-        await hub.aclose()
+        return adapter.verify_push(headers, body), "", 200
+    except PushRejected as exc:
+        return [], exc.reason, exc.status
+    except Exception as exc:
+        return [], f"malformed push: {type(exc).__name__}: {exc}", 400
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOutcome:
+    push: RowMapping  # the archived push after the replay
+    accepted: bool
+    reason: str
+    notices: tuple[PushNotice, ...]
+
+
+async def receive_push(tx: Tx, adapter: ChannelAdapter, headers: Mapping[str, str], body: bytes) -> PushOutcome:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    notices, reason, status = verify(adapter, lowered, body)
+    channel = adapter.channel.value
+    push_id = await archive_push(
+        tx.conn,
+        channel=channel,
+        headers=lowered,
+        body=body,
+        verdict=REJECTED if reason else ACCEPTED,
+        reason=reason,
+        notices=len(notices),
+    )
+    for notice in notices:
+        await enqueue_fetch(tx.conn, notice.ref, source="push", push_id=push_id)
+    if reason:
+        log.warning("channel.push_rejected", channel=channel, push_id=push_id, reason=reason)
+        return PushOutcome(push_id, accepted=False, reason=reason, status=status)
+    log.info(
+        "channel.push_accepted", channel=channel, push_id=push_id, orders=[n.ref.channel_order_no for n in notices]
+    )
+    return PushOutcome(push_id, accepted=True, notices=tuple(notices))
+
+
+async def replay_push(tx: Tx, hub: ChannelHub, push_id: int) -> ReplayOutcome:
+    """Verify an archived push again with the current configuration (after a fix, e.g. a corrected
+    secret) and, if it now passes, queue its orders. The signature is always checked: replay never
+    accepts an unsigned push. Replaying an accepted push refetches its orders."""
+    row = await lock_push(tx.conn, push_id)
+    if row is None:
+        raise NotFound(f"push {push_id} is not in the archive")
+    adapter = hub.adapter(row["channel"])
+    notices, reason, _status = verify(adapter, dict(row["headers"]), bytes(row["body"]))
+    for notice in notices:
+        await enqueue_fetch(tx.conn, notice.ref, source="replay", push_id=push_id)
+    previous = f" (was: {row['reason']})" if row["reason"] and not reason else ""
+    await record_replay(
+        tx.conn,
+        push_id,
+        verdict=REJECTED if reason else ACCEPTED,
+        reason=reason or f"replayed{previous}",
+        notices=len(notices),
+    )
+    replayed = await get_push(tx.conn, push_id)
+    assert replayed is not None  # locked above, in this transaction
+    log.info("channel.push_replayed", channel=row["channel"], push_id=push_id, accepted=not reason)
+    return ReplayOutcome(replayed, accepted=not reason, reason=reason, notices=tuple(notices))
+
+
+async def retry_fetch(tx: Tx, task_id: int) -> RowMapping:
+    """Make an open fetch due now instead of at the end of its backoff (e.g. after a fix)."""
+    row = await make_due(tx.conn, task_id)
+    if row is None:
+        raise NotFound(f"fetch task {task_id} is not open")
+    return row

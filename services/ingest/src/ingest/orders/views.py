@@ -21,9 +21,7 @@ from ingest.api.schemas import (
     TimelineEntryView,
     TotalsView,
 )
-from ingest.orders.placing import PlacedRows
-from ingest.orders.repository import get_order_row
-from ingest.orders.timeline_repository import list_rejections, list_timeline
+from ingest.orders.repository import PlacedRows, get_order_row, list_rejections, list_timeline
 
 Row = Mapping[Any, Any]  # a row read back, or one as just written
 

@@ -25,6 +25,9 @@ import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from ingest.main import create_app
+from ingest.settings import IngestSettings
+from ingest.tables import order_timeline, orders
 from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import (
     AnomalyRaised,
@@ -45,10 +48,6 @@ from orderhub_runtime.settings import RuntimeSettings
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from ingest.main import create_app
-from ingest.settings import IngestSettings
-from ingest.tables import order_timeline, orders
 
 STAFF = {"Authorization": "Bearer local-cs"}
 _statements = 0

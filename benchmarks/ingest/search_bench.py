@@ -23,13 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from ingest.search import bench_data
 from ingest.search.criteria import SearchCriteria, build_criteria
-from ingest.search.repository import prepare_search, search_statement, walk_statement
-from ingest.search.service import find_orders
+from ingest.search.plan import StatsCache
+from ingest.search.repository import search_statement, walk_statement
+from ingest.search.service import find_orders, plan_search
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 MAINTENANCE_WORK_MEM = "256MB"
 TWO_CHAR_WORDS = ("加湿", "风扇", "水壶", "炸锅", "暖风", "净化", "静音", "小米")
@@ -109,7 +109,7 @@ async def explain(engine: AsyncEngine, queries: list[Query]) -> None:
             continue
         seen.add(kind)
         async with engine.begin() as conn:
-            budget = await prepare_search(conn, criteria)  # the same settings as the API
+            budget = await plan_search(conn, criteria, StatsCache())  # the same settings as the API
             statement = walk_statement(criteria, budget) if budget else search_statement(criteria)
             compiled = statement.compile(dialect=conn.dialect)
             args = tuple(compiled.params[name] for name in compiled.positiontup or ())

@@ -15,11 +15,11 @@ from orderhub_runtime.errors import Conflict
 from orderhub_runtime.logging import get_logger
 from sqlalchemy import RowMapping
 
-from ingest.orders.commands import PlaceOrder
+from ingest.api.schemas import OrderView
 from ingest.orders.compare import material_differences
-from ingest.orders.placing import PlacedRows, insert_placed
-from ingest.orders.repository import claim_order_id, find_keyed_order
-from ingest.orders.timeline_repository import TimelineRecord
+from ingest.orders.model import PlaceOrder
+from ingest.orders.repository import PlacedRows, TimelineRecord, claim_order_id, find_keyed_order, insert_placed
+from ingest.orders.views import placed_order_view, read_order_view
 from ingest.projection.rules import Outcome
 from ingest.timeline import placed_entry
 
@@ -32,6 +32,18 @@ class Accepted:
     created: bool  # False: this channel order was already here; nothing was stored or published
     placed: PlacedRows | None = None  # what was written when created: the order shown without a re-read
     row: RowMapping | None = None  # the stored order row when it was already here
+
+
+async def place_order(tx: Tx, command: PlaceOrder) -> tuple[Accepted, OrderView]:
+    """Accept the order and answer it as staff read it (from what was just written, or as stored
+    when this channel order was already here)."""
+    accepted = await accept_order(tx, command)
+    if accepted.placed is not None:
+        return accepted, placed_order_view(accepted.placed)
+    view = await read_order_view(tx.conn, accepted.order_id, row=accepted.row)
+    if view is None:  # read in the transaction that found it
+        raise RuntimeError(f"order {accepted.order_id} vanished")
+    return accepted, view
 
 
 async def accept_order(tx: Tx, command: PlaceOrder) -> Accepted:

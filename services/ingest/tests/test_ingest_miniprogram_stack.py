@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from ingest.channels.miniprogram.service import reconcile_once
 from ingest.tables import raw_pushes
 from ingest_channel_stack import SteppedEnv, stepped_stack
 from orderhub_devstack.stack import StackInfo
@@ -284,3 +285,19 @@ async def test_a_retried_order_request_with_its_idempotency_key_places_one_order
     assert await env.count(first.json()["order_id"], "order.placed") == 1
     bad = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "x" * 65})
     assert bad.status_code == 422
+
+
+async def test_reading_an_order_never_asks_wechat_pay_the_reconciler_does(env: Env) -> None:
+    auth = await login(env)
+    order = await place(env, auth)
+    env.sim.pusher.controls.drop_next = 1
+    await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert seen.status_code == 200 and seen.json()["paid"] is False  # a GET only reads
+    assert await env.count(order["order_id"], "order.paid") == 0
+    await reconcile_once(env.ctx.db, env.ctx.deps)  # one round of the background reconciler
+    assert await env.count(order["order_id"], "order.paid") == 1
+    seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert seen.json()["paid"] is True
+    await reconcile_once(env.ctx.db, env.ctx.deps)  # a paid order is not asked about again
+    assert await env.count(order["order_id"], "order.paid") == 1

@@ -1,6 +1,6 @@
 """CPU cost of ingest's two hot paths, measured on the process itself:
 
-    python -m ingest.cpu_bench [--orders 1000] | grep -E '^(intake|projection)'
+    python -m benchmarks.ingest.cpu_bench [--orders 1000] | grep -E '^(intake|projection)'
 
 1. intake: N orders entered through POST /v1/orders (the app in-process, HTTP through its ASGI
    interface; the relay publishing order.placed runs in the same process and is counted);
@@ -192,6 +192,6 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.ingest.cpu_bench", description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--orders", type=int, default=1000)
     asyncio.run(main(parser.parse_args().orders))

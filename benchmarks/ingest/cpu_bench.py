@@ -192,6 +192,8 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.ingest.cpu_bench", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ingest.cpu_bench", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("--orders", type=int, default=1000)
     asyncio.run(main(parser.parse_args().orders))

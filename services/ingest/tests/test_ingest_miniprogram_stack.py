@@ -156,7 +156,7 @@ async def test_unverified_or_mismatched_notifications_pay_nothing_and_are_archiv
     assert all(r.json()["code"] == "FAIL" for r in (unsigned, forged, stale, underpaid, unknown))
     assert "replayed" in stale.json()["message"] and "25900" in underpaid.json()["message"]
     assert await env.count(order["order_id"], "order.paid") == 0
-    async with env.engine.connect() as conn:
+    async with env.db.read() as conn:
         reasons = (
             (
                 await conn.execute(

@@ -11,6 +11,8 @@ from orderhub_runtime.settings import ServiceSettings
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
+
 # Local simulator ports (libs/simulators): one per channel.
 SIMULATOR_PORTS = {"douyin": 8711, "shopee": 8712, "miniprogram": 8713, "taobao": 8714, "pinduoduo": 8715}
 
@@ -95,6 +97,17 @@ class IngestSettings(ServiceSettings):
     fetch_poll_interval_s: float = 0.5
     fetch_batch_size: int = 20
     channels_enabled: bool = True  # background fetch worker and per-shop sync
+
+    def development_secrets(self) -> dict[str, set[str]]:
+        """Every secret's local default, and the WeChat Pay keys of the simulator (devkeys.py): an
+        empty key means "use the development key", so empty is refused outside local mode too."""
+        known = super().development_secrets()
+        for name, key in (
+            ("miniprogram_platform_public_key", LOCAL_PLATFORM_PUBLIC_KEY),
+            ("miniprogram_merchant_private_key", LOCAL_MERCHANT_PRIVATE_KEY),
+        ):
+            known.setdefault(name, set()).update({"", key, key.strip()})
+        return known
 
     def channel(self, name: str) -> ChannelConfig:
         """The configuration of one channel, by name (taobao, pinduoduo, douyin, shopee, miniprogram)."""

@@ -175,3 +175,11 @@ async def test_a_push_refused_for_a_rotated_secret_is_taken_in_by_replay_after_t
     await env.drain()
     row = await env.order(order["order_id"])
     assert row is not None and row["last_source"] == "replay"
+
+
+async def test_bidi_controls_in_a_platform_receiver_are_dropped(env: Env) -> None:
+    order = douyin_order(post_receiver="\u202e张三\u200f")
+    await env.sim.put_order(order, "create")
+    await env.drain()
+    row = await env.order(order["order_id"])
+    assert row is not None and row["receiver_name"] == "张三"

@@ -301,3 +301,16 @@ async def test_reading_an_order_never_asks_wechat_pay_the_reconciler_does(env: E
     assert seen.json()["paid"] is True
     await reconcile_once(env.ctx.db, env.ctx.deps)  # a paid order is not asked about again
     assert await env.count(order["order_id"], "order.paid") == 1
+
+
+async def test_a_receiver_name_with_bidi_controls_is_refused_and_remarks_are_masked(env: Env) -> None:
+    auth = await login(env)
+    spoofed = {**ORDER, "receiver": {**ORDER["receiver"], "name": "\u202e六赵"}}
+    refused = await env.http.post("/v1/miniprogram/orders", json=spoofed, headers=auth)
+    assert refused.status_code == 422 and "U+202E" in refused.text
+    assert refused.json()["error"]["details"][0]["field"] == "receiver.name"
+    with_phone = {**ORDER, "buyer_remark": "到了打 139 1234 5678"}
+    placed = await env.http.post("/v1/miniprogram/orders", json=with_phone, headers=auth)
+    assert placed.status_code == 201 and placed.json()["buyer_remark"] == "到了打 139****5678"
+    listed = (await env.http.get("/v1/miniprogram/orders", headers=auth)).json()
+    assert [o["buyer_remark"] for o in listed] == ["到了打 139****5678"]

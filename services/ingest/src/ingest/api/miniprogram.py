@@ -16,12 +16,13 @@ from orderhub_contracts.phone import normalize_phone
 from orderhub_contracts.timezone import SHANGHAI
 from orderhub_runtime.app import DatabaseDep, get_context
 from orderhub_runtime.errors import Unauthorized
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from ingest.channels.miniprogram import service
 from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCustomerOrder
 from ingest.deps import Deps
 from ingest.orders.model import PlaceOrder
+from ingest.orders.text import refuse_bidi_controls
 
 router = APIRouter(prefix="/v1/miniprogram", tags=["mini-program"])
 
@@ -53,12 +54,22 @@ class ReceiverIn(BaseModel):
     street: str = Field(default="", max_length=100)
     detail: str = Field(min_length=1, max_length=200)
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_bidi_controls(cls, value: str) -> str:
+        return refuse_bidi_controls(value)
+
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     receiver: ReceiverIn
     buyer_remark: str = Field(default="", max_length=500)
+
+    @field_validator("buyer_remark", mode="after")
+    @classmethod
+    def _no_bidi_controls(cls, value: str) -> str:
+        return refuse_bidi_controls(value)
 
 
 class CustomerOrderView(BaseModel):

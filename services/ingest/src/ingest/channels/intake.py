@@ -6,7 +6,7 @@ fetch older than the last one applied, changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from orderhub_contracts.address import Receiver
@@ -32,6 +32,7 @@ from ingest.orders.repository import (
     update_order,
 )
 from ingest.orders.service import accept_order
+from ingest.orders.text import clean_receiver
 from ingest.projection.rules import Outcome
 
 log = get_logger(__name__)
@@ -47,6 +48,8 @@ class IntakeResult:
 
 async def ingest_platform_order(tx: Tx, order: ChannelOrder, source: str) -> IntakeResult:
     """Place or update the channel order; `source` (push, sync, replay, ...) is kept for audit."""
+    # Bidi controls in a platform's receiver are dropped here (a platform order cannot be refused).
+    order = replace(order, command=replace(order.command, receiver=clean_receiver(order.command.receiver)))
     command = order.command
     order_id = await find_order_id(tx.conn, command.channel.value, command.channel_order_no)
     created = False

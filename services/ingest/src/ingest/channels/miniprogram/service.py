@@ -35,6 +35,7 @@ from ingest.channels.repository import ACCEPTED, REJECTED, archive_push
 from ingest.deps import IngestDeps
 from ingest.orders.repository import get_order_row
 from ingest.orders.service import accept_order
+from ingest.orders.text import mask_phones
 
 log = get_logger(__name__)
 CHANNEL = "miniprogram"
@@ -151,7 +152,7 @@ async def order_view(conn: AsyncConnection, order_id: str) -> CustomerOrder:
         receiver_name=row["receiver_name"],
         receiver_phone=mask_phone(row["receiver_phone"]),
         address=address,
-        buyer_remark=row["buyer_remark"],
+        buyer_remark=mask_phones(row["buyer_remark"]),  # as in every list: typed-in numbers masked
     )
 
 

@@ -20,12 +20,14 @@ from channel_orders import (
 from ingest_channel_stack import ChannelStack, LiveEnv, SteppedEnv, live_stack, stepped_stack
 from orderhub_devstack.stack import StackInfo
 from orderhub_simulators.channels.douyin.app import create_app as create_douyin
+from orderhub_simulators.channels.douyin.pushes import HttpPusher
 from orderhub_simulators.channels.douyin.state import DouyinState
 from orderhub_simulators.channels.pinduoduo.app import create_app as create_pinduoduo
 from orderhub_simulators.channels.pinduoduo.state import MALL_ID, PddState
 from orderhub_simulators.channels.shopee.app import create_app as create_shopee
 from orderhub_simulators.channels.shopee.state import ShopeeState
 from orderhub_simulators.channels.taobao.app import create_app as create_taobao
+from orderhub_simulators.channels.taobao.hub import MessageHub
 from orderhub_simulators.channels.taobao.state import TaobaoState
 
 PLATFORMS = ("douyin", "shopee", "taobao", "pinduoduo")
@@ -50,6 +52,18 @@ class Platform:
     placed: Mapping[str, object]  # what the placed order's row holds
 
 
+def _pusher_controls(pusher: HttpPusher) -> tuple[Callable[[], None], Callable[[], None]]:
+    """Losing and repeating the next push of a platform that pushes over HTTP."""
+
+    def drop_next() -> None:
+        pusher.controls.drop_next = 1
+
+    def duplicate_next() -> None:
+        pusher.controls.duplicate_next = 1
+
+    return drop_next, duplicate_next
+
+
 def _douyin(env: SteppedEnv[DouyinState]) -> Platform:
     sim = env.sim
 
@@ -65,19 +79,12 @@ def _douyin(env: SteppedEnv[DouyinState]) -> Platform:
         assert replay.status_code == 200 and replayed.status_code == 200
         await sim.put_order(sim.orders[number] | {}, "paid")  # pushed again, unchanged
 
-    def drop_next() -> None:
-        sim.pusher.controls.drop_next = 1
-
-    def duplicate_next() -> None:
-        sim.pusher.controls.duplicate_next = 1
-
     return Platform(
         "douyin",
         env,
         place,
         push_again,
-        drop_next,
-        duplicate_next,
+        *_pusher_controls(sim.pusher),
         dropped=lambda: bool(sim.pusher.dropped and sim.pusher.dropped[-1]),
         modified_at=lambda number: float(sim.orders[number]["update_time"]),
         placed={
@@ -105,19 +112,12 @@ def _shopee(env: SteppedEnv[ShopeeState]) -> Platform:
         replayed = [await env.http.post("/webhooks/shopee", content=again.body, headers=again.headers) for _ in "ab"]
         assert [r.status_code for r in replayed] == [204, 204]
 
-    def drop_next() -> None:
-        sim.pusher.controls.drop_next = 1
-
-    def duplicate_next() -> None:
-        sim.pusher.controls.duplicate_next = 1
-
     return Platform(
         "shopee",
         env,
         place,
         push_again,
-        drop_next,
-        duplicate_next,
+        *_pusher_controls(sim.pusher),
         dropped=lambda: bool(sim.pusher.dropped),
         modified_at=lambda number: float(sim.orders[number]["update_time"]),
         placed={
@@ -131,33 +131,57 @@ def _shopee(env: SteppedEnv[ShopeeState]) -> Platform:
     )
 
 
-def _taobao(env: LiveEnv[TaobaoState]) -> Platform:
-    sim, trades = env.sim, dict[str, dict[str, Any]]()
+def _streamed(
+    name: str,
+    env: LiveEnv[Any],
+    hub: MessageHub,
+    new: Callable[[], dict[str, Any]],
+    again: Callable[[dict[str, Any]], object],
+    keys: tuple[str, str],
+    placed: Mapping[str, object],
+) -> Platform:
+    """A platform whose messages ingest streams: `new` puts an order on it, `again` pushes a body
+    again; `keys` name the body's order number and modification time."""
+    number_key, modified_key = keys
+    bodies: dict[str, dict[str, Any]] = {}
 
     async def place() -> str:
-        body = new_taobao_trade(sim)
-        trades[body["tid_str"]] = body
-        return str(body["tid_str"])
+        body = new()
+        bodies[str(body[number_key])] = body
+        return str(body[number_key])
 
     async def push_again(number: str) -> None:
-        sim.put_trade(dict(trades[number]), "taobao_trade_TradeChanged")
+        again(dict(bodies[number]))
 
     def drop_next() -> None:
-        sim.hub.controls.drop_next = 1
+        hub.controls.drop_next = 1
 
     def duplicate_next() -> None:
-        sim.hub.controls.duplicate_next = 1
+        hub.controls.duplicate_next = 1
 
     return Platform(
-        "taobao",
+        name,
         env,
         place,
         push_again,
         drop_next,
         duplicate_next,
-        dropped=lambda: bool(sim.hub.dropped) and not sim.hub.pending,
-        modified_at=lambda number: platform_time(trades[number]["modified"]),
-        placed={
+        dropped=lambda: bool(hub.dropped) and not hub.pending,
+        modified_at=lambda number: platform_time(bodies[number][modified_key]),
+        placed=placed,
+    )
+
+
+def _taobao(env: LiveEnv[TaobaoState]) -> Platform:
+    sim = env.sim
+    return _streamed(
+        "taobao",
+        env,
+        sim.hub,
+        lambda: new_taobao_trade(sim),
+        lambda body: sim.put_trade(body, "taobao_trade_TradeChanged"),
+        ("tid_str", "modified"),
+        {
             "receiver_name": "张三",
             "receiver_phone": "13812345678",
             "receiver_street": "文新街道",
@@ -168,32 +192,15 @@ def _taobao(env: LiveEnv[TaobaoState]) -> Platform:
 
 
 def _pinduoduo(env: LiveEnv[PddState]) -> Platform:
-    sim, bodies = env.sim, dict[str, dict[str, Any]]()
-
-    async def place() -> str:
-        body = new_pdd_order(sim)
-        bodies[body["order_sn"]] = body
-        return str(body["order_sn"])
-
-    async def push_again(number: str) -> None:
-        sim.put_order(dict(bodies[number]), "pdd_trade_TradeConfirmed")
-
-    def drop_next() -> None:
-        sim.hub.controls.drop_next = 1
-
-    def duplicate_next() -> None:
-        sim.hub.controls.duplicate_next = 1
-
-    return Platform(
+    sim = env.sim
+    return _streamed(
         "pinduoduo",
         env,
-        place,
-        push_again,
-        drop_next,
-        duplicate_next,
-        dropped=lambda: bool(sim.hub.dropped) and not sim.hub.pending,
-        modified_at=lambda number: platform_time(bodies[number]["updated_at"]),
-        placed={
+        sim.hub,
+        lambda: new_pdd_order(sim),
+        lambda body: sim.put_order(body, "pdd_trade_TradeConfirmed"),
+        ("order_sn", "updated_at"),
+        {
             "receiver_name": "林小坤",
             "receiver_phone": "13912345678",
             "receiver_district": "潮安区",

@@ -16,10 +16,10 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.errors import NotFound
 from orderhub_runtime.settings import StaffMember
 
+from ingest.api.order_views import order_view
 from ingest.api.schemas import LineItemIn, OrderView, PlacedOrderView, PlaceOrderRequest, ReceiverIn
 from ingest.orders import service
 from ingest.orders.model import PlaceOrder
-from ingest.orders.views import read_order_view
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderTaker = Annotated[StaffMember, Depends(require_staff("cs", "manager"))]
@@ -53,7 +53,8 @@ async def place_order(
     `order.placed` is published. Times without a UTC offset are read as Asia/Shanghai wall time.
     Submitting the same channel order again returns it with HTTP 200 and publishes nothing."""
     command = to_command(body, entered_by=staff.name)
-    accepted, view = await db.run_in_transaction(lambda tx: service.place_order(tx, command))
+    accepted, record = await db.run_in_transaction(lambda tx: service.place_order(tx, command))
+    view = order_view(record)
     if accepted.created:
         response.headers["Location"] = f"/v1/orders/{accepted.order_id}"
     else:
@@ -65,13 +66,13 @@ async def place_order(
 async def get_order(order_id: str, db: DatabaseDep, _: AnyStaff) -> OrderView:
     """The order with its status, lines, remark, totals, a timeline of every event (anomalies,
     clearance or hold, shortages, waybill, messages sent) and its status history."""
-    view = None
+    record = None
     if _ORDER_ID.fullmatch(order_id):
         async with db.read() as conn:
-            view = await read_order_view(conn, order_id)
-    if view is None:
+            record = await service.read_order(conn, order_id)
+    if record is None:
         raise NotFound(f"no order with ID {order_id!r}", details={"order_id": order_id})
-    return view
+    return order_view(record)
 
 
 def to_command(body: PlaceOrderRequest, *, entered_by: str) -> PlaceOrder:

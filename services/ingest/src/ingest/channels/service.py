@@ -4,7 +4,7 @@ fetch worker does those), replaying an archived push after a fix, and making a f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orderhub_runtime.db import Tx
@@ -69,8 +69,7 @@ async def receive_push(tx: Tx, adapter: ChannelAdapter, headers: Mapping[str, st
         reason=reason,
         notices=len(notices),
     )
-    for notice in notices:
-        await enqueue_fetch(tx.conn, notice.ref, source="push", push_id=push_id)
+    await _queue_fetches(tx, notices, source="push", push_id=push_id)
     if reason:
         log.warning("channel.push_rejected", channel=channel, push_id=push_id, reason=reason)
         return PushOutcome(push_id, accepted=False, reason=reason, status=status)
@@ -89,8 +88,7 @@ async def replay_push(tx: Tx, hub: ChannelHub, push_id: int) -> ReplayOutcome:
         raise NotFound(f"push {push_id} is not in the archive")
     adapter = hub.adapter(row["channel"])
     notices, reason, _status = verify(adapter, dict(row["headers"]), bytes(row["body"]))
-    for notice in notices:
-        await enqueue_fetch(tx.conn, notice.ref, source="replay", push_id=push_id)
+    await _queue_fetches(tx, notices, source="replay", push_id=push_id)
     previous = f" (was: {row['reason']})" if row["reason"] and not reason else ""
     await record_replay(
         tx.conn,
@@ -103,6 +101,12 @@ async def replay_push(tx: Tx, hub: ChannelHub, push_id: int) -> ReplayOutcome:
     assert replayed is not None  # locked above, in this transaction
     log.info("channel.push_replayed", channel=row["channel"], push_id=push_id, accepted=not reason)
     return ReplayOutcome(replayed, accepted=not reason, reason=reason, notices=tuple(notices))
+
+
+async def _queue_fetches(tx: Tx, notices: Sequence[PushNotice], *, source: str, push_id: int) -> None:
+    """Queue the fetch of every order a verified push names (a push and its replay alike)."""
+    for notice in notices:
+        await enqueue_fetch(tx.conn, notice.ref, source=source, push_id=push_id)
 
 
 async def retry_fetch(tx: Tx, task_id: int) -> RowMapping:

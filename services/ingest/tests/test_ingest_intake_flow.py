@@ -22,9 +22,8 @@ import pytest
 import pytest_asyncio
 from ingest.channels.base import ChannelOrder, OrderRef, PlatformError, PushNotice, PushRejected, PushSink
 from ingest.channels.hub import ChannelHub
-from ingest.channels.intake import ingest_platform_order
 from ingest.channels.repository import complete, enqueue_fetch, lease_due, read_watermark
-from ingest.channels.service import receive_push
+from ingest.channels.service import ingest_platform_order, receive_push
 from ingest.channels.sync import sync_shop_once, sync_windows
 from ingest.channels.worker import run_fetches_once
 from ingest.orders.model import PlaceOrder

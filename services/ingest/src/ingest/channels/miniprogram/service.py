@@ -25,13 +25,13 @@ from orderhub_runtime.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.channels.base import PlatformError, PushRejected
-from ingest.channels.intake import apply_change
 from ingest.channels.miniprogram import repository
 from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCustomerOrder
 from ingest.channels.miniprogram.payapi import jsapi_prepay, payment_params, query_transaction
 from ingest.channels.miniprogram.wechatpay import PayConfig, Payment, parse_notification, successful_payment
 from ingest.channels.miniprogram.weixin import LoginRefused, code2session
 from ingest.channels.repository import ACCEPTED, REJECTED, archive_push
+from ingest.channels.service import apply_change
 from ingest.deps import IngestDeps
 from ingest.orders.repository import get_order_row
 from ingest.orders.service import accept_order

@@ -75,7 +75,11 @@ bench-notify: install ## Notify alone on the recording providers: latency at 200
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
-	@$(UV) run --no-sync python -m ingest.search.bench
+	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench
+
+.PHONY: bench-ingest
+bench-ingest: install ## Ingest CPU and SQL statements per order: POST /v1/orders and the timeline projection
+	@$(UV) run --no-sync python -m benchmarks.ingest.cpu_bench
 
 .PHONY: topics
 topics: install ## Topics and consumer lag of the running system

@@ -11,7 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from ingest.projection.handlers import BATCH_HANDLERS, ProjectedConcurrently, project_run
+from ingest.deps import build_deps
+from ingest.handlers import build_batch_handlers
+from ingest.projection.service import ProjectedConcurrently, project_run
+from ingest.settings import IngestSettings
 from ingest.tables import messaging, order_timeline, orders, transition_rejections
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -27,7 +30,7 @@ from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.db import Database
 from orderhub_runtime.settings import RuntimeSettings
 from projection_support import Body, place, shipped, validated
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -127,7 +130,12 @@ def comparable(s: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_every_projected_type_is_batch_handled() -> None:
-    assert set(BATCH_HANDLERS) == {
+    deps = build_deps(IngestSettings(), RuntimeSettings(env="test"))
+    try:
+        handled = set(build_batch_handlers(deps))
+    finally:
+        await deps.hub.aclose()
+    assert handled == {
         "anomaly.raised",
         "order.validated",
         "order.held",
@@ -230,8 +238,9 @@ async def test_an_event_projected_while_the_run_waited_for_its_order_fails_the_r
     async with ingest_engine.connect() as other:
         await other.begin()
         await other.execute(select(orders.c.order_id).where(orders.c.order_id == order.order_id).with_for_update())
+        holder = await other.scalar(text("SELECT pg_backend_pid()"))
         run = asyncio.create_task(project(ingest_engine, [item, at(held(order), 2)]))
-        await asyncio.sleep(0.5)  # the run is now waiting for the lock
+        await eventually(lambda: blocked_by(ingest_engine, holder))  # the run is now waiting for the lock
         await other.execute(
             order_timeline.insert().values(
                 order_id=order.order_id,
@@ -299,3 +308,10 @@ async def test_a_burst_through_the_consumer_is_projected_in_order(
         ("anomaly.raised", "info", ()),
     ]
     assert got["status"] == "on_hold"
+
+
+async def blocked_by(engine: AsyncEngine, pid: int) -> bool:
+    """Whether some session waits for a lock the session `pid` holds."""
+    async with engine.connect() as conn:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+        return bool(await conn.scalar(query, {"pid": pid}))

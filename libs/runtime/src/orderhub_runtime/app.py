@@ -66,7 +66,6 @@ class ServiceContext(Generic[D]):
     relay: OutboxRelay
     consumer: EventConsumer | None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)  # being retired: services move to `deps`
 
     @property
     def deps(self) -> D:

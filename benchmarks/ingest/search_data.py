@@ -10,9 +10,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+from ingest.orders.repository import ORDER_COLUMNS as PLACED_ORDER_COLUMNS
 from orderhub_contracts.timezone import SHANGHAI
-
-from ingest.orders.placing import ORDER_COLUMNS as PLACED_ORDER_COLUMNS
 
 BRANDS = ("美的", "格力", "小米", "苏泊尔", "九阳", "飞利浦", "艾美特", "先锋", "松下", "德尔玛", "摩飞", "志高")
 # (product, weight): a long tail, as in a real shop.

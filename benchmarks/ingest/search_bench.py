@@ -1,7 +1,7 @@
 """Search benchmark: bulk-load N realistic orders, ANALYZE, then time a mix of searches through
 the same code path as the API (criteria -> SQL -> lines -> views) and print p50/p95/p99.
 
-    python -m ingest.search.bench --orders 1000000 [--admin-url URL | --database-url URL] [--explain]
+    python -m benchmarks.ingest.search_bench --orders 1000000 [--admin-url URL | --database-url URL] [--explain]
 
 By default an embedded PostgreSQL is started in a scratch directory, bootstrapped and migrated
 like the real one, and removed afterwards. With --admin-url (a superuser URL of a PostgreSQL
@@ -23,13 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
+from ingest.search.criteria import SearchCriteria, build_criteria
+from ingest.search.plan import StatsCache
+from ingest.search.repository import search_statement, walk_statement
+from ingest.search.service import find_orders, plan_search
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ingest.search import bench_data
-from ingest.search.criteria import SearchCriteria, build_criteria
-from ingest.search.repository import prepare_search, search_statement, walk_statement
-from ingest.search.service import find_orders
+from benchmarks.ingest import search_data
 
 MAINTENANCE_WORK_MEM = "256MB"
 TWO_CHAR_WORDS = ("加湿", "风扇", "水壶", "炸锅", "暖风", "净化", "静音", "小米")
@@ -50,7 +51,7 @@ async def _sample(engine: AsyncEngine) -> list[dict[str, str]]:
 
 
 def build_queries(rows: list[dict[str, str]], per_kind: int, rng: random.Random) -> list[Query]:
-    products = [p for p, _ in bench_data.PRODUCTS]
+    products = [p for p, _ in search_data.PRODUCTS]
 
     def product_of(row: dict[str, str]) -> str:
         return next(p for p in products if p in row["search_text"])
@@ -63,7 +64,7 @@ def build_queries(rows: list[dict[str, str]], per_kind: int, rng: random.Random)
         "product_word": lambda r: build_criteria(q=rng.choice(products)),
         "product_2char": lambda r: build_criteria(q=rng.choice(TWO_CHAR_WORDS)),
         "product+last4": lambda r: build_criteria(q=f"{product_of(r)} {r['last4']}"),
-        "brand+product": lambda r: build_criteria(q=f"{rng.choice(bench_data.BRANDS)} {product_of(r)}"),
+        "brand+product": lambda r: build_criteria(q=f"{rng.choice(search_data.BRANDS)} {product_of(r)}"),
         "product+channel": lambda r: build_criteria(q=product_of(r), channel=rng.choice(("douyin", "shopee"))),
         "no_match": lambda r: build_criteria(q=rng.choice(("洗碗机", "投影仪", "电动牙刷", "剃须"))),
     }
@@ -74,10 +75,11 @@ def build_queries(rows: list[dict[str, str]], per_kind: int, rng: random.Random)
 
 async def run_queries(engine: AsyncEngine, queries: list[Query]) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = defaultdict(list)
+    stats = StatsCache()  # one per app, as in the service's dependencies
     for kind, criteria in queries:
         started = time.perf_counter()
         async with engine.begin() as conn:
-            await find_orders(conn, criteria)
+            await find_orders(conn, criteria, stats)
         timings[kind].append((time.perf_counter() - started) * 1000)
     return timings
 
@@ -109,7 +111,7 @@ async def explain(engine: AsyncEngine, queries: list[Query]) -> None:
             continue
         seen.add(kind)
         async with engine.begin() as conn:
-            budget = await prepare_search(conn, criteria)  # the same settings as the API
+            budget = await plan_search(conn, criteria, StatsCache())  # the same settings as the API
             statement = walk_statement(criteria, budget) if budget else search_statement(criteria)
             compiled = statement.compile(dialect=conn.dialect)
             args = tuple(compiled.params[name] for name in compiled.positiontup or ())
@@ -134,7 +136,7 @@ async def load(url: str, count: int) -> None:
         await conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         await conn.execute("DROP INDEX IF EXISTS ix_orders_search_grams")
         try:
-            await bench_data.load(conn, count, progress=progress)
+            await search_data.load(conn, count, progress=progress)
         finally:
             _say("building the bigram GIN index ...")
             await conn.execute("CREATE INDEX IF NOT EXISTS ix_orders_search_grams ON orders USING gin (search_grams)")
@@ -208,7 +210,9 @@ async def bench_on_server(args: argparse.Namespace) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.search.bench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ingest.search_bench", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--admin-url", help="superuser URL of a PostgreSQL server to create a database on")
     parser.add_argument("--database-url", help="ingest role URL on a scratch database; default: embedded")

@@ -1,4 +1,4 @@
-"""Mini-program sessions and orders in the database. Runs on the caller's connection; never commits.
+"""Every statement on mini-program sessions and orders. Runs on the caller's connection; never commits.
 Session tokens are kept only as their SHA-256, so a database read does not yield usable tokens."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import RowMapping, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.tables import mp_orders, mp_sessions
+from ingest.tables import mp_orders, mp_sessions, order_items
 
 
 def token_hash(token: str) -> str:
@@ -90,3 +90,22 @@ async def mp_order(conn: AsyncConnection, order_id: str) -> RowMapping | None:
 
 async def set_prepay(conn: AsyncConnection, order_id: str, prepay_id: str) -> None:
     await conn.execute(update(mp_orders).where(mp_orders.c.order_id == order_id).values(prepay_id=prepay_id))
+
+
+async def unpaid_since(conn: AsyncConnection, since: datetime, *, limit: int) -> list[str]:
+    """Orders that went to payment after `since` and are not known to be paid, oldest first."""
+    query = (
+        select(mp_orders.c.order_id)
+        .where(mp_orders.c.paid_at.is_(None), mp_orders.c.prepay_id.is_not(None), mp_orders.c.created_at >= since)
+        .order_by(mp_orders.c.created_at)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars().all())
+
+
+async def first_title(conn: AsyncConnection, order_id: str) -> str:
+    """The title of the order's first line (the payment's description)."""
+    query = (
+        select(order_items.c.title).where(order_items.c.order_id == order_id).order_by(order_items.c.line_no).limit(1)
+    )
+    return str(await conn.scalar(query) or "")

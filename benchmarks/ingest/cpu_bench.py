@@ -1,6 +1,6 @@
 """CPU cost of ingest's two hot paths, measured on the process itself:
 
-    python -m ingest.cpu_bench [--orders 1000] | grep -E '^(intake|projection)'
+    python -m benchmarks.ingest.cpu_bench [--orders 1000] | grep -E '^(intake|projection)'
 
 1. intake: N orders entered through POST /v1/orders (the app in-process, HTTP through its ASGI
    interface; the relay publishing order.placed runs in the same process and is counted);
@@ -25,6 +25,9 @@ import uuid
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from ingest.main import create_app
+from ingest.settings import IngestSettings
+from ingest.tables import order_timeline, orders
 from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import (
     AnomalyRaised,
@@ -45,10 +48,6 @@ from orderhub_runtime.settings import RuntimeSettings
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from ingest.main import create_app
-from ingest.settings import IngestSettings
-from ingest.tables import order_timeline, orders
 
 STAFF = {"Authorization": "Bearer local-cs"}
 _statements = 0
@@ -193,6 +192,8 @@ async def main(n: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ingest.cpu_bench", description=__doc__.split("\n\n")[0] if __doc__ else None
+    )
     parser.add_argument("--orders", type=int, default=1000)
     asyncio.run(main(parser.parse_args().orders))

@@ -3,14 +3,12 @@ status history derived from it. Times in Asia/Shanghai, phone numbers masked."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.phone import mask_phone
 from orderhub_contracts.timezone import as_shanghai
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.api.schemas import (
     LineItemView,
@@ -21,26 +19,11 @@ from ingest.api.schemas import (
     TimelineEntryView,
     TotalsView,
 )
-from ingest.orders.placing import PlacedRows
-from ingest.orders.repository import get_order_row
-from ingest.orders.timeline_repository import list_rejections, list_timeline
-
-Row = Mapping[Any, Any]  # a row read back, or one as just written
+from ingest.orders.model import OrderRecord, Row
 
 
-async def read_order_view(conn: AsyncConnection, order_id: str, *, row: Row | None = None) -> OrderView | None:
-    """The order's view; `row` is its order row when already read in this transaction."""
-    if row is None:
-        row = await get_order_row(conn, order_id)
-    if row is None:
-        return None
-    return build_order_view(row, await list_timeline(conn, order_id), await list_rejections(conn, order_id))
-
-
-def placed_order_view(placed: PlacedRows) -> OrderView:
-    """A just-created order as `read_order_view` would read it in the same transaction: its row,
-    its one timeline entry, no refusals."""
-    return build_order_view(placed.row, [placed.timeline], [], order=placed.order)
+def order_view(record: OrderRecord) -> OrderView:
+    return build_order_view(record.row, record.timeline, record.rejections, order=record.order)
 
 
 def build_order_view(

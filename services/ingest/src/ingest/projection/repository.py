@@ -13,7 +13,7 @@ from orderhub_contracts.state_machine import OrderStatus
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.orders.timeline_repository import TimelineRecord
+from ingest.orders.repository import TimelineRecord
 
 # Locked in order ID order so two runs touching the same orders cannot deadlock. `seen` lists the
 # run's events already on a timeline (projected before: skipped, as one-by-one handling would).

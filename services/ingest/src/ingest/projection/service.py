@@ -24,14 +24,13 @@ from orderhub_contracts.events import (
     StockShortage,
 )
 from orderhub_contracts.state_machine import OrderStatus
-from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
-from ingest.orders.timeline_repository import TimelineRecord
+from ingest.orders.repository import TimelineRecord
+from ingest.projection.repository import Rejection, lock_orders, write_run
 from ingest.projection.rules import Decision, Outcome, decide, target_status
-from ingest.projection.store import Rejection, lock_orders, write_run
 from ingest.timeline import entry_for
 
 log = get_logger(__name__)
@@ -150,4 +149,3 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     NotificationSent,
     NotificationFailed,
 )
-BATCH_HANDLERS: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}

@@ -14,12 +14,20 @@ from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict
 from orderhub_runtime.logging import get_logger
 from sqlalchemy import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.orders.commands import PlaceOrder
 from ingest.orders.compare import material_differences
-from ingest.orders.placing import PlacedRows, insert_placed
-from ingest.orders.repository import claim_order_id, find_keyed_order
-from ingest.orders.timeline_repository import TimelineRecord
+from ingest.orders.model import OrderRecord, PlaceOrder, Row
+from ingest.orders.repository import (
+    PlacedRows,
+    TimelineRecord,
+    claim_order_id,
+    find_keyed_order,
+    get_order_row,
+    insert_placed,
+    list_rejections,
+    list_timeline,
+)
 from ingest.projection.rules import Outcome
 from ingest.timeline import placed_entry
 
@@ -32,6 +40,28 @@ class Accepted:
     created: bool  # False: this channel order was already here; nothing was stored or published
     placed: PlacedRows | None = None  # what was written when created: the order shown without a re-read
     row: RowMapping | None = None  # the stored order row when it was already here
+
+
+async def place_order(tx: Tx, command: PlaceOrder) -> tuple[Accepted, OrderRecord]:
+    """Accept the order and answer it as stored (from what was just written, or as read in this
+    transaction when this channel order was already here)."""
+    accepted = await accept_order(tx, command)
+    if accepted.placed is not None:
+        placed = accepted.placed
+        return accepted, OrderRecord(placed.row, [placed.timeline], [], order=placed.order)
+    record = await read_order(tx.conn, accepted.order_id, row=accepted.row)
+    if record is None:  # read in the transaction that found it
+        raise RuntimeError(f"order {accepted.order_id} vanished")
+    return accepted, record
+
+
+async def read_order(conn: AsyncConnection, order_id: str, *, row: Row | None = None) -> OrderRecord | None:
+    """The order with its timeline and refusals; `row` is its order row when already read."""
+    if row is None:
+        row = await get_order_row(conn, order_id)
+    if row is None:
+        return None
+    return OrderRecord(row, await list_timeline(conn, order_id), await list_rejections(conn, order_id))
 
 
 async def accept_order(tx: Tx, command: PlaceOrder) -> Accepted:

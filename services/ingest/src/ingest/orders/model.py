@@ -3,8 +3,10 @@ hands it to the intake handler, already validated and normalised."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
@@ -40,3 +42,16 @@ class PlaceOrder:
             seller_memo=self.seller_memo,
             discount_fen=self.discount_fen,
         )
+
+
+Row = Mapping[Any, Any]  # a row read back, or one as just written
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """An order as stored: its row, its timeline and the status changes refused."""
+
+    row: Row
+    timeline: Sequence[Row]
+    rejections: Sequence[Row]
+    order: CanonicalOrder | None = None  # the snapshot, when already at hand

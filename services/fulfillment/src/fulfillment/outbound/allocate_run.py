@@ -103,6 +103,9 @@ def _outbound(candidate: Candidate, outbound_id: str, carrier_code: str, waybill
         items=order.items,
         buyer_remark=order.buyer_remark,
         seller_memo=order.seller_memo,
+        channel=order.channel.value,
+        channel_order_no=order.channel_order_no,
+        gift_note=order.gift_note,
         carrier=carrier_code,
         waybill_no=waybill_no,
     )

@@ -31,7 +31,7 @@ outbound_seq = Sequence("outbound_seq", metadata=metadata)
 local_waybill_seq = Sequence("local_waybill_seq", metadata=metadata)
 
 # reserved <= on_hand is kept by the statements that change either column (a conditional
-# UPDATE each), not by a CHECK: see stock/repository.py and stock/reserve.py.
+# UPDATE each), not by a CHECK: see stock/repository.py.
 stock = Table(
     "stock",
     metadata,

@@ -1,4 +1,4 @@
-"""`python -m fulfillment.bench_service`: how many cleared orders per second the fulfillment
+"""`python -m benchmarks.fulfillment` (`make bench-fulfillment`): how many cleared orders per second the fulfillment
 service allocates on its own, on a private embedded Postgres and broker (needs the development
 environment: orderhub-devstack).
 

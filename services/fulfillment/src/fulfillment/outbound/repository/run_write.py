@@ -14,8 +14,8 @@ from orderhub_contracts.order import CanonicalOrder
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment.outbound.repository import OutboundOrder
-from fulfillment.stock.reserve import StockRowChanged
+from fulfillment.outbound.model import OutboundOrder
+from fulfillment.stock.model import StockRowChanged
 
 
 @dataclass(frozen=True)

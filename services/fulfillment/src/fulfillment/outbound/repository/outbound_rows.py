@@ -1,12 +1,10 @@
 """Outbound order rows: one per order and zone (a mixed order has an in-stock and a presale one),
-each with its carrier and waybill; and the board's read model (load_board_entries)."""
+each with its carrier and waybill."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime
-from enum import StrEnum
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import LineItem
@@ -15,49 +13,11 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment.tables import outbound_orders, outbound_seq, products
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus, Zone
+from fulfillment.tables import outbound_orders, outbound_seq
 
 
-class OutboundStatus(StrEnum):
-    CREATED = "created"
-    PICKING = "picking"  # on a printed pick list (set by the pick-list flow)
-    INTERCEPTED = "intercepted"  # held after its waybill was issued: must not leave the warehouse
-    CANCELLED = "cancelled"
-    SHIPPED = "shipped"
-
-
-# Waiting for the warehouse: on the board, may be scanned out.
-OPEN_STATUSES = (OutboundStatus.CREATED, OutboundStatus.PICKING)
-
-
-class Zone(StrEnum):
-    IN_STOCK = "in_stock"
-    PRESALE = "presale"  # packed in its own zone, ships from the presale date
-
-
-@dataclass(frozen=True)
-class OutboundOrder:
-    outbound_id: str
-    order_id: str
-    status: OutboundStatus
-    ship_deadline: datetime
-    receiver: Receiver
-    items: tuple[LineItem, ...]
-    buyer_remark: str
-    seller_memo: str
-    carrier: str
-    waybill_no: str
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    zone: Zone = Zone.IN_STOCK
-    channel: str = ""
-    channel_order_no: str = ""
-    gift_note: str = ""
-    remark_flags: tuple[str, ...] = ()
-    shipped_at: datetime | None = None
-
-
-def _from_row(row: RowMapping) -> OutboundOrder:
+def from_row(row: RowMapping) -> OutboundOrder:
     return OutboundOrder(
         outbound_id=row["outbound_id"],
         order_id=row["order_id"],
@@ -130,7 +90,7 @@ async def outbounds_for_order(conn: AsyncConnection, order_id: str) -> list[Outb
         .where(outbound_orders.c.order_id == order_id)
         .order_by(outbound_orders.c.zone, outbound_orders.c.outbound_id)
     )
-    return [_from_row(row) for row in (await conn.execute(query)).mappings()]
+    return [from_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def set_status(conn: AsyncConnection, outbound_id: str, status: OutboundStatus) -> None:
@@ -155,99 +115,6 @@ async def reactivate(
             seller_memo=seller_memo,
             updated_at=func.now(),
         )
-    )
-
-
-# ---- the board (看板) and the paper: what the warehouse reads -------------------------------
-@dataclass(frozen=True)
-class BoardLine:
-    sku: str
-    title: str
-    quantity: int
-    bin_location: str  # "" for a SKU the catalogue does not know (or knows without a bin)
-
-
-@dataclass(frozen=True)
-class BoardEntry:
-    """One outbound order as the warehouse sees it: on the board and on pick lists."""
-
-    outbound_id: str
-    order_id: str
-    channel: str
-    channel_order_no: str
-    status: OutboundStatus
-    zone: Zone
-    ship_deadline: datetime  # Asia/Shanghai
-    carrier: str
-    waybill_no: str
-    receiver_name: str
-    receiver_phone_masked: str  # paper never shows the full number
-    receiver_address: str
-    lines: tuple[BoardLine, ...]
-    buyer_remark: str
-    seller_memo: str
-    gift_note: str
-    remark_flags: tuple[str, ...]  # e.g. "R12 备注需关注"
-    created_at: datetime
-
-
-async def load_board_entries(
-    conn: AsyncConnection,
-    *,
-    zone: Zone | None = None,
-    carrier: str | None = None,
-    limit: int | None = None,
-    outbound_ids: Sequence[str] | None = None,
-    statuses: Sequence[OutboundStatus] = OPEN_STATUSES,
-) -> list[BoardEntry]:
-    """Outbound orders not yet shipped (`statuses`), most urgent first (earliest ship deadline,
-    then outbound ID), with each line's bin from the catalogue. Filters combine; `outbound_ids`
-    picks given orders (still filtered by status)."""
-    o = outbound_orders
-    query = select(o).where(o.c.status.in_([s.value for s in statuses]))
-    if zone is not None:
-        query = query.where(o.c.zone == zone.value)
-    if carrier is not None:
-        query = query.where(o.c.carrier == carrier)
-    if outbound_ids is not None:
-        query = query.where(o.c.outbound_id.in_(list(outbound_ids)))
-    query = query.order_by(o.c.ship_deadline, o.c.outbound_id)
-    if limit is not None:
-        query = query.limit(limit)
-    outbounds = [_from_row(row) for row in (await conn.execute(query)).mappings()]
-    bins = await bin_locations(conn, {item.sku for ob in outbounds for item in ob.items})
-    return [_board_entry(ob, bins) for ob in outbounds]
-
-
-async def bin_locations(conn: AsyncConnection, skus: Collection[str]) -> dict[str, str]:
-    """Bin location per SKU the catalogue knows (unknown SKUs are left out)."""
-    if not skus:
-        return {}
-    query = select(products.c.sku, products.c.bin_location).where(products.c.sku.in_(sorted(skus)))
-    return {row.sku: row.bin_location for row in await conn.execute(query)}
-
-
-def _board_entry(ob: OutboundOrder, bins: Mapping[str, str]) -> BoardEntry:
-    assert ob.created_at is not None  # read from the table
-    return BoardEntry(
-        outbound_id=ob.outbound_id,
-        order_id=ob.order_id,
-        channel=ob.channel,
-        channel_order_no=ob.channel_order_no,
-        status=ob.status,
-        zone=ob.zone,
-        ship_deadline=ob.ship_deadline,
-        carrier=ob.carrier,
-        waybill_no=ob.waybill_no,
-        receiver_name=ob.receiver.name,
-        receiver_phone_masked=ob.receiver.masked_phone,
-        receiver_address=ob.receiver.full_address,
-        lines=tuple(BoardLine(i.sku, i.title, i.quantity, bins.get(i.sku, "")) for i in ob.items),
-        buyer_remark=ob.buyer_remark,
-        seller_memo=ob.seller_memo,
-        gift_note=ob.gift_note,
-        remark_flags=ob.remark_flags,
-        created_at=ob.created_at,
     )
 
 

@@ -9,22 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
-from orderhub_contracts.order import CanonicalOrder
-from orderhub_runtime.db import Tx
-from orderhub_runtime.logging import get_logger
-
 from fulfillment.carriers import CarrierProvider, WaybillRequest
 from fulfillment.deadlines import ship_deadline
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus
 from fulfillment.outbound.repository import (
-    OutboundOrder,
-    OutboundStatus,
     insert_outbound,
     next_outbound_id,
     refresh_remark_flags,
 )
-from fulfillment.outbound.waiting import dequeue, enqueue
-from fulfillment.stock.reserve import line_quantities, reserve
+from fulfillment.outbound.repository.waiting import dequeue, enqueue
+from fulfillment.stock.model import line_quantities
+from fulfillment.stock.repository import reserve
+from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
+from orderhub_contracts.order import CanonicalOrder
+from orderhub_runtime.db import Tx
+from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
 

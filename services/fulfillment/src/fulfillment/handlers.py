@@ -25,7 +25,7 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         for envelope, event in items:
             assert isinstance(event, OrderValidated)
             clearances.append(Clearance(event.order, cleared_at=envelope.time, envelope=envelope))
-        await clear_orders(tx, clearances, carrier)
+        await clear_orders(tx, clearances, carrier, deps.policy)
 
     async def on_orders_held(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         requests: list[HoldRequest] = []
@@ -42,7 +42,7 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
 
     async def on_order_cancelled(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderCancelled)
-        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time)
+        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time, policy=deps.policy)
 
     return {
         OrderCancelled.event_type: on_order_cancelled,

@@ -73,6 +73,10 @@ bench-rules: install ## Rules alone: rule evaluation, address resolution, the se
 bench-notify: install ## Notify alone on the recording providers: latency at 200 events/s, throughput at 1,000/s
 	@$(UV) run --no-sync python -m benchmarks.notify.service $(ARGS)
 
+.PHONY: bench-fulfillment
+bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench

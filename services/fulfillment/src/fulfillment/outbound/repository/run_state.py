@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from orderhub_contracts.address import Receiver
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment.holds import Hold
-from fulfillment.outbound.repository import OutboundStatus
+from fulfillment.outbound.model import OutboundStatus
+from fulfillment.outbound.repository.holds import Hold
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ExistingOutbound:
 class OrderState:
     cancelled: bool
     hold: Hold | None
-    outbound: ExistingOutbound | None
+    outbounds: tuple[ExistingOutbound, ...]  # one per parcel; none before allocation
     waiting: bool
 
 
@@ -42,6 +43,7 @@ SELECT
 FROM unnest(CAST(:order_ids AS text[])) AS i(order_id)
 LEFT JOIN fulfillment.holds h ON h.order_id = i.order_id AND h.released_at IS NULL
 LEFT JOIN fulfillment.outbound_orders o ON o.order_id = i.order_id
+ORDER BY i.order_id, o.outbound_id
 """
 )
 
@@ -50,28 +52,15 @@ async def order_states(conn: AsyncConnection, order_ids: Collection[str]) -> dic
     states: dict[str, OrderState] = {}
     for row in await conn.execute(_STATES, {"order_ids": list(order_ids)}):
         hold = None if row.held_at is None else Hold(row.order_id, tuple(row.rule_ids), row.held_at)
-        outbound = (
-            None
-            if row.outbound_id is None
-            else ExistingOutbound(
-                row.outbound_id, OutboundStatus(row.status), row.waybill_no, Receiver.model_validate(row.receiver)
-            )
-        )
-        states[row.order_id] = OrderState(bool(row.cancelled), hold, outbound, bool(row.waiting))
+        outbounds: tuple[ExistingOutbound, ...] = () if row.outbound_id is None else (_existing(row),)
+        known = states.get(row.order_id)
+        if known is not None:  # a second parcel of a split order
+            outbounds = known.outbounds + outbounds
+        states[row.order_id] = OrderState(bool(row.cancelled), hold, outbounds, bool(row.waiting))
     return states
 
 
-def segments(order_ids: list[str]) -> list[tuple[int, int]]:
-    """Split a run into consecutive [start, end) stretches in which no order appears twice: an
-    order's state read for a stretch stays true throughout it, and taking the stretches one
-    after another keeps the run's order exactly."""
-    bounds: list[tuple[int, int]] = []
-    start, seen = 0, set[str]()
-    for index, order_id in enumerate(order_ids):
-        if order_id in seen:
-            bounds.append((start, index))
-            start, seen = index, set()
-        seen.add(order_id)
-    if start < len(order_ids):
-        bounds.append((start, len(order_ids)))
-    return bounds
+def _existing(row: Row[Any]) -> ExistingOutbound:
+    return ExistingOutbound(
+        row.outbound_id, OutboundStatus(row.status), row.waybill_no, Receiver.model_validate(row.receiver)
+    )

@@ -39,6 +39,22 @@ class LineItem(BaseModel):
         return self.list_total_fen if self.paid_fen is None else self.paid_fen
 
 
+class Discount(BaseModel):
+    """One discount on an order, normalised across channels: who gave it (`platform`, `shop`,
+    `orderhub`), its code on that side, its name as shown (满199减20) and the amount in fen."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(min_length=1, max_length=32)
+    code: str = Field(default="", max_length=128)
+    name: str = Field(default="", max_length=200)
+    amount_fen: int = Field(ge=0)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.code
+
+
 class CanonicalOrder(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -55,6 +71,7 @@ class CanonicalOrder(BaseModel):
     seller_memo: str = ""
     gift_note: str = ""  # 礼品留言: printed on the pick list like the remarks
     discount_fen: int = Field(default=0, ge=0)
+    discounts: tuple[Discount, ...] = ()
 
     @property
     def is_paid(self) -> bool:

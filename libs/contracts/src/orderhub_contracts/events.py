@@ -67,6 +67,26 @@ class OrderAddressChanged(DomainEvent):
     previous: Receiver
     changed_by: str  # "platform" or the staff member
     changed_at: AwareDatetime
+    # What ingest decided (see ingest's README): "changed" (label not on paper: replace the
+    # address and re-issue the waybill), "intercepted" (label printed: hold and intercept);
+    # empty from producers that do not decide (every earlier change).
+    outcome: str = ""
+    reason: str = ""
+
+
+class OrderReordered(DomainEvent):
+    """Void-and-reorder: `order_id` was voided (cancelled) after the freeze window and
+    `new_order_id` placed with the same items for the new address; the customer is owed one
+    compensation coupon (aftersales draws it from the budget pool, once per voided order)."""
+
+    event_type: ClassVar[str] = "order.reordered"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    new_order_id: str
+    customer_phone: str
+    channel: str
+    reason: str = ""
+    voided_at: AwareDatetime
 
 
 class OrderRemarksChanged(DomainEvent):
@@ -246,6 +266,17 @@ class ProductUpdated(DomainEvent):
         return self.sku
 
 
+class LabelPrinted(DomainEvent):
+    """An outbound order went to picking: its label is on paper (a printed pick list or WMS
+    bridge sheet). From here an address change needs an intercept."""
+
+    event_type: ClassVar[str] = "shipment.label_printed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    outbound_id: str
+    printed_at: AwareDatetime
+
+
 class TrackingUpdated(DomainEvent):
     """A carrier tracking update; `delivered` means signed for (签收), `returned` sent back."""
 
@@ -256,6 +287,32 @@ class TrackingUpdated(DomainEvent):
     status: str  # in_transit | delivered | returned | exception
     description: str = ""
     occurred_at: AwareDatetime
+
+
+# ---- aftersales.v1 -----------------------------------------------------------------------
+class CouponIssued(DomainEvent):
+    """A compensation coupon was drawn from a budget pool for a voided order (`order_id`)."""
+
+    event_type: ClassVar[str] = "coupon.issued"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    coupon_code: str
+    customer_phone: str
+    amount_fen: int = Field(gt=0)
+    currency: str = "CNY"
+    pool: str
+    valid_until: AwareDatetime
+
+
+class CouponDrawRefused(DomainEvent):
+    """The budget pool could not pay for the coupon a voided order is owed: no coupon."""
+
+    event_type: ClassVar[str] = "coupon.draw_refused"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    pool: str
+    amount_fen: int
+    balance_fen: int
 
 
 # ---- notifications.v1 ---------------------------------------------------------------------
@@ -294,6 +351,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderAddressChanged,
         OrderRemarksChanged,
         OrderRefunded,
+        OrderReordered,
         AnomalyRaised,
         AnomalyAcknowledged,
         AnomalyResolved,
@@ -306,7 +364,10 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ShipmentDispatched,
         OrderShipped,
         ProductUpdated,
+        LabelPrinted,
         TrackingUpdated,
+        CouponIssued,
+        CouponDrawRefused,
         NotificationSent,
         NotificationFailed,
     )

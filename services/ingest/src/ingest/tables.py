@@ -250,3 +250,26 @@ Index("ix_orders_channel_order_no", orders.c.channel_order_no, postgresql_ops={"
 # first attempt placed instead of placing a second one.
 mp_orders.append_column(Column("request_key", Text))
 Index("uq_mp_orders_openid_request_key", mp_orders.c.openid, mp_orders.c.request_key, unique=True)
+
+# --- Order changes (migration 20261202_0006) -------------------------------------------------------
+# The product catalogue as fulfillment announces it (product.updated): the list price a mini-program
+# order line is charged at, whatever the client sends.
+catalogue = Table(
+    "catalogue",
+    metadata,
+    Column("sku", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("list_price_fen", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("list_price_fen >= 0", name="price_not_negative"),
+)
+
+# Orders whose label is on paper (an outbound order of theirs went to picking: printed pick list or
+# bridge sheet), as fulfillment announces it; an address change then needs an intercept.
+labels_printed = Table(
+    "labels_printed",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("printed_at", DateTime(timezone=True), nullable=False),
+)

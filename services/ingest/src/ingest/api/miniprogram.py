@@ -11,13 +11,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import Channel, LineItem
+from orderhub_contracts.order import Channel
 from orderhub_contracts.phone import normalize_phone
 from orderhub_contracts.timezone import SHANGHAI
 from orderhub_runtime.app import DatabaseDep, get_context
 from orderhub_runtime.errors import Unauthorized
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
+from ingest.catalogue.model import WantedLine
 from ingest.channels.miniprogram import service
 from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCustomerOrder
 from ingest.deps import Deps
@@ -39,9 +40,11 @@ class SessionOut(BaseModel):
 class ItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(min_length=1, max_length=64, pattern=r"\S")
-    title: str = Field(min_length=1, max_length=200)
+    title: str = Field(default="", max_length=200, description="ignored: the catalogue's title is used")
     quantity: StrictInt = Field(ge=1, le=999)
-    unit_price_fen: StrictInt = Field(ge=0)
+    unit_price_fen: StrictInt | None = Field(
+        default=None, ge=0, description="optional; the catalogue's list price is charged, and any other price is refused"
+    )
 
 
 class ReceiverIn(BaseModel):
@@ -148,13 +151,12 @@ def to_command(body: OrderIn, openid: str, shop_id: str, idempotency_key: str | 
             street=r.street,
             detail=r.detail,
         ),
-        items=tuple(
-            LineItem(sku=i.sku, title=i.title, quantity=i.quantity, unit_price_fen=i.unit_price_fen) for i in body.items
-        ),
+        items=(),  # priced from the catalogue by the use case
         shop_id=shop_id,
         buyer_remark=body.buyer_remark,
     )
-    return PlaceCustomerOrder(openid=openid, order=order, idempotency_key=idempotency_key)
+    wanted = tuple(WantedLine(i.sku, i.quantity, i.unit_price_fen) for i in body.items)
+    return PlaceCustomerOrder(openid=openid, order=order, idempotency_key=idempotency_key, wanted=wanted)
 
 
 @router.post(

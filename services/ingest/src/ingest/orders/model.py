@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
+from orderhub_contracts.order import CanonicalOrder, Channel, Discount, LineItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class PlaceOrder:
     buyer_remark: str = ""
     seller_memo: str = ""
     discount_fen: int = 0
+    discounts: tuple[Discount, ...] = ()  # the discount_fen broken down by who gave it
     entered_by: str = ""  # the staff member who typed it in, for the timeline
 
     def to_order(self, order_id: str) -> CanonicalOrder:
@@ -41,6 +42,7 @@ class PlaceOrder:
             buyer_remark=self.buyer_remark,
             seller_memo=self.seller_memo,
             discount_fen=self.discount_fen,
+            discounts=self.discounts,
         )
 
 

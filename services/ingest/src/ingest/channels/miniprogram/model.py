@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ingest.catalogue.model import WantedLine
 from ingest.orders.model import PlaceOrder
 
 
@@ -15,6 +16,7 @@ class PlaceCustomerOrder:
     openid: str
     order: PlaceOrder  # channel miniprogram, its channel order number is the out_trade_no
     idempotency_key: str | None = None  # a retry with the same key answers the order it placed
+    wanted: tuple[WantedLine, ...] = ()  # the lines as chosen: priced from the catalogue, never the client
 
 
 @dataclass(frozen=True, slots=True)

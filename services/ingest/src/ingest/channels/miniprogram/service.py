@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -24,6 +24,7 @@ from orderhub_runtime.errors import Conflict, DomainError, NotFound, Unauthorize
 from orderhub_runtime.logging import get_logger
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ingest.catalogue.service import price_lines
 from ingest.channels.base import PlatformError, PushRejected
 from ingest.channels.miniprogram import repository
 from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCustomerOrder
@@ -93,20 +94,23 @@ async def open_session(db: Database, deps: IngestDeps, code: str) -> tuple[str, 
 
 async def place_order(tx: Tx, command: PlaceCustomerOrder) -> tuple[CustomerOrder, bool]:
     """Place the order (or find the one an earlier request with the same key placed); answers it and
-    whether it is new."""
-    if command.order.to_order("-").paid_total_fen <= 0:  # WeChat Pay takes no zero-amount payment
-        raise NothingToPay("the order total must be more than 0 fen", details={"field": "items"})
+    whether it is new. Each line is charged the catalogue's list price (`price_lines`)."""
     key = command.idempotency_key
     earlier = await repository.order_for_request(tx.conn, command.openid, key) if key else None
     if earlier is not None:
         return await order_view(tx.conn, earlier), False
-    accepted = await accept_order(tx, command.order)
+    order = command.order
+    if command.wanted:
+        order = replace(order, items=await price_lines(tx.conn, command.wanted))
+    if order.to_order("-").paid_total_fen <= 0:  # WeChat Pay takes no zero-amount payment
+        raise NothingToPay("the order total must be more than 0 fen", details={"field": "items"})
+    accepted = await accept_order(tx, order)
     await repository.add_order(
         tx.conn,
         order_id=accepted.order_id,
         openid=command.openid,
-        out_trade_no=command.order.channel_order_no,
-        amount_fen=command.order.to_order(accepted.order_id).paid_total_fen,
+        out_trade_no=order.channel_order_no,
+        amount_fen=order.to_order(accepted.order_id).paid_total_fen,
         request_key=key,
     )
     return await order_view(tx.conn, accepted.order_id), True
@@ -119,7 +123,8 @@ async def checkout(db: Database, deps: IngestDeps, command: PlaceCustomerOrder) 
     order, created = await db.run_in_transaction(lambda tx: place_order(tx, command))
     if order.paid:
         return Checkout(order, None, created)
-    title = command.order.items[0].title
+    async with db.read() as conn:
+        title = await repository.first_title(conn, order.order_id)
     return Checkout(order, await _payment(db, deps, order, command.openid, title), created)
 
 

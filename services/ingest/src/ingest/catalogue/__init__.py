@@ -1,0 +1,1 @@
+"""The product catalogue as fulfillment announces it (product.updated): list prices by SKU."""

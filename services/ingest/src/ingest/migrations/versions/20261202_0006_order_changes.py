@@ -1,0 +1,40 @@
+"""order changes: the catalogue kept from product.updated, printed labels
+
+Revision ID: 20261202_0006
+Revises: 20261124_0005
+Create Date: 2026-12-02
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "20261202_0006"
+down_revision = "20261124_0005"
+branch_labels = None
+depends_on = None
+
+SCHEMA = "ingest"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "catalogue",
+        sa.Column("sku", sa.Text, primary_key=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("list_price_fen", sa.BigInteger, nullable=False),
+        sa.Column("currency", sa.Text, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("list_price_fen >= 0", name="ck_catalogue_price_not_negative"),
+        schema=SCHEMA,
+    )
+    op.create_table(
+        "labels_printed",
+        sa.Column("order_id", sa.Text, primary_key=True),
+        sa.Column("printed_at", sa.DateTime(timezone=True), nullable=False),
+        schema=SCHEMA,
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("labels_printed", schema=SCHEMA)
+    op.drop_table("catalogue", schema=SCHEMA)

@@ -1,15 +1,49 @@
 """Message handlers of ingest: every projected event type goes to the status projection's batch
-handler (a single event is a run of one)."""
+handler (a single event is a run of one); the catalogue, printed labels, anomalies cancelled in the
+queue and issued coupons go to their own use cases."""
 
 from __future__ import annotations
 
-from orderhub_runtime.bus.consumer import BatchHandler
+from collections.abc import Sequence
 
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import AnomalyResolved, CouponIssued, DomainEvent, LabelPrinted, ProductUpdated
+from orderhub_runtime.bus.consumer import BatchHandler
+from orderhub_runtime.db import Tx
+
+from ingest.catalogue.service import record_products
+from ingest.changes.service import cancel_from_anomaly, record_labels_printed
 from ingest.deps import IngestDeps
 from ingest.projection.service import PROJECTED, project_run
+from ingest.wallet.service import record_issued
+
+Run = Sequence[tuple[Envelope, DomainEvent]]
+
+
+async def on_products(tx: Tx, items: Run) -> None:
+    await record_products(tx, [e for _, e in items if isinstance(e, ProductUpdated)])
+
+
+async def on_labels_printed(tx: Tx, items: Run) -> None:
+    await record_labels_printed(tx, [(e.order_id, e.printed_at) for _, e in items if isinstance(e, LabelPrinted)])
+
+
+async def on_anomalies_resolved(tx: Tx, items: Run) -> None:
+    for _, event in items:
+        if isinstance(event, AnomalyResolved) and event.resolution == "cancelled":
+            await cancel_from_anomaly(tx, event.order_id, event.resolved_by)
+
+
+async def on_coupons_issued(tx: Tx, items: Run) -> None:
+    await record_issued(tx, [e for _, e in items if isinstance(e, CouponIssued)])
 
 
 def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
-    """The projection needs nothing from `deps`; the signature is the one every service has."""
+    """The handlers need nothing from `deps`; the signature is the one every service has."""
     del deps
-    return {cls.event_type: project_run for cls in PROJECTED}
+    handlers: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}
+    handlers[ProductUpdated.event_type] = on_products
+    handlers[LabelPrinted.event_type] = on_labels_printed
+    handlers[AnomalyResolved.event_type] = on_anomalies_resolved
+    handlers[CouponIssued.event_type] = on_coupons_issued
+    return handlers

@@ -6,11 +6,14 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from ingest.api.changes import router as changes_router
 from ingest.api.miniprogram import router as miniprogram_router
+from ingest.api.miniprogram_changes import router as miniprogram_changes_router
 from ingest.api.ops import router as ops_router
 from ingest.api.orders import router
 from ingest.api.search import router as search_router
 from ingest.api.webhooks import router as webhooks_router
+from ingest.changes.closer import unpaid_closer
 from ingest.channels.miniprogram.service import reconciler
 from ingest.channels.tasks import channel_tasks
 from ingest.deps import IngestDeps, build_deps
@@ -34,9 +37,18 @@ def build_spec(
         tables=messaging,
         batch_handlers=build_batch_handlers(deps),
         # search first: /v1/orders/{order_id} would match it
-        routers=[search_router, router, webhooks_router, ops_router, miniprogram_router],
-        # channel fetch worker, per-shop sync, message streams; WeChat Pay payment reconciler
-        background=[channel_tasks, reconciler],
+        routers=[
+            search_router,
+            router,
+            changes_router,
+            webhooks_router,
+            ops_router,
+            miniprogram_router,
+            miniprogram_changes_router,
+        ],
+        # channel fetch worker, per-shop sync, message streams; WeChat Pay payment reconciler;
+        # unpaid mini-program orders closing
+        background=[channel_tasks, reconciler, unpaid_closer],
         on_stop=[deps.hub.aclose],
     )
 

@@ -90,6 +90,13 @@ class IngestSettings(ServiceSettings):
     # the last `window` (a lost notification costs at most one interval); 0 switches it off.
     miniprogram_reconcile_interval_s: float = 60.0
     miniprogram_reconcile_window_s: float = 2 * 3600.0
+    # An unpaid mini-program order closes by itself this long after it was placed (R04 reminds at
+    # 15 min); the closer looks every `interval` (0 switches it off).
+    miniprogram_unpaid_close_after_s: float = 30 * 60.0
+    miniprogram_unpaid_close_interval_s: float = 60.0
+    # Order changes: the address can simply be replaced this long after the order was created
+    # (and while its label is not on paper); later it is an intercept or a void-and-reorder.
+    address_freeze_window_s: float = 15 * 60.0
 
     sync_interval_s: float = 60.0
     sync_overlap_s: float = 300.0  # each incremental sync re-reads this much before the watermark

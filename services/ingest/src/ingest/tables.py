@@ -273,3 +273,21 @@ labels_printed = Table(
     Column("order_id", Text, primary_key=True),
     Column("printed_at", DateTime(timezone=True), nullable=False),
 )
+
+# Compensation coupons as aftersales issues them (coupon.issued), for the mini-program: the customer
+# sees theirs and redeems one on an order. Redeemed once: the conditional update that sets
+# redeemed_order_id is the only way a coupon is used.
+coupon_wallet = Table(
+    "coupon_wallet",
+    metadata,
+    Column("coupon_code", Text, primary_key=True),
+    Column("openid", Text),  # the mini-program customer, when the voided order was theirs
+    Column("customer_phone", Text, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("valid_until", DateTime(timezone=True), nullable=False),
+    Column("issued_for_order", Text, nullable=False),
+    Column("redeemed_order_id", Text),
+    Column("redeemed_at", DateTime(timezone=True)),
+    Index("ix_coupon_wallet_openid", "openid"),
+)

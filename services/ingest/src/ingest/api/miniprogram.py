@@ -43,7 +43,9 @@ class ItemIn(BaseModel):
     title: str = Field(default="", max_length=200, description="ignored: the catalogue's title is used")
     quantity: StrictInt = Field(ge=1, le=999)
     unit_price_fen: StrictInt | None = Field(
-        default=None, ge=0, description="optional; the catalogue's list price is charged, and any other price is refused"
+        default=None,
+        ge=0,
+        description="optional; the catalogue's list price is charged, and any other price is refused",
     )
 
 
@@ -68,6 +70,7 @@ class OrderIn(BaseModel):
     items: list[ItemIn] = Field(min_length=1, max_length=50)
     receiver: ReceiverIn
     buyer_remark: str = Field(default="", max_length=500)
+    coupon_code: str | None = Field(default=None, max_length=64, description="one of your coupons to use (once)")
 
     @field_validator("buyer_remark", mode="after")
     @classmethod
@@ -156,7 +159,9 @@ def to_command(body: OrderIn, openid: str, shop_id: str, idempotency_key: str | 
         buyer_remark=body.buyer_remark,
     )
     wanted = tuple(WantedLine(i.sku, i.quantity, i.unit_price_fen) for i in body.items)
-    return PlaceCustomerOrder(openid=openid, order=order, idempotency_key=idempotency_key, wanted=wanted)
+    return PlaceCustomerOrder(
+        openid=openid, order=order, idempotency_key=idempotency_key, wanted=wanted, coupon_code=body.coupon_code
+    )
 
 
 @router.post(

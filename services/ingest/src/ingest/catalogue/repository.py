@@ -38,6 +38,4 @@ async def entries(conn: AsyncConnection, skus: Iterable[str]) -> dict[str, Catal
     if not wanted:
         return {}
     rows = (await conn.execute(select(catalogue).where(catalogue.c.sku.in_(wanted)))).mappings()
-    return {
-        r["sku"]: CatalogueEntry(r["sku"], r["title"], int(r["list_price_fen"]), r["currency"]) for r in rows
-    }
+    return {r["sku"]: CatalogueEntry(r["sku"], r["title"], int(r["list_price_fen"]), r["currency"]) for r in rows}

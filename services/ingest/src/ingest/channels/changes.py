@@ -91,11 +91,17 @@ def _refunded(e: OrderRefunded) -> TimelineEntry:
     return TimelineEntry(f"平台退款 ¥{format_yuan(e.refund_fen)}", {"refund_fen": e.refund_fen, "reason": e.reason})
 
 
+_ADDRESS_OUTCOMES = {"changed": "，已直接改址", "intercepted": "，面单已打印：拦截包裹后按新地址重新打单"}
+
+
 def _address(e: OrderAddressChanged) -> TimelineEntry:
     r, p = e.receiver, e.previous
-    summary = f"收货信息已修改 ({e.changed_by}): {r.full_address}, {r.name} {r.masked_phone}"
+    outcome = _ADDRESS_OUTCOMES.get(e.outcome, "")
+    summary = f"收货信息已修改 ({e.changed_by}){outcome}: {r.full_address}, {r.name} {r.masked_phone}"
     data = {
         "changed_by": e.changed_by,
+        "outcome": e.outcome,
+        "reason": e.reason,
         "address": r.full_address,
         "previous_address": p.full_address,
         "phone": r.masked_phone,

@@ -17,6 +17,7 @@ class PlaceCustomerOrder:
     order: PlaceOrder  # channel miniprogram, its channel order number is the out_trade_no
     idempotency_key: str | None = None  # a retry with the same key answers the order it placed
     wanted: tuple[WantedLine, ...] = ()  # the lines as chosen: priced from the catalogue, never the client
+    coupon_code: str | None = None  # one of the customer's coupons, redeemed on this order
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from ingest.deps import IngestDeps
 from ingest.orders.repository import get_order_row
 from ingest.orders.service import accept_order
 from ingest.orders.text import mask_phones
+from ingest.wallet.service import redeemed, take_coupon
 
 log = get_logger(__name__)
 CHANNEL = "miniprogram"
@@ -102,9 +103,19 @@ async def place_order(tx: Tx, command: PlaceCustomerOrder) -> tuple[CustomerOrde
     order = command.order
     if command.wanted:
         order = replace(order, items=await price_lines(tx.conn, command.wanted))
+    now = datetime.now(UTC)
+    if command.coupon_code:
+        discount = await take_coupon(tx, command.coupon_code, command.openid, now=now)
+        total = order.to_order("-").paid_total_fen
+        discount = discount.model_copy(update={"amount_fen": max(min(discount.amount_fen, total - 1), 0)})
+        order = replace(
+            order, discount_fen=order.discount_fen + discount.amount_fen, discounts=(*order.discounts, discount)
+        )
     if order.to_order("-").paid_total_fen <= 0:  # WeChat Pay takes no zero-amount payment
         raise NothingToPay("the order total must be more than 0 fen", details={"field": "items"})
     accepted = await accept_order(tx, order)
+    if command.coupon_code:
+        await redeemed(tx, command.coupon_code, accepted.order_id, now=now)
     await repository.add_order(
         tx.conn,
         order_id=accepted.order_id,

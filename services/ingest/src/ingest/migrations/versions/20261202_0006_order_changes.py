@@ -1,4 +1,4 @@
-"""order changes: the catalogue kept from product.updated, printed labels
+"""order changes: the catalogue kept from product.updated, printed labels, the coupon wallet
 
 Revision ID: 20261202_0006
 Revises: 20261124_0005
@@ -33,8 +33,23 @@ def upgrade() -> None:
         sa.Column("printed_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
+    op.create_table(
+        "coupon_wallet",
+        sa.Column("coupon_code", sa.Text, primary_key=True),
+        sa.Column("openid", sa.Text),
+        sa.Column("customer_phone", sa.Text, nullable=False),
+        sa.Column("amount_fen", sa.BigInteger, nullable=False),
+        sa.Column("currency", sa.Text, nullable=False),
+        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("issued_for_order", sa.Text, nullable=False),
+        sa.Column("redeemed_order_id", sa.Text),
+        sa.Column("redeemed_at", sa.DateTime(timezone=True)),
+        schema=SCHEMA,
+    )
+    op.create_index("ix_coupon_wallet_openid", "coupon_wallet", ["openid"], schema=SCHEMA)
 
 
 def downgrade() -> None:
+    op.drop_table("coupon_wallet", schema=SCHEMA)
     op.drop_table("labels_printed", schema=SCHEMA)
     op.drop_table("catalogue", schema=SCHEMA)

@@ -1,0 +1,55 @@
+"""Every statement of the order-change area: printed labels, the unpaid mini-program orders due to
+close, and the next free reorder number of a channel order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from orderhub_contracts.state_machine import OrderStatus
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ingest.tables import labels_printed, mp_orders, order_keys, orders
+
+
+async def record_label_printed(conn: AsyncConnection, order_id: str, printed_at: datetime) -> None:
+    stmt = pg_insert(labels_printed).values(order_id=order_id, printed_at=printed_at)
+    await conn.execute(stmt.on_conflict_do_nothing(index_elements=[labels_printed.c.order_id]))
+
+
+async def label_printed(conn: AsyncConnection, order_id: str) -> bool:
+    query = select(labels_printed.c.order_id).where(labels_printed.c.order_id == order_id)
+    return (await conn.scalar(query)) is not None
+
+
+async def unpaid_due(conn: AsyncConnection, created_before: datetime, *, limit: int) -> list[str]:
+    """Mini-program orders still unpaid and open that were placed before `created_before`."""
+    query = (
+        select(mp_orders.c.order_id)
+        .join(orders, orders.c.order_id == mp_orders.c.order_id)
+        .where(
+            mp_orders.c.paid_at.is_(None),
+            mp_orders.c.created_at < created_before,
+            orders.c.status == OrderStatus.CREATED.value,
+        )
+        .order_by(mp_orders.c.created_at)
+        .limit(limit)
+    )
+    return list((await conn.execute(query)).scalars().all())
+
+
+async def lock_unpaid(conn: AsyncConnection, order_id: str) -> bool:
+    """Lock the mini-program order's payment row (the lock a payment takes first); True when it
+    is still unpaid."""
+    query = select(mp_orders.c.paid_at).where(mp_orders.c.order_id == order_id).with_for_update()
+    row = (await conn.execute(query)).first()
+    return row is not None and row.paid_at is None
+
+
+async def reorder_count(conn: AsyncConnection, channel: str, channel_order_no: str) -> int:
+    """How many times this channel order was placed again (`<no>-R1`, `<no>-R2` ...)."""
+    query = select(func.count()).where(
+        order_keys.c.channel == channel, order_keys.c.channel_order_no.like(f"{channel_order_no}-R%")
+    )
+    return int(await conn.scalar(query) or 0)

@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyRaised, DomainEvent, OrderCancelled, OrderHeld, OrderValidated
+from orderhub_contracts.events import (
+    AnomalyRaised,
+    DomainEvent,
+    OrderAddressChanged,
+    OrderCancelled,
+    OrderHeld,
+    OrderValidated,
+)
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
@@ -15,6 +22,7 @@ from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clear_run import Clearance, clear_orders
 from fulfillment.outbound.service.flags import flag_order
 from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
+from fulfillment.outbound.service.readdress import change_receiver
 
 
 def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
@@ -50,7 +58,14 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
         if event.rule_id in deps.settings.remark_flag_rules:
             await flag_order(tx, event.order_id, event.rule_id, event.rule_name, raised_at=envelope.time)
 
+    async def on_address_changed(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderAddressChanged)
+        await change_receiver(
+            tx, event.order_id, event.receiver, event.outcome, changed_at=event.changed_at, carrier=carrier
+        )
+
     return {
         OrderCancelled.event_type: on_order_cancelled,
+        OrderAddressChanged.event_type: on_address_changed,
         AnomalyRaised.event_type: on_anomaly_raised,
     }

@@ -144,3 +144,13 @@ cancelled_orders = Table(
     Column("reason", Text, nullable=False),
     Column("cancelled_at", DateTime(timezone=True), nullable=False),
 )
+
+# The receiver an order was last changed to (order.address_changed from ingest), so a clearance
+# carrying an older snapshot of the order still allocates to the new address.
+receiver_changes = Table(
+    "receiver_changes",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("receiver", JSONB, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -59,7 +59,7 @@ def build_handlers(deps: RulesDeps) -> dict[str, Handler]:
 
     async def on_address_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderAddressChanged)
-        await orders.change_receiver(tx, deps, event.order_id, event.receiver)
+        await orders.change_receiver(tx, deps, event.order_id, event.receiver, event.outcome)
 
     async def on_remarks_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderRemarksChanged)

@@ -24,6 +24,7 @@ from orderhub_runtime.logging import get_logger
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ingest.changes.platform import decide_platform_change
 from ingest.channels.base import ChannelAdapter, ChannelOrder, PushNotice, PushRejected
 from ingest.channels.changes import KnownState, change_entry, diff, is_stale
 from ingest.channels.hub import ChannelHub
@@ -180,7 +181,10 @@ async def ingest_platform_order(tx: Tx, order: ChannelOrder, source: str) -> Int
             log.info("channel.stale_fetch", order_id=order_id, source=source)
             return IntakeResult(order_id, created=False, events=(), stale=True)
         known = loaded
-    events = diff(known, order, now=datetime.now(UTC))
+    events = [
+        await decide_platform_change(tx.conn, e) if isinstance(e, OrderAddressChanged) else e
+        for e in diff(known, order, now=datetime.now(UTC))
+    ]
     for event in events:
         await _apply(tx, order_id, event)
     await _save_state(tx.conn, order_id, order, known, source)

@@ -86,13 +86,17 @@ async def record_cancellation(tx: Tx, order_id: str, reason: str) -> None:
     log.info("order.cancellation_recorded", order_id=order_id, anomalies_resolved=len(resolved))
 
 
-async def change_receiver(tx: Tx, deps: RulesDeps, order_id: str, receiver: Receiver) -> None:
-    """R15 and the receiver rules again, with the lists read for the new receiver."""
+async def change_receiver(tx: Tx, deps: RulesDeps, order_id: str, receiver: Receiver, outcome: str = "") -> None:
+    """R15 and the receiver rules again, with the lists read for the new receiver. When ingest
+    decided the change (`outcome`), R15 fires exactly for an intercept: a change with the label not
+    yet on paper re-issues the waybill without anyone's help."""
     record = await locked(tx, order_id, "changed")
     changed = record.order.model_copy(update={"receiver": receiver})
     snapshot = changed.model_dump(mode="json")
     await repo.update_fields(tx.conn, order_id, snapshot=snapshot, **repo.address_fields(changed.receiver))
     lists = await context.receiver_lists(tx.conn, changed, order_facts(changed, deps.rates))
+    if outcome:
+        lists = {**lists, "waybill_exists": outcome == "intercepted"}
     await check(tx, deps, dataclasses.replace(record, order=changed), "address.changed", lists)
 
 

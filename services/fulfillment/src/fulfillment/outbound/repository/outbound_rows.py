@@ -93,6 +93,15 @@ async def outbounds_for_order(conn: AsyncConnection, order_id: str) -> list[Outb
     return [from_row(row) for row in (await conn.execute(query)).mappings()]
 
 
+async def outbound_by_id(conn: AsyncConnection, outbound_id: str) -> OutboundOrder | None:
+    row = (
+        (await conn.execute(select(outbound_orders).where(outbound_orders.c.outbound_id == outbound_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else from_row(row)
+
+
 async def set_status(conn: AsyncConnection, outbound_id: str, status: OutboundStatus) -> None:
     await conn.execute(
         update(outbound_orders)

@@ -10,7 +10,7 @@ rare and done order by order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from fulfillment.carriers import CarrierProvider
@@ -18,9 +18,12 @@ from fulfillment.outbound.model import OutboundStatus, segments
 from fulfillment.outbound.repository import reactivate
 from fulfillment.outbound.repository.holds import release_holds
 from fulfillment.outbound.repository.locks import lock_orders
+from fulfillment.outbound.repository.outbound_rows import outbound_by_id
+from fulfillment.outbound.repository.receivers import changed_receivers
 from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states
 from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
 from fulfillment.outbound.service.parcels import ShipPolicy
+from fulfillment.outbound.service.readdress import reissue_for
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import ShipmentReleased
 from orderhub_contracts.order import CanonicalOrder
@@ -42,6 +45,14 @@ async def clear_orders(
 ) -> None:
     order_ids = [c.order.order_id for c in clearances]
     await lock_orders(tx.conn, order_ids)
+    # A clearance may carry the order as it was before an address change: the change wins.
+    changed = await changed_receivers(tx.conn, order_ids)
+    clearances = [
+        replace(c, order=c.order.model_copy(update={"receiver": changed[c.order.order_id]}))
+        if c.order.order_id in changed
+        else c
+        for c in clearances
+    ]
     for start, end in segments(order_ids):
         await _clear_segment(tx, clearances[start:end], carrier, policy)
 
@@ -77,7 +88,7 @@ async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: Carri
     for outbound, clearance in reactivations:
         if clearance.envelope is not None:
             tx.acting_on(clearance.envelope)
-        await _reactivate(tx, outbound, clearance.order)
+        await _reactivate(tx, outbound, clearance.order, carrier)
     await allocate_run(tx, candidates, carrier, policy)
 
 
@@ -100,14 +111,18 @@ def _goes_on(clearance: Clearance, state: OrderState) -> bool:
     return True
 
 
-async def _reactivate(tx: Tx, outbound: ExistingOutbound, order: CanonicalOrder) -> None:
+async def _reactivate(tx: Tx, outbound: ExistingOutbound, order: CanonicalOrder, carrier: CarrierProvider) -> None:
     """Back to `created`, taking the released order's receiver and remarks (an address fixed
-    during the hold must reach the parcel); its stock stayed reserved throughout."""
+    during the hold must reach the parcel, under a new waybill); its stock stayed reserved."""
     await reactivate(tx.conn, outbound.outbound_id, order.receiver, order.buyer_remark, order.seller_memo)
     # The release moved the order back to validated; this puts it back to allocated.
     await tx.publish(
         ShipmentReleased(order_id=order.order_id, outbound_id=outbound.outbound_id, waybill_no=outbound.waybill_no)
     )
+    if order.receiver != outbound.receiver:
+        full = await outbound_by_id(tx.conn, outbound.outbound_id)
+        if full is not None:
+            await reissue_for(tx, full, order.receiver, carrier)
     log.info(
         "outbound.reactivated",
         order_id=order.order_id,

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import DomainEvent, OrderPlaced, ShipmentCreated
+from orderhub_contracts.events import DomainEvent, OrderPlaced, OrderReordered, ShipmentCreated
 from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.db import Tx
 
+from aftersales.coupons import service as coupons
+from aftersales.coupons.model import Compensate
 from aftersales.deps import AftersalesDeps
 from aftersales.order_refs import service
 from aftersales.order_refs.model import RecordPlacement, RecordShipment
@@ -19,6 +21,21 @@ def build_batch_handlers(deps: AftersalesDeps) -> dict[str, BatchHandler]:
     async def on_orders_placed(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         placements = [RecordPlacement(event.order) for _, event in items if isinstance(event, OrderPlaced)]
         await service.record_placements(tx, placements)
+        redeemed = [
+            (event.order.order_id, d, envelope.time)
+            for envelope, event in items
+            if isinstance(event, OrderPlaced)
+            for d in event.order.discounts
+            if d.source == coupons.OUR_COUPONS
+        ]
+        if redeemed:
+            await coupons.record_redemptions(tx, redeemed)
+
+    async def on_orders_reordered(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        for envelope, event in items:
+            if isinstance(event, OrderReordered):
+                command = Compensate(event.order_id, event.customer_phone, envelope.time)
+                await coupons.compensate(tx, deps.settings, command)
 
     async def on_shipments_created(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         shipments = [
@@ -28,4 +45,8 @@ def build_batch_handlers(deps: AftersalesDeps) -> dict[str, BatchHandler]:
         ]
         await service.record_shipments(tx, shipments)
 
-    return {OrderPlaced.event_type: on_orders_placed, ShipmentCreated.event_type: on_shipments_created}
+    return {
+        OrderPlaced.event_type: on_orders_placed,
+        ShipmentCreated.event_type: on_shipments_created,
+        OrderReordered.event_type: on_orders_reordered,
+    }

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from aftersales.api.coupons import router as coupons_router
 from aftersales.api.order_refs import router as order_refs_router
 from aftersales.deps import AftersalesDeps
 from aftersales.handlers import build_batch_handlers
@@ -22,7 +23,7 @@ def build_spec(deps: AftersalesDeps, runtime: RuntimeSettings) -> ServiceSpec[Af
         runtime=runtime,
         tables=messaging,
         batch_handlers=build_batch_handlers(deps),
-        routers=[order_refs_router],
+        routers=[order_refs_router, coupons_router],
     )
 
 

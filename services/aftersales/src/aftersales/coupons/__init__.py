@@ -1,0 +1,1 @@
+"""Budget pools (预算池) and the compensation coupons drawn from them."""

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     AnomalyRaised,
+    CouponDrawRefused,
+    CouponIssued,
     DomainEvent,
+    OrderCancelled,
     OrderPlaced,
     OrderRefunded,
     ShipmentCreated,
@@ -46,7 +49,22 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         raised = [(envelope, event) for envelope, event in events if isinstance(event, AnomalyRaised)]
         await service.notify_anomalies(tx, deps, raised)
 
+    async def on_orders_cancelled(tx: Tx, events: Run) -> None:
+        cancelled = [(envelope, event) for envelope, event in events if isinstance(event, OrderCancelled)]
+        await service.notify_cancellations(tx, deps, cancelled)
+
+    async def on_coupons_issued(tx: Tx, events: Run) -> None:
+        issued = [(envelope, event) for envelope, event in events if isinstance(event, CouponIssued)]
+        await service.notify_coupons(tx, deps, issued)
+
+    async def on_coupons_refused(tx: Tx, events: Run) -> None:
+        refused = [(envelope, event) for envelope, event in events if isinstance(event, CouponDrawRefused)]
+        await service.notify_refused_coupons(tx, deps, refused)
+
     return {
+        OrderCancelled.event_type: on_orders_cancelled,
+        CouponIssued.event_type: on_coupons_issued,
+        CouponDrawRefused.event_type: on_coupons_refused,
         ShipmentCreated.event_type: on_shipments_created,
         AnomalyRaised.event_type: on_anomalies_raised,
         OrderPlaced.event_type: on_orders_placed,

@@ -18,8 +18,11 @@ from typing import TypeVar
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     AnomalyRaised,
+    CouponDrawRefused,
+    CouponIssued,
     NotificationFailed,
     NotificationSent,
+    OrderCancelled,
     OrderPlaced,
     OrderRefunded,
     ShipmentCreated,
@@ -36,10 +39,20 @@ from notify.messages.model import Channel, Message, NewMessage
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
 from notify.routing import CUSTOMER, Addressee, Route, Unroutable, WeComTarget
 from notify.templates.book import Template
-from notify.templates.variables import anomaly_variables, dispatch_variables, refund_variables, shipment_variables
+from notify.templates.variables import (
+    anomaly_variables,
+    cancelled_variables,
+    coupon_variables,
+    dispatch_variables,
+    refund_variables,
+    refused_variables,
+    shipment_variables,
+)
 
 log = get_logger(__name__)
-E = TypeVar("E", OrderRefunded, ShipmentDispatched)
+E = TypeVar("E", OrderRefunded, ShipmentDispatched, OrderCancelled)
+# Who hears of a compensation coupon the budget pool could not pay for.
+REFUSED_COUPON_TARGETS = ("cs_group", "ops_manager")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +110,38 @@ async def notify_dispatches(
     await _sms_to_known_customers(
         tx, deps, dispatches, deps.templates.dispatch, lambda event, _: dispatch_variables(event)
     )
+
+
+async def notify_cancellations(tx: Tx, deps: NotifyDeps, cancelled: Sequence[tuple[Envelope, OrderCancelled]]) -> None:
+    """Tell the customer the order is cancelled (and that a payment goes back)."""
+    await _sms_to_known_customers(
+        tx, deps, cancelled, deps.templates.cancelled, lambda event, _: cancelled_variables(event)
+    )
+
+
+async def notify_coupons(tx: Tx, deps: NotifyDeps, issued: Sequence[tuple[Envelope, CouponIssued]]) -> None:
+    """The compensation coupon of a void-and-reorder, announced by SMS to the customer."""
+    deliveries = []
+    for envelope, event in issued:
+        route = deps.routing.resolve("sms", CUSTOMER, Addressee(customer_phone=event.customer_phone))
+        delivery = Delivery(envelope.id, event.order_id, deps.templates.coupon, coupon_variables(event), route)
+        deliveries.append((envelope, delivery))
+    await record(tx, deps.provider_names, deliveries)
+
+
+async def notify_refused_coupons(
+    tx: Tx, deps: NotifyDeps, refused: Sequence[tuple[Envelope, CouponDrawRefused]]
+) -> None:
+    """A coupon the pool could not pay for: customer service and the ops manager are told."""
+    deliveries = []
+    for envelope, event in refused:
+        for target in REFUSED_COUPON_TARGETS:
+            route = deps.routing.resolve("wecom", target, Addressee())
+            variables = refused_variables(event)
+            deliveries.append(
+                (envelope, Delivery(envelope.id, event.order_id, deps.templates.coupon_refused, variables, route))
+            )
+    await record(tx, deps.provider_names, deliveries)
 
 
 async def notify_shipments(tx: Tx, deps: NotifyDeps, shipments: Sequence[tuple[Envelope, ShipmentCreated]]) -> None:

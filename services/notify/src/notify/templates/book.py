@@ -12,7 +12,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
+from orderhub_contracts.events import (
+    AnomalyRaised,
+    CouponDrawRefused,
+    CouponIssued,
+    OrderCancelled,
+    OrderRefunded,
+    ShipmentCreated,
+    ShipmentDispatched,
+)
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notify.messages.model import Channel
@@ -139,6 +147,9 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
 SHIPMENT_TEMPLATE = "shipment_created"
 REFUND_TEMPLATE = "order_refunded"
 DISPATCH_TEMPLATE = "shipment_dispatched"
+CANCELLED_TEMPLATE = "order_cancelled"
+COUPON_TEMPLATE = "coupon_issued"
+REFUSED_TEMPLATE = "coupon_refused_wecom"
 ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
 
 
@@ -150,6 +161,9 @@ class EventTemplates:
     anomaly: Mapping[Channel, Template]
     refund: Template
     dispatch: Template
+    cancelled: Template
+    coupon: Template
+    coupon_refused: Template
 
     @classmethod
     def required(cls, book: TemplateBook) -> EventTemplates:
@@ -162,4 +176,7 @@ class EventTemplates:
             },
             refund=book.require(REFUND_TEMPLATE, channel="sms", event_type=OrderRefunded.event_type),
             dispatch=book.require(DISPATCH_TEMPLATE, channel="sms", event_type=ShipmentDispatched.event_type),
+            cancelled=book.require(CANCELLED_TEMPLATE, channel="sms", event_type=OrderCancelled.event_type),
+            coupon=book.require(COUPON_TEMPLATE, channel="sms", event_type=CouponIssued.event_type),
+            coupon_refused=book.require(REFUSED_TEMPLATE, channel="wecom", event_type=CouponDrawRefused.event_type),
         )

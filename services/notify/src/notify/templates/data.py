@@ -39,4 +39,25 @@ TEMPLATES: list[dict[str, Any]] = [
         "event": "anomaly.raised",
         "text": "【订单异常·{level_name}】{rule_name}（{rule_id}，{level}级）\n订单：{order_id}\n{text}",
     },
+    {
+        "code": "order_cancelled",
+        "channel": "sms",
+        "event": "order.cancelled",
+        "text": "【订单中枢】您的订单{order_id}已取消（{reason}）。如已付款，款项将原路退回。",
+    },
+    {
+        # The void-and-reorder compensation (改地址作废重下), drawn from the marketing budget pool.
+        "code": "coupon_issued",
+        "channel": "sms",
+        "event": "coupon.issued",
+        "text": "【订单中枢】您的订单{order_id}已按新地址重新下单，送您一张{amount}无门槛优惠券（券码{coupon_code}），"
+        "{valid_until}前在小程序下单可用。",
+    },
+    {
+        "code": "coupon_refused_wecom",
+        "channel": "wecom",
+        "event": "coupon.draw_refused",
+        "text": "【预算池不足】订单{order_id}的改址补偿券（{amount}）未能发放：预算池{pool}余额{balance}。"
+        "请客服联系客户，并补充预算池。",
+    },
 ]

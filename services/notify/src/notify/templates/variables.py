@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
+from orderhub_contracts.events import (
+    AnomalyAction,
+    AnomalyRaised,
+    CouponDrawRefused,
+    CouponIssued,
+    OrderCancelled,
+    OrderRefunded,
+    ShipmentCreated,
+    ShipmentDispatched,
+)
+from orderhub_contracts.timezone import SHANGHAI
 
 # Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
@@ -24,8 +34,14 @@ SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_n
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
 DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
+CANCELLED_VARIABLES = frozenset({"order_id", "reason"})
+COUPON_VARIABLES = frozenset({"order_id", "amount", "coupon_code", "valid_until"})
+REFUSED_VARIABLES = frozenset({"order_id", "amount", "pool", "balance"})
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
+    OrderCancelled.event_type: CANCELLED_VARIABLES,
+    CouponIssued.event_type: COUPON_VARIABLES,
+    CouponDrawRefused.event_type: REFUSED_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
     ShipmentDispatched.event_type: DISPATCH_VARIABLES,
@@ -74,4 +90,26 @@ def refund_variables(event: OrderRefunded, currency: str) -> dict[str, str]:
         "order_id": event.order_id,
         "amount": amount_text(event.refund_fen, currency),
         "reason": event.reason.strip() or "售后退款",
+    }
+
+
+def cancelled_variables(event: OrderCancelled) -> dict[str, str]:
+    return {"order_id": event.order_id, "reason": event.reason.strip() or "订单已取消"}
+
+
+def coupon_variables(event: CouponIssued) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "amount": amount_text(event.amount_fen, event.currency),
+        "coupon_code": event.coupon_code,
+        "valid_until": event.valid_until.astimezone(SHANGHAI).strftime("%Y-%m-%d"),
+    }
+
+
+def refused_variables(event: CouponDrawRefused) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "amount": amount_text(event.amount_fen, "CNY"),
+        "pool": event.pool,
+        "balance": amount_text(event.balance_fen, "CNY"),
     }

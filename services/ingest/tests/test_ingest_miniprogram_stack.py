@@ -10,6 +10,7 @@ import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,12 +18,17 @@ import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from ingest.catalogue.service import record_products
+from ingest.changes.closer import close_unpaid_once
 from ingest.channels.miniprogram.service import reconcile_once
-from ingest.tables import raw_pushes
+from ingest.tables import orders, raw_pushes
+from ingest.wallet.service import record_issued
 from ingest_channel_stack import SteppedEnv, stepped_stack
+from orderhub_contracts.events import CouponIssued, ProductUpdated
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import read_topic
 from orderhub_simulators import feed
+from orderhub_simulators.channels.douyin import samples
 from orderhub_simulators.channels.miniprogram import customers, wechatpay
 from orderhub_simulators.channels.miniprogram.app import create_app as create_sim
 from orderhub_simulators.channels.miniprogram.feed import feed_miniprogram
@@ -48,7 +54,19 @@ async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
         webhook="/webhooks/wechatpay",
         url_settings=["miniprogram_base_url", "miniprogram_pay_base_url"],
     ) as stepped:
+        await seed_catalogue(stepped)
         yield stepped
+
+
+async def seed_catalogue(env: Env) -> None:
+    """The catalogue as fulfillment would announce it: every SKU the tests and simulators order."""
+    products = [*samples.PRODUCTS, *feed._PRODUCTS, ("HUM-3L", "加湿器 3L", 12950), ("GIFT", "赠品", 0)]
+    now = datetime.now(UTC)
+    events = [
+        ProductUpdated(sku=sku, title=title, category="家电", list_price_fen=price, updated_at=now)
+        for sku, title, price in products
+    ]
+    await env.ctx.db.run_in_transaction(lambda tx: record_products(tx, events))
 
 
 ORDER = {
@@ -201,7 +219,7 @@ async def test_free_orders_and_wechat_refusing_our_credentials_get_clear_answers
     auth = await login(env)
     free = {**ORDER, "items": [{"sku": "GIFT", "title": "赠品", "quantity": 1, "unit_price_fen": 0}]}
     refused = await env.http.post("/v1/miniprogram/orders", json=free, headers=auth)
-    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_request"
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_sku"  # no price: not on sale
     code, _ = env.sim.login_code()
     env.sim.app_secret = "rotated-on-the-wechat-side"
     try:
@@ -314,3 +332,71 @@ async def test_a_receiver_name_with_bidi_controls_is_refused_and_remarks_are_mas
     assert placed.status_code == 201 and placed.json()["buyer_remark"] == "到了打 139****5678"
     listed = (await env.http.get("/v1/miniprogram/orders", headers=auth)).json()
     assert [o["buyer_remark"] for o in listed] == ["到了打 139****5678"]
+
+
+# --- Prices the customer cannot set, the customer's own cancel and coupons -------------------------
+
+
+async def test_a_forged_price_is_refused_and_the_catalogue_price_is_charged(env: Env) -> None:
+    auth = await login(env)
+    forged = {**ORDER, "items": [{"sku": "HUM-3L", "title": "加湿器 3L", "quantity": 1, "unit_price_fen": 1}]}
+    refused = await env.http.post("/v1/miniprogram/orders", json=forged, headers=auth)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "price_not_ours"
+    assert refused.json()["error"]["details"]["prices_fen"] == {"HUM-3L": 12950}
+    unknown = {**ORDER, "items": [{"sku": "NOPE-1", "quantity": 1}]}
+    missing = await env.http.post("/v1/miniprogram/orders", json=unknown, headers=auth)
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "unknown_sku"
+    chosen = {**ORDER, "items": [{"sku": "HUM-3L", "title": "随便写", "quantity": 3}]}
+    placed = await env.http.post("/v1/miniprogram/orders", json=chosen, headers=auth)
+    assert placed.status_code == 201 and placed.json()["amount_fen"] == 3 * 12950
+
+
+async def test_the_customer_cancels_their_own_order_before_shipping(env: Env) -> None:
+    alice, bob = await login(env, "o-cancel-a"), await login(env, "o-cancel-b")
+    order = await place(env, alice)
+    path = f"/v1/miniprogram/orders/{order['order_id']}/cancel"
+    assert (await env.http.post(path, json={}, headers=bob)).status_code == 404
+    cancelled = await env.http.post(path, json={"reason": "拍错了"}, headers=alice)
+    assert cancelled.status_code == 200 and cancelled.json()["already_cancelled"] is False
+    mine = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=alice)
+    assert mine.json()["status"] == "cancelled"
+
+
+async def test_an_unpaid_order_closes_by_itself_and_a_paid_one_does_not(env: Env) -> None:
+    auth = await login(env, "o-slow-payer")
+    unpaid, paid = await place(env, auth), await place(env, auth)
+    await env.sim.pay(out_trade_no=paid["out_trade_no"], total_fen=paid["amount_fen"])
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    assert await close_unpaid_once(env.ctx.db, env.ctx.deps, now=later) >= 1
+    closed = await env.http.get(f"/v1/miniprogram/orders/{unpaid['order_id']}", headers=auth)
+    still = await env.http.get(f"/v1/miniprogram/orders/{paid['order_id']}", headers=auth)
+    assert (closed.json()["status"], still.json()["status"]) == ("cancelled", "created")
+
+
+async def test_a_coupon_is_redeemed_once(env: Env) -> None:
+    auth = await login(env, "o-coupon")
+    voided = await place(env, auth)
+    code = f"CP{random.randrange(16**12):012X}"
+    issued = CouponIssued(
+        order_id=voided["order_id"],
+        coupon_code=code,
+        customer_phone="13900005678",
+        amount_fen=500,
+        pool="marketing",
+        valid_until=datetime.now(UTC) + timedelta(days=30),
+    )
+    await env.ctx.db.run_in_transaction(lambda tx: record_issued(tx, [issued]))
+    coupons = (await env.http.get("/v1/miniprogram/coupons", headers=auth)).json()
+    assert [(c["coupon_code"], c["used"]) for c in coupons] == [(code, False)]
+    with_coupon = {**ORDER, "coupon_code": code}
+    first = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=auth)
+    assert first.status_code == 201 and first.json()["amount_fen"] == 25900 - 500
+    second = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=auth)
+    assert second.status_code == 409 and second.json()["error"]["code"] == "coupon_not_usable"
+    someone_else = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=await login(env))
+    assert someone_else.status_code == 404
+    async with env.ctx.db.read() as conn:
+        snapshot = await conn.scalar(select(orders.c.snapshot).where(orders.c.order_id == first.json()["order_id"]))
+    assert snapshot["discounts"] == [{"source": "orderhub", "code": code, "name": "改地址补偿券", "amount_fen": 500}]
+    coupons = (await env.http.get("/v1/miniprogram/coupons", headers=auth)).json()
+    assert coupons[0]["used"] is True and coupons[0]["redeemed_order_id"] == first.json()["order_id"]

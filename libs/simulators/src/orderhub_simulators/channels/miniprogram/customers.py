@@ -16,10 +16,8 @@ from orderhub_simulators.channels.miniprogram.state import WeixinState
 def order_body(rng: random.Random) -> dict[str, Any]:
     province, city, district, street, detail = samples.address(rng)
     return {
-        "items": [
-            {"sku": sku, "title": title, "quantity": qty, "unit_price_fen": price}
-            for sku, title, price, qty in samples.lines(rng)
-        ],
+        # The mini-program sends what the customer chose; OrderHub prices it from its catalogue.
+        "items": [{"sku": sku, "title": title, "quantity": qty} for sku, title, _, qty in samples.lines(rng)],
         "receiver": {
             "name": samples.name(rng),
             "phone": samples.mobile(rng),

@@ -79,6 +79,21 @@ async def test_r15_address_change_after_the_waybill_is_intercepted(rules: RulesH
     assert [e.type for e in events] == ["order.validated", "anomaly.raised", "order.held"]
 
 
+async def test_r15_follows_the_outcome_ingest_decided(rules: RulesHarness) -> None:
+    """A change with the label not yet on paper re-issues the waybill without anyone: no R15; an
+    intercept (label printed, or a platform order after the window) raises R15 even before the
+    waybill is known here."""
+    unprinted, printed = rules.order(), rules.order()
+    for order in (unprinted, printed):
+        await rules.deliver(OrderPlaced(order=order))
+    await rules.deliver(waybill(unprinted))
+    await rules.deliver(moved(unprinted).model_copy(update={"outcome": "changed"}))
+    assert await rules.anomalies(unprinted.order_id) == []
+    await rules.deliver(moved(printed).model_copy(update={"outcome": "intercepted"}))
+    (anomaly,) = await rules.anomalies(printed.order_id)
+    assert (anomaly["rule_id"], anomaly["level"], anomaly["holds"]) == ("R15", 3, True)
+
+
 @pytest.mark.parametrize(
     ("channel", "error", "raised"), [("sms", "invalid_phone", True), ("sms", "rate_limited", False)]
 )

@@ -7,7 +7,8 @@ inside the consumer's transaction (inbox claim, effects and outbox commit togeth
 - stock.shortage → R09; shipment.created → the waybill (R15) and the R16 deadline (a batch
   handler); shipment.dispatched → R16 cancelled, R17 armed; shipment.tracking_updated → R17
   re-armed, cancelled on delivery, checked at once on a return
-- notification.failed → R03"""
+- notification.failed → R03
+- product.updated → the catalogue's list prices (R10 compares the payment with them)"""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from orderhub_contracts.events import (
     OrderPaid,
     OrderPlaced,
     OrderRemarksChanged,
+    ProductUpdated,
     ShipmentCreated,
     ShipmentDispatched,
     StockShortage,
@@ -30,6 +32,7 @@ from orderhub_contracts.events import (
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
+from rules.catalogue.service import record_prices
 from rules.deps import RulesDeps
 from rules.orders import service as orders
 from rules.placement import service as placement
@@ -43,7 +46,14 @@ def build_batch_handlers(deps: RulesDeps) -> dict[str, BatchHandler]:
     async def on_shipments_created(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         await orders.record_shipments(tx, deps, [e for _, e in items if isinstance(e, ShipmentCreated)])
 
-    return {OrderPlaced.event_type: on_placed, ShipmentCreated.event_type: on_shipments_created}
+    async def on_products(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        await record_prices(tx, [e for _, e in items if isinstance(e, ProductUpdated)])
+
+    return {
+        OrderPlaced.event_type: on_placed,
+        ShipmentCreated.event_type: on_shipments_created,
+        ProductUpdated.event_type: on_products,
+    }
 
 
 def build_handlers(deps: RulesDeps) -> dict[str, Handler]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orderhub_runtime.schema import add_messaging_tables, service_metadata
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -172,3 +173,14 @@ timers = Table(
     CheckConstraint("status IN ('pending', 'fired', 'cancelled')", name="status"),
 )
 Index("ix_timers_due", timers.c.due_at, postgresql_where=timers.c.status == "pending")
+
+# List prices from fulfillment's catalogue (product.updated): R10 compares what was paid with
+# these wherever the catalogue knows the SKU, not with the price the order itself states.
+list_prices = Table(
+    "list_prices",
+    metadata,
+    Column("sku", Text, primary_key=True),
+    Column("list_price_fen", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

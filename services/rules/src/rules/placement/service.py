@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import OrderValidated
@@ -19,6 +20,7 @@ from orderhub_runtime.logging import get_logger
 from rules.anomalies import repository as anomaly_repo
 from rules.anomalies.repository import NewAnomaly
 from rules.anomalies.service import ANOMALY_CHANNEL, hold_event, new_anomalies, raised_event
+from rules.catalogue.service import list_totals
 from rules.deps import RulesDeps
 from rules.engine.evaluate import Hit, evaluate
 from rules.engine.facts import placement_facts
@@ -48,9 +50,8 @@ async def place(tx: Tx, placed: Sequence[tuple[Envelope, CanonicalOrder]], deps:
     fresh = [(env, order) for env, order in unique.values() if order.order_id in versions]
     for order_id in unique.keys() - versions.keys():
         log.info("order.placement_duplicate_ignored", order_id=order_id)
-    placements = [
-        context.Placement(o, placement_facts(o, rates=deps.rates), deps.timers.first_timers(o)) for _, o in fresh
-    ]
+    totals = await list_totals(tx.conn, [o for _, o in fresh])  # R10: catalogue prices, not the order's
+    placements = [context.Placement(o, _facts(o, totals, deps), deps.timers.first_timers(o)) for _, o in fresh]
     known = await context.record_placements(tx.conn, placements)
     checked: list[_Checked] = []
     for (envelope, order), placement, facts in zip(fresh, placements, known, strict=True):
@@ -61,6 +62,13 @@ async def place(tx: Tx, placed: Sequence[tuple[Envelope, CanonicalOrder]], deps:
     await anomaly_repo.insert_many(tx.conn, [a for c in checked for a in c.anomalies], notify_channel=ANOMALY_CHANNEL)
     validated = [c.order.order_id for c in checked if await _publish(tx, c)]
     await orders.mark_validated_many(tx.conn, validated)
+
+
+def _facts(order: CanonicalOrder, totals: dict[str, int], deps: RulesDeps) -> dict[str, Any]:
+    facts = placement_facts(order, rates=deps.rates)
+    if order.order_id in totals:
+        facts["list_total_fen"] = totals[order.order_id]
+    return facts
 
 
 async def _publish(tx: Tx, checked: _Checked) -> bool:

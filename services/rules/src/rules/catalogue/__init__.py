@@ -1,0 +1,1 @@
+"""The catalogue's list prices (product.updated), for R10's comparison."""

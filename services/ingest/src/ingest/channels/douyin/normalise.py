@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import Channel, LineItem
+from orderhub_contracts.order import Channel, Discount, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import from_unix, platform_phone, text
@@ -84,6 +84,7 @@ def normalise(detail: Mapping[str, Any], plain: Mapping[str, str]) -> ChannelOrd
         currency="CNY",
         buyer_remark=text(detail.get("buyer_words")),
         seller_memo=text(detail.get("seller_words")),
+        discounts=discounts_of(detail),
     )
     refunded = int(detail.get("pay_amount") or 0) if status in REFUNDED else 0
     return ChannelOrder(
@@ -93,4 +94,21 @@ def normalise(detail: Mapping[str, Any], plain: Mapping[str, str]) -> ChannelOrd
         cancelled=status in (CANCELLED, REFUNDED_BEFORE_SHIP),
         cancel_reason=text(detail.get("cancel_reason")) or text(detail.get("order_status_desc")) or "抖店订单已取消",
         refunded_fen=refunded,
+    )
+
+
+# (field, who gave it, the name shown); amounts are int 分.
+_DISCOUNTS = (
+    ("promotion_shop_amount", "shop", "店铺优惠"),
+    ("promotion_platform_amount", "platform", "平台优惠"),
+    ("promotion_talent_amount", "talent", "达人优惠"),
+    ("promotion_pay_amount", "platform", "支付优惠"),
+)
+
+
+def discounts_of(detail: Mapping[str, Any]) -> tuple[Discount, ...]:
+    return tuple(
+        Discount(source=source, code=field, name=name, amount_fen=int(detail.get(field) or 0))
+        for field, source, name in _DISCOUNTS
+        if int(detail.get(field) or 0) > 0
     )

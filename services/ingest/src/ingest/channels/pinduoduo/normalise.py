@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import Channel, LineItem
+from orderhub_contracts.order import Channel, Discount, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import platform_phone
@@ -109,6 +109,23 @@ def normalise_order(info: Mapping[str, Any], *, shop_id: str) -> PlaceOrder:
         buyer_remark=text(info.get("buyer_memo")),
         seller_memo=text(info.get("remark")),
         discount_fen=max(residual, 0),
+        discounts=discounts_of(info),
+    )
+
+
+# (field, who gave it, the name shown); amounts are 元 strings (discount_amount is their sum).
+_DISCOUNTS = (
+    ("platform_discount", "platform", "平台优惠"),
+    ("seller_discount", "shop", "店铺优惠"),
+    ("capital_free_discount", "platform", "团长免单"),
+)
+
+
+def discounts_of(info: Mapping[str, Any]) -> tuple[Discount, ...]:
+    return tuple(
+        Discount(source=source, code=field, name=name, amount_fen=fen(info.get(field)))
+        for field, source, name in _DISCOUNTS
+        if fen(info.get(field)) > 0
     )
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import Channel, LineItem
+from orderhub_contracts.order import Channel, Discount, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import from_unix, platform_phone, text, yuan_to_fen
@@ -76,6 +76,7 @@ def normalise(order: Mapping[str, Any], shop_id: str) -> ChannelOrder:
         currency=currency,
         buyer_remark=text(order.get("message_to_seller")),
         seller_memo=text(order.get("note")),
+        discounts=discounts_of(order),
     )
     reason = text(order.get("cancel_reason")) or text(order.get("buyer_cancel_reason"))
     return ChannelOrder(
@@ -85,3 +86,18 @@ def normalise(order: Mapping[str, Any], shop_id: str) -> ChannelOrder:
         cancelled=status == CANCELLED,
         cancel_reason=f"Shopee: {reason}" if reason else "Shopee order cancelled",
     )
+
+
+def discounts_of(order: Mapping[str, Any]) -> tuple[Discount, ...]:
+    """The shop's discounted prices (model_original_price → model_discounted_price), per line, in
+    the order's minor units."""
+    found: list[Discount] = []
+    for item in order.get("item_list") or []:
+        original, discounted = item.get("model_original_price"), item.get("model_discounted_price")
+        if original is None or discounted is None:
+            continue
+        amount = (minor_units(original) - minor_units(discounted)) * int(item.get("model_quantity_purchased") or 1)
+        if amount > 0:
+            code = text(item.get("model_sku")) or text(item.get("item_sku")) or text(item.get("item_id"))
+            found.append(Discount(source="shop", code=code[:128], name="Shopee 折扣价", amount_fen=amount))
+    return tuple(found)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import Channel, LineItem
+from orderhub_contracts.order import Channel, Discount, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import platform_phone
@@ -96,7 +96,26 @@ def normalise_trade(trade: Mapping[str, Any], *, shop_id: str) -> PlaceOrder:
         buyer_remark=text(trade.get("buyer_message")),
         seller_memo=text(trade.get("seller_memo")),
         discount_fen=max(residual, 0),
+        discounts=discounts_of(trade),
     )
+
+
+def discounts_of(trade: Mapping[str, Any]) -> tuple[Discount, ...]:
+    """The trade's promotions (`promotion_details`: 店铺优惠券, 满减, 天猫/淘宝活动) and its 红包
+    (`coupon_fee`, in 分), each with who gave it: a `shopbonus`/`shop` promotion is the shop's."""
+    found: list[Discount] = []
+    for promo in listed(trade.get("promotion_details"), "promotion_detail"):
+        amount = fen(promo.get("discount_fee"))
+        if amount <= 0:
+            continue
+        code = text(promo.get("promotion_id"))
+        source = "shop" if code.lower().startswith(("shop", "mjs", "coupon")) else "platform"
+        name = text(promo.get("promotion_desc")) or text(promo.get("promotion_name"))
+        found.append(Discount(source=source, code=code[:128], name=name[:200], amount_fen=amount))
+    red_packet = int(text(trade.get("coupon_fee")) or 0)
+    if red_packet > 0:
+        found.append(Discount(source="platform", code="coupon_fee", name="淘宝红包", amount_fen=red_packet))
+    return tuple(found)
 
 
 def _line_paid(sub: Mapping[str, Any]) -> int:

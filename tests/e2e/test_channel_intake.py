@@ -28,6 +28,7 @@ from orderhub_devstack.bootstrap import bootstrap_database, drop_database, servi
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.system import ANY_TIME_OF_DAY, SystemUnderTest
 from orderhub_devstack.testing import eventually, read_topic
+from orderhub_simulators.catalogue import seed_catalogue
 from orderhub_simulators.channels.miniprogram.feed import feed_miniprogram
 from orderhub_simulators.channels.pinduoduo.state import MALL_ID
 from orderhub_simulators.feed import GMT8, Feed, SampleOrder, sample_order
@@ -158,6 +159,7 @@ async def intake(orderhub_stack: StackInfo, tmp_path_factory: pytest.TempPathFac
                 await sut.start_broker()
                 await sut.migrate()
                 await sut.start_services()
+                await stock_the_catalogue(sut)
                 env = Intake(sut, sims)
                 await feed(env)
                 yield env
@@ -165,6 +167,22 @@ async def intake(orderhub_stack: StackInfo, tmp_path_factory: pytest.TempPathFac
                 sut.shutdown()
     finally:
         await drop_database(orderhub_stack.admin_url, database)
+
+
+async def stock_the_catalogue(sut: SystemUnderTest) -> None:
+    """Mini-program orders are priced from fulfillment's catalogue: put the sample products there and
+    wait until ingest has them (product.updated)."""
+    skus = await seed_catalogue(sut.url("fulfillment"))
+    async with httpx.AsyncClient(base_url=sut.url("ingest"), timeout=10.0) as client:
+
+        async def known() -> bool:
+            for sku in skus:
+                response = await client.get(f"/v1/catalogue/{sku}", headers={"Authorization": "Bearer local-cs"})
+                if response.status_code != 200:
+                    return False
+            return True
+
+        await eventually(known, timeout_s=60)
 
 
 async def send(sim: Simulator, client: httpx.AsyncClient, order: SampleOrder, event: str, i: int) -> str:

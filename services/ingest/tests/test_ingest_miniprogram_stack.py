@@ -28,7 +28,7 @@ from orderhub_contracts.events import CouponIssued, ProductUpdated
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import read_topic
 from orderhub_simulators import feed
-from orderhub_simulators.channels.douyin import samples
+from orderhub_simulators.catalogue import sample_catalogue
 from orderhub_simulators.channels.miniprogram import customers, wechatpay
 from orderhub_simulators.channels.miniprogram.app import create_app as create_sim
 from orderhub_simulators.channels.miniprogram.feed import feed_miniprogram
@@ -60,7 +60,8 @@ async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
 
 async def seed_catalogue(env: Env) -> None:
     """The catalogue as fulfillment would announce it: every SKU the tests and simulators order."""
-    products = [*samples.PRODUCTS, *feed._PRODUCTS, ("HUM-3L", "加湿器 3L", 12950), ("GIFT", "赠品", 0)]
+    products = [(sku, title, price) for sku, (title, price) in sample_catalogue().items()]
+    products += [("HUM-3L", "加湿器 3L", 12950), ("GIFT", "赠品", 0)]
     now = datetime.now(UTC)
     events = [
         ProductUpdated(sku=sku, title=title, category="家电", list_price_fen=price, updated_at=now)

@@ -56,6 +56,11 @@ async def _serve(registry: dict[str, SimulatorSpec], names: list[str]) -> None:
 async def _feed(registry: dict[str, SimulatorSpec], names: list[str], args: argparse.Namespace) -> None:
     await asyncio.sleep(1.0)  # let the servers bind first
     feeds = feeds_of(registry, names, miniprogram=args.miniprogram)
+    if "miniprogram" in feeds:  # its orders are priced from fulfillment's catalogue
+        from orderhub_simulators.catalogue import seed_catalogue
+
+        url = os.environ.get("ORDERHUB_FULFILLMENT_URL", "http://127.0.0.1:8003")
+        print(f"catalogue: {len(await seed_catalogue(url))} sample products put into fulfillment", flush=True)
     print(f"feeding {', '.join(sorted(feeds)) or 'nothing'} at {args.rate}/s", flush=True)
     clients = {
         name: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_of(registry[name])}", timeout=10.0) for name in feeds

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from ingest.api.catalogue import router as catalogue_router
 from ingest.api.changes import router as changes_router
 from ingest.api.miniprogram import router as miniprogram_router
 from ingest.api.miniprogram_changes import router as miniprogram_changes_router
@@ -41,6 +42,7 @@ def build_spec(
             search_router,
             router,
             changes_router,
+            catalogue_router,
             webhooks_router,
             ops_router,
             miniprogram_router,

@@ -11,7 +11,7 @@ from orderhub_runtime.db import Tx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.catalogue import repository
-from ingest.catalogue.model import PriceMismatch, UnknownSku, WantedLine
+from ingest.catalogue.model import CatalogueEntry, PriceMismatch, UnknownSku, WantedLine
 
 
 async def record_products(tx: Tx, events: Sequence[ProductUpdated]) -> None:
@@ -52,3 +52,7 @@ async def price_lines(conn: AsyncConnection, wanted: Sequence[WantedLine]) -> tu
         )
         for w in wanted
     )
+
+
+async def entry(conn: AsyncConnection, sku: str) -> CatalogueEntry | None:
+    return (await repository.entries(conn, [sku])).get(sku)

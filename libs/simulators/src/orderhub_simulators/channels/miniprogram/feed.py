@@ -24,9 +24,8 @@ async def feed_miniprogram(client: httpx.AsyncClient, o: Any, event: str) -> str
         return f"{ref} ({event}: not a platform change on the mini-program)"
     province, city, district, street, detail = o.place
     body = {
-        "items": [
-            {"sku": sku, "title": title, "quantity": qty, "unit_price_fen": price} for sku, title, qty, price in o.items
-        ],
+        # What the customer chose; OrderHub charges its catalogue's prices (see catalogue.py).
+        "items": [{"sku": sku, "title": title, "quantity": qty} for sku, title, qty, _ in o.items],
         "receiver": {
             "name": o.name,
             "phone": o.phone,

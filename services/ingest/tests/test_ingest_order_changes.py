@@ -5,6 +5,7 @@ refusals after shipping and delivery."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -253,3 +254,18 @@ async def test_cancelling_the_anomaly_in_the_queue_cancels_the_order(
         until=lambda got: any(e.subject == order_id and e.type == "order.cancelled" for e in got),
     )
     assert [e.type for e in seen if e.subject == order_id] == ["order.placed", "order.cancelled"]
+
+
+async def test_two_changes_at_once_reorder_once(client: httpx.AsyncClient, order_body: Body) -> None:
+    """A double click after the window: exactly one void-and-reorder wins, the other is refused
+    (the order it would change is already voided); nothing is half-applied."""
+    order_id, _ = await placed(client, created_ago(order_body, timedelta(minutes=30)))
+    body = {"receiver": NEW.model_dump(), "reason": "客户搬家"}
+    answers = await asyncio.gather(
+        *(client.post(f"/v1/orders/{order_id}/address", json=body, headers=CS) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    assert winner["outcome"] == "reordered"
+    search = await client.get(f"/v1/orders/{winner['new_order_id']}", headers=CS)
+    assert search.status_code == 200 and search.json()["status"] == "created"

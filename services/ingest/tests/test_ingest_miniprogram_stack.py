@@ -390,8 +390,12 @@ async def test_a_coupon_is_redeemed_once(env: Env) -> None:
     coupons = (await env.http.get("/v1/miniprogram/coupons", headers=auth)).json()
     assert [(c["coupon_code"], c["used"]) for c in coupons] == [(code, False)]
     with_coupon = {**ORDER, "coupon_code": code}
-    first = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=auth)
-    assert first.status_code == 201 and first.json()["amount_fen"] == 25900 - 500
+    both = await asyncio.gather(
+        *(env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=auth) for _ in range(2))
+    )  # two orders racing for one coupon: one gets it
+    assert sorted(r.status_code for r in both) == [201, 409]
+    first = next(r for r in both if r.status_code == 201)
+    assert first.json()["amount_fen"] == 25900 - 500
     second = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=auth)
     assert second.status_code == 409 and second.json()["error"]["code"] == "coupon_not_usable"
     someone_else = await env.http.post("/v1/miniprogram/orders", json=with_coupon, headers=await login(env))

@@ -63,7 +63,7 @@ async def test_a_change_after_the_label_is_printed_intercepts(fulfillment: Fulfi
     )
     await fulfillment.handled(await fulfillment.publish(changed(order)))
     [intercepted] = await fulfillment.events(order.order_id, "shipment.intercepted")
-    assert "面单已打印" in intercepted.data["reason"]
+    assert "面单已打印" in intercepted.data["reason"] and intercepted.data["cause"] == "address_after_print"
     [outbound] = (await fulfillment.fulfillment_of(order.order_id))["items"]
     assert (outbound["status"], outbound["waybill_no"]) == ("intercepted", first.data["waybill_no"])
     assert await fulfillment.outbox_count(order.order_id, "shipment.created") == 1

@@ -14,6 +14,7 @@ from orderhub_contracts.events import (
     OrderPlaced,
     OrderRemarksChanged,
     ShipmentCreated,
+    ShipmentIntercepted,
     ShortLine,
     StockShortage,
 )
@@ -92,6 +93,26 @@ async def test_r15_follows_the_outcome_ingest_decided(rules: RulesHarness) -> No
     await rules.deliver(moved(printed).model_copy(update={"outcome": "intercepted"}))
     (anomaly,) = await rules.anomalies(printed.order_id)
     assert (anomaly["rule_id"], anomaly["level"], anomaly["holds"]) == ("R15", 3, True)
+
+
+async def test_a_parcel_intercepted_for_an_address_after_print_raises_r15(rules: RulesHarness) -> None:
+    order, other = rules.order(), rules.order()
+    for o in (order, other):
+        await rules.deliver(OrderPlaced(order=o))
+        await rules.deliver(waybill(o))
+    late = ShipmentIntercepted(
+        order_id=order.order_id,
+        outbound_id=f"OB-{order.order_id}",
+        waybill_no="LC000000000001",
+        reason="改地址时面单已打印",
+        cause="address_after_print",
+    )
+    await rules.deliver(late)
+    (anomaly,) = await rules.anomalies(order.order_id)
+    assert (anomaly["rule_id"], anomaly["holds"]) == ("R15", True)
+    plain = late.model_copy(update={"order_id": other.order_id, "cause": ""})  # a hold's own intercept
+    await rules.deliver(plain)
+    assert await rules.anomalies(other.order_id) == []
 
 
 @pytest.mark.parametrize(

@@ -211,6 +211,9 @@ class ShipmentIntercepted(DomainEvent):
     outbound_id: str
     waybill_no: str
     reason: str
+    # Why, when fulfillment intercepted on its own: "address_after_print" (an address change reached
+    # a parcel whose label was already printed; rules raise R15 so that someone releases it).
+    cause: str = ""
 
 
 class ShipmentReleased(DomainEvent):

@@ -8,6 +8,7 @@ inside the consumer's transaction (inbox claim, effects and outbox commit togeth
   handler); shipment.dispatched → R16 cancelled, R17 armed; shipment.tracking_updated → R17
   re-armed, cancelled on delivery, checked at once on a return
 - notification.failed → R03
+- shipment.intercepted with cause address_after_print → R15 (a change that reached a printed label)
 - product.updated → the catalogue's list prices (R10 compares the payment with them)"""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from orderhub_contracts.events import (
     ProductUpdated,
     ShipmentCreated,
     ShipmentDispatched,
+    ShipmentIntercepted,
     StockShortage,
     TrackingUpdated,
 )
@@ -36,6 +38,9 @@ from rules.catalogue.service import record_prices
 from rules.deps import RulesDeps
 from rules.orders import service as orders
 from rules.placement import service as placement
+
+# ShipmentIntercepted.cause when an address change reached a parcel whose label was printed.
+ADDRESS_AFTER_PRINT = "address_after_print"
 
 
 def build_batch_handlers(deps: RulesDeps) -> dict[str, BatchHandler]:
@@ -87,6 +92,11 @@ def build_handlers(deps: RulesDeps) -> dict[str, Handler]:
         assert isinstance(event, TrackingUpdated)
         await orders.record_tracking(tx, deps, event.order_id, event.status, event.occurred_at)
 
+    async def on_intercepted(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ShipmentIntercepted)
+        if event.cause == ADDRESS_AFTER_PRINT:
+            await orders.intercepted_after_print(tx, deps, event.order_id)
+
     async def on_notification_failed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, NotificationFailed)
         await orders.check_failed_notification(tx, deps, event.order_id, event.channel, event.error_code)
@@ -100,4 +110,5 @@ def build_handlers(deps: RulesDeps) -> dict[str, Handler]:
         ShipmentDispatched.event_type: on_dispatched,
         TrackingUpdated.event_type: on_tracking,
         NotificationFailed.event_type: on_notification_failed,
+        ShipmentIntercepted.event_type: on_intercepted,
     }

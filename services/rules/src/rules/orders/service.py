@@ -100,6 +100,14 @@ async def change_receiver(tx: Tx, deps: RulesDeps, order_id: str, receiver: Rece
     await check(tx, deps, dataclasses.replace(record, order=changed), "address.changed", lists)
 
 
+async def intercepted_after_print(tx: Tx, deps: RulesDeps, order_id: str) -> None:
+    """Fulfillment intercepted a parcel on its own because an address change reached it after the
+    label was printed (ingest had not heard of the print yet): R15 as for any intercept, so the
+    order is held and someone releases it (the release re-issues the waybill)."""
+    record = await locked(tx, order_id, "intercepted")
+    await check(tx, deps, record, "address.changed", {"waybill_exists": True})
+
+
 async def change_remarks(tx: Tx, deps: RulesDeps, order_id: str, buyer_remark: str, seller_memo: str) -> None:
     """R12 again."""
     record = await locked(tx, order_id, "remarks changed")

@@ -4,8 +4,9 @@ on paper.
 - outcome `changed`: an outbound order not yet on paper (`created`) gets the new receiver and a new
   waybill; the old one goes back to the carrier; shipment.created announces the new waybill. No
   person is involved. If the label went on paper meanwhile (the outbound is `picking`: ingest had
-  not heard yet), the outbound is intercepted instead: never a parcel leaving with a label for an
-  address the customer no longer wants.
+  not heard yet), the outbound is intercepted instead (cause `address_after_print`: rules raise R15,
+  whose release re-issues the waybill): never a parcel leaving with a label for an address the
+  customer no longer wants.
 - outcome `intercepted`: nothing here; R15 holds the order and the hold intercepts the outbound.
   The release takes the new receiver and issues a new waybill (clear_run._reactivate).
 - every outcome: the receiver is remembered, so a clearance with an older snapshot of the order
@@ -32,6 +33,7 @@ from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
 CHANGED = "changed"
+ADDRESS_AFTER_PRINT = "address_after_print"  # ShipmentIntercepted.cause: rules raise R15 for it
 
 
 async def give_back_waybill(carrier: CarrierProvider, outbound: OutboundOrder) -> None:
@@ -58,7 +60,11 @@ async def change_receiver(
             reason = "改地址时面单已打印：拦截包裹，放行后按新地址重新打单"
             await tx.publish(
                 ShipmentIntercepted(
-                    order_id=order_id, outbound_id=outbound.outbound_id, waybill_no=outbound.waybill_no, reason=reason
+                    order_id=order_id,
+                    outbound_id=outbound.outbound_id,
+                    waybill_no=outbound.waybill_no,
+                    reason=reason,
+                    cause=ADDRESS_AFTER_PRINT,
                 )
             )
             log.info(

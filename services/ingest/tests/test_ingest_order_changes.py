@@ -6,6 +6,7 @@ refusals after shipping and delivery."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,10 +17,14 @@ import pytest
 import pytest_asyncio
 from ingest.changes import service
 from ingest.changes.model import AddressNotChangeable, AddressOutcome, ChangeAddress
+from ingest.channels.base import ChannelOrder
+from ingest.channels.service import ingest_platform_order
+from ingest.orders.model import PlaceOrder
 from ingest.orders.repository import set_status
 from ingest.tables import labels_printed, messaging, order_timeline, orders
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import AnomalyResolved, LabelPrinted
+from orderhub_contracts.order import Channel, LineItem
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_devstack.testing import eventually, publish, read_topic
 from orderhub_runtime.bus.outbox import OutboxWriter
@@ -269,3 +274,30 @@ async def test_two_changes_at_once_reorder_once(client: httpx.AsyncClient, order
     assert winner["outcome"] == "reordered"
     search = await client.get(f"/v1/orders/{winner['new_order_id']}", headers=CS)
     assert search.status_code == 200 and search.json()["status"] == "created"
+
+
+@pytest.mark.parametrize(("age", "outcome"), [(timedelta(minutes=5), "changed"), (timedelta(hours=2), "intercepted")])
+async def test_a_platform_address_change_goes_through_the_same_decision(
+    db: Database, ingest_engine: AsyncEngine, age: timedelta, outcome: str
+) -> None:
+    created = datetime.now(UTC).replace(microsecond=0) - age
+    command = PlaceOrder(
+        channel=Channel.PINDUODUO,
+        channel_order_no=f"PDD{uuid.uuid4().int % 10**15:015d}",
+        created_at=created,
+        paid_at=created,
+        receiver=Receiver(name="王五", phone="13700002222", province="浙江省", city="杭州市", detail="文一路 9 号"),
+        items=(LineItem(sku="KET-17", title="电热水壶", quantity=1, unit_price_fen=8900),),
+    )
+    first = ChannelOrder(command, "1", created)
+    moved = ChannelOrder(dataclasses.replace(command, receiver=NEW), "1", created + age)
+    placed_result = await db.run_in_transaction(lambda tx: ingest_platform_order(tx, first, "test"))
+    await db.run_in_transaction(lambda tx: ingest_platform_order(tx, moved, "test", freeze_window=WINDOW))
+    async with ingest_engine.connect() as conn:
+        data = await conn.scalar(
+            select(order_timeline.c.data).where(
+                order_timeline.c.order_id == placed_result.order_id,
+                order_timeline.c.event_type == "order.address_changed",
+            )
+        )
+    assert data["outcome"] == outcome and data["changed_by"] == "platform"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import DomainEvent, OrderAddressChanged, OrderCancelled, OrderPaid, OrderRemarksChanged
@@ -24,7 +24,7 @@ from orderhub_runtime.logging import get_logger
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.changes.platform import decide_platform_change
+from ingest.changes.platform import DEFAULT_FREEZE_WINDOW, decide_platform_change
 from ingest.channels.base import ChannelAdapter, ChannelOrder, PushNotice, PushRejected
 from ingest.channels.changes import KnownState, change_entry, diff, is_stale
 from ingest.channels.hub import ChannelHub
@@ -157,8 +157,11 @@ class IntakeResult:
     stale: bool = False
 
 
-async def ingest_platform_order(tx: Tx, order: ChannelOrder, source: str) -> IntakeResult:
-    """Place or update the channel order; `source` (push, sync, replay, ...) is kept for audit."""
+async def ingest_platform_order(
+    tx: Tx, order: ChannelOrder, source: str, *, freeze_window: timedelta = DEFAULT_FREEZE_WINDOW
+) -> IntakeResult:
+    """Place or update the channel order; `source` (push, sync, replay, ...) is kept for audit. An
+    address change goes through the order-change decision (`freeze_window`, see changes/platform.py)."""
     # Bidi controls in a platform's receiver are dropped here (a platform order cannot be refused).
     order = replace(order, command=replace(order.command, receiver=clean_receiver(order.command.receiver)))
     command = order.command
@@ -182,7 +185,9 @@ async def ingest_platform_order(tx: Tx, order: ChannelOrder, source: str) -> Int
             return IntakeResult(order_id, created=False, events=(), stale=True)
         known = loaded
     events = [
-        await decide_platform_change(tx.conn, e) if isinstance(e, OrderAddressChanged) else e
+        await decide_platform_change(tx.conn, e, freeze_window=freeze_window)
+        if isinstance(e, OrderAddressChanged)
+        else e
         for e in diff(known, order, now=datetime.now(UTC))
     ]
     for event in events:

@@ -5,6 +5,7 @@ rescheduled with backoff, never dropped."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
@@ -32,7 +33,8 @@ async def _fetch_one(hub: ChannelHub, db: Database, task: FetchTask) -> None:
     try:
         order = await adapter.fetch_order(task.ref)
         async with db.transaction(correlation_id=f"fetch-{task.id}") as tx:
-            result = await ingest_platform_order(tx, order, task.source)
+            window = timedelta(seconds=hub.settings.address_freeze_window_s)
+            result = await ingest_platform_order(tx, order, task.source, freeze_window=window)
             closed = await complete(tx.conn, task)
     except asyncio.CancelledError:
         raise

@@ -124,6 +124,8 @@ async def test_after_the_window_the_order_is_voided_and_placed_again(
     reordered = [e for e in seen if e.subject == order_id and e.type == "order.reordered"]
     assert len(reordered) == 1 and reordered[0].data["new_order_id"] == new_id
     assert [e.type for e in seen if e.subject == order_id][-2:] == ["order.cancelled", "order.reordered"]
+    cancelled = next(e for e in seen if e.subject == order_id and e.type == "order.cancelled")
+    assert cancelled.data["replaced_by"] == new_id
     # Asked again, the voided order refuses: it is cancelled, the new one is the one to change.
     with pytest.raises(AddressNotChangeable):
         await db.run_in_transaction(

@@ -71,3 +71,22 @@ async def test_a_refused_coupon_tells_customer_service_and_the_ops_manager(
     assert {(m["template"], m["channel"]) for m in messages} == {("coupon_refused_wecom", "wecom")}
     assert all("余额¥2.00" in m["text"] for m in messages)
     assert len({m["recipient_masked"] for m in messages}) == 2
+
+
+async def test_a_voided_and_reordered_order_gets_the_coupon_sms_not_a_cancellation(
+    notify: NotifyEnv, events: EventFactory
+) -> None:
+    order_id, phone = events.order_id(), events.phone()
+    await notify.publish(placed(order_id, phone))
+    await notify.publish(OrderCancelled(order_id=order_id, reason="改地址作废重下", replaced_by=f"{order_id}R"))
+    issued = CouponIssued(
+        order_id=order_id,
+        coupon_code="CPVOID1",
+        customer_phone=phone,
+        amount_fen=500,
+        pool="marketing",
+        valid_until=datetime.now(UTC),
+    )
+    await notify.publish(issued)
+    (message,) = await notify.settled(order_id, 1)
+    assert message["template"] == "coupon_issued"

@@ -55,6 +55,7 @@ class OrderCancelled(DomainEvent):
     topic: ClassVar[Topic] = Topic.ORDERS
     order_id: str
     reason: str
+    replaced_by: str = ""  # void-and-reorder: the order placed again in its place (order.reordered)
 
 
 class OrderAddressChanged(DomainEvent):

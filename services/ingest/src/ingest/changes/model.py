@@ -22,6 +22,7 @@ class CancelOrder:
     order_id: str
     reason: str
     by: str  # the staff member, "customer", "customer_service" (anomaly queue) or "system"
+    replaced_by: str = ""  # void-and-reorder: the order placed again in its place
 
 
 @dataclass(frozen=True, slots=True)

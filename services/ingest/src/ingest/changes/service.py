@@ -72,9 +72,10 @@ async def cancel_order(tx: Tx, command: CancelOrder) -> Cancelled:
             details={"order_id": command.order_id, "status": status.value},
         )
     reason = command.reason.strip() or "已取消"
-    await apply_change(
-        tx, command.order_id, OrderCancelled(order_id=command.order_id, reason=f"{reason} ({command.by})")
+    event = OrderCancelled(
+        order_id=command.order_id, reason=f"{reason} ({command.by})", replaced_by=command.replaced_by
     )
+    await apply_change(tx, command.order_id, event)
     log.info("order.cancelled", order_id=command.order_id, by=command.by)
     return Cancelled(command.order_id, already=False)
 
@@ -133,7 +134,7 @@ async def change_address(tx: Tx, command: ChangeAddress, *, freeze_window: timed
     else:
         outcome = AddressOutcome.INTERCEPTED
     if outcome is AddressOutcome.REORDERED:
-        return await _reorder(tx, order, command)
+        return await _reorder(tx, order, row, command)
     event = OrderAddressChanged(
         order_id=order_id,
         receiver=command.receiver,
@@ -160,12 +161,11 @@ def _receiver_of(row: RowMapping) -> Receiver:
     return Receiver(**{part: row[f"receiver_{part}"] for part in RECEIVER_PARTS})
 
 
-async def _reorder(tx: Tx, order: CanonicalOrder, command: ChangeAddress) -> AddressChanged:
+async def _reorder(tx: Tx, order: CanonicalOrder, row: RowMapping, command: ChangeAddress) -> AddressChanged:
     """Void the order and place it again, same items, new receiver, under a new global ID; both
-    timelines link to each other and order.reordered asks aftersales for the coupon."""
+    timelines link to each other and order.reordered asks aftersales for the coupon. Payment and
+    remarks are taken as they stand now (the row), the items as placed (the snapshot)."""
     old_id = order.order_id
-    reason = f"改地址作废重下: {command.reason}".rstrip(": ")
-    await cancel_order(tx, CancelOrder(old_id, reason, command.by))
     n = await repository.reorder_count(tx.conn, order.channel.value, order.channel_order_no) + 1
     again = PlaceOrder(
         channel=order.channel,
@@ -173,17 +173,19 @@ async def _reorder(tx: Tx, order: CanonicalOrder, command: ChangeAddress) -> Add
         created_at=command.now,
         receiver=command.receiver,
         items=order.items,
-        paid_at=order.paid_at,
+        paid_at=row["paid_at"],
         shop_id=order.shop_id,
         currency=order.currency,
-        buyer_remark=order.buyer_remark,
-        seller_memo=order.seller_memo,
+        buyer_remark=row["buyer_remark"],
+        seller_memo=row["seller_memo"],
         discount_fen=order.discount_fen,
         discounts=order.discounts,
         entered_by=command.by,
     )
     accepted = await accept_order(tx, again)
     new_id = accepted.order_id
+    reason = f"改地址作废重下: {command.reason}".rstrip(": ")
+    await cancel_order(tx, CancelOrder(old_id, reason, command.by, replaced_by=new_id))
     await _carry_payment(tx.conn, old_id, new_id, again)
     event = OrderReordered(
         order_id=old_id,

@@ -113,10 +113,11 @@ async def notify_dispatches(
 
 
 async def notify_cancellations(tx: Tx, deps: NotifyDeps, cancelled: Sequence[tuple[Envelope, OrderCancelled]]) -> None:
-    """Tell the customer the order is cancelled (and that a payment goes back)."""
-    await _sms_to_known_customers(
-        tx, deps, cancelled, deps.templates.cancelled, lambda event, _: cancelled_variables(event)
-    )
+    """Tell the customer the order is cancelled (and that a payment goes back). An order voided and
+    placed again (void-and-reorder) is not: its payment moved to the new order and the coupon SMS
+    tells the customer what happened."""
+    told = [(envelope, event) for envelope, event in cancelled if not event.replaced_by]
+    await _sms_to_known_customers(tx, deps, told, deps.templates.cancelled, lambda event, _: cancelled_variables(event))
 
 
 async def notify_coupons(tx: Tx, deps: NotifyDeps, issued: Sequence[tuple[Envelope, CouponIssued]]) -> None:

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 Env = SteppedEnv[WeixinState]
+CS = {"Authorization": "Bearer local-cs"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -403,5 +404,9 @@ async def test_a_coupon_is_redeemed_once(env: Env) -> None:
     async with env.ctx.db.read() as conn:
         snapshot = await conn.scalar(select(orders.c.snapshot).where(orders.c.order_id == first.json()["order_id"]))
     assert snapshot["discounts"] == [{"source": "orderhub", "code": code, "name": "改地址补偿券", "amount_fen": 500}]
+    staff_view = await env.http.get(f"/v1/orders/{first.json()['order_id']}", headers=CS)
+    assert staff_view.json()["totals"]["discounts"] == [
+        {"source": "orderhub", "code": code, "name": "改地址补偿券", "label": "改地址补偿券", "amount_fen": 500}
+    ]
     coupons = (await env.http.get("/v1/miniprogram/coupons", headers=auth)).json()
     assert coupons[0]["used"] is True and coupons[0]["redeemed_order_id"] == first.json()["order_id"]

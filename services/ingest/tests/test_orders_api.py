@@ -79,7 +79,13 @@ async def test_accepted_order_is_stored_and_published_once(
     assert response.headers["location"] == f"/v1/orders/{order_id}"
     assert view["duplicate"] is False and view["status"] == "created"
     assert view["receiver"]["phone"] == "138****5678"
-    assert view["totals"] == {"currency": "CNY", "list_total_fen": 299700, "discount_fen": 0, "paid_total_fen": 299700}
+    assert view["totals"] == {
+        "currency": "CNY",
+        "list_total_fen": 299700,
+        "discount_fen": 0,
+        "paid_total_fen": 299700,
+        "discounts": [],
+    }
     assert view["created_at"] == "2026-11-20T14:22:59+08:00"
     assert [t["event_type"] for t in view["timeline"]] == ["order.placed"]
     assert "录入人 本地客服" in view["timeline"][0]["summary"]

@@ -11,6 +11,7 @@ from orderhub_contracts.phone import mask_phone
 from orderhub_contracts.timezone import as_shanghai
 
 from ingest.api.schemas import (
+    DiscountView,
     LineItemView,
     OrderView,
     ReceiverView,
@@ -73,6 +74,10 @@ def build_order_view(
             list_total_fen=row["list_total_fen"],
             discount_fen=row["discount_fen"],
             paid_total_fen=row["paid_total_fen"],
+            discounts=[
+                DiscountView(source=d.source, code=d.code, name=d.name, label=d.label, amount_fen=d.amount_fen)
+                for d in order.discounts
+            ],
         ),
         placed_at=as_shanghai(row["placed_at"]),
         updated_at=as_shanghai(row["updated_at"]),

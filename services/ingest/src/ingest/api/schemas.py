@@ -153,11 +153,20 @@ class LineItemView(BaseModel):
     presale_ship_date: datetime | None
 
 
+class DiscountView(BaseModel):
+    source: str = Field(description="platform | shop | talent | orderhub (our own coupons)")
+    code: str
+    name: str
+    label: str
+    amount_fen: int
+
+
 class TotalsView(BaseModel):
     currency: str
     list_total_fen: int
     discount_fen: int
     paid_total_fen: int
+    discounts: list[DiscountView] = Field(default_factory=list, description="the discounts, by who gave them")
 
 
 class TimelineEntryView(BaseModel):

@@ -410,3 +410,15 @@ async def test_a_coupon_is_redeemed_once(env: Env) -> None:
     ]
     coupons = (await env.http.get("/v1/miniprogram/coupons", headers=auth)).json()
     assert coupons[0]["used"] is True and coupons[0]["redeemed_order_id"] == first.json()["order_id"]
+
+
+async def test_the_customer_changes_the_address_of_their_own_order(env: Env) -> None:
+    alice, bob = await login(env, "o-move-a"), await login(env, "o-move-b")
+    order = await place(env, alice)
+    path = f"/v1/miniprogram/orders/{order['order_id']}/address"
+    moved = {"receiver": {**ORDER["receiver"], "detail": "文三路 300 号"}, "reason": "搬家了"}
+    assert (await env.http.post(path, json=moved, headers=bob)).status_code == 404
+    changed = await env.http.post(path, json=moved, headers=alice)
+    assert changed.status_code == 200 and changed.json()["outcome"] == "changed"
+    mine = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=alice)
+    assert "文三路 300 号" in mine.json()["address"]

@@ -13,7 +13,7 @@ from fulfillment.outbound.model import OutboundStatus
 from fulfillment.outbound.repository import set_status
 from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import OrderAddressChanged
+from orderhub_contracts.events import AddressInterceptRequested, OrderAddressChanged
 from orderhub_contracts.order import CanonicalOrder
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -108,3 +108,18 @@ async def test_a_change_racing_the_waybill_ends_with_one_waybill_for_the_new_add
     assert count in (1, 2) and created[-1].data["waybill_no"] == outbound["waybill_no"]
     assert created[-1].data["receiver"]["city"] == "南京市"
     assert (await fulfillment.stock(sku))["reserved"] == 1
+
+
+async def test_a_shipped_parcel_is_put_to_its_carrier_which_answers(fulfillment: FulfillmentEnv) -> None:
+    sku = fulfillment.sku()
+    await fulfillment.put_stock(sku, 2)
+    order = fulfillment.order({sku: 1})
+    await fulfillment.validate(order)
+    [created] = await fulfillment.events(order.order_id, "shipment.created")
+    assert (await fulfillment.scan_ship(created.data["waybill_no"])).status_code == 200
+    request = AddressInterceptRequested(order_id=order.order_id, receiver=NEW, requested_by="cs-test")
+    await fulfillment.handled(await fulfillment.publish(request))
+    [answer] = await fulfillment.events(order.order_id, "shipment.address_intercept_answered")
+    # The local carrier cannot re-address a parcel on its way; a real provider answers from 快递100.
+    assert (answer.data["accepted"], answer.data["waybill_no"]) == (False, created.data["waybill_no"])
+    assert "不支持" in answer.data["message"]

@@ -23,7 +23,7 @@ from ingest.orders.model import PlaceOrder
 from ingest.orders.repository import set_status
 from ingest.tables import labels_printed, messaging, order_timeline, orders
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import AnomalyResolved, LabelPrinted
+from orderhub_contracts.events import AddressInterceptAnswered, AnomalyResolved, LabelPrinted, ShipmentDispatched
 from orderhub_contracts.order import Channel, LineItem
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_devstack.testing import eventually, publish, read_topic
@@ -303,3 +303,46 @@ async def test_a_platform_address_change_goes_through_the_same_decision(
             )
         )
     assert data["outcome"] == outcome and data["changed_by"] == "platform"
+
+
+async def test_a_shipped_parcel_is_re_addressed_by_a_carrier_that_allows_it(
+    client: httpx.AsyncClient,
+    order_body: Body,
+    db: Database,
+    ingest_engine: AsyncEngine,
+    ingest_runtime: RuntimeSettings,
+) -> None:
+    order_id, created = await placed(client, order_body())
+    dispatched = ShipmentDispatched(
+        order_id=order_id, waybill_no="ZT0000000001", carrier="ZTO", dispatched_at=datetime.now(UTC)
+    )
+    await publish(ingest_runtime.kafka_bootstrap_servers, dispatched, prefix=ingest_runtime.topic_prefix)
+
+    async def on_timeline() -> bool:
+        return any(t == "shipment.dispatched" for t, _ in await timeline(ingest_engine, order_id))
+
+    await eventually(on_timeline)
+    await db.run_in_transaction(lambda tx: set_status(tx.conn, order_id, OrderStatus.SHIPPED, since=datetime.now(UTC)))
+    late = change(order_id, created, timedelta(hours=3))
+    with pytest.raises(AddressNotChangeable, match="ZTO 不支持拦截改址"):
+        await db.run_in_transaction(lambda tx: service.change_address(tx, late, freeze_window=WINDOW))
+    result = await db.run_in_transaction(
+        lambda tx: service.change_address(tx, late, freeze_window=WINDOW, intercept_carriers=("zto",))
+    )
+    assert result.outcome is AddressOutcome.CARRIER_INTERCEPT
+    for accepted in (False, True):  # the carrier's answer arrives later and is shown
+        answer = AddressInterceptAnswered(
+            order_id=order_id, waybill_no="ZT0000000001", carrier="ZTO", accepted=accepted, receiver=NEW, message="回调"
+        )
+        await publish(ingest_runtime.kafka_bootstrap_servers, answer, prefix=ingest_runtime.topic_prefix)
+
+    async def re_addressed() -> bool:
+        async with ingest_engine.connect() as conn:
+            name = await conn.scalar(select(orders.c.receiver_name).where(orders.c.order_id == order_id))
+        return name == "李四"
+
+    await eventually(re_addressed)
+    summaries = [s for t, s in await timeline(ingest_engine, order_id)]
+    assert any("申请拦截改址" in s for s in summaries)
+    assert any("拦截改址未受理" in s for s in summaries) and any("拦截改址已受理" in s for s in summaries)
+    assert await status_of(ingest_engine, order_id) == "shipped"

@@ -153,6 +153,7 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "shipment.label_printed",
         "anomaly.resolved",
         "coupon.issued",
+        "shipment.address_intercept_answered",
     }
 
 

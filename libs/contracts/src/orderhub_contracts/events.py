@@ -75,6 +75,18 @@ class OrderAddressChanged(DomainEvent):
     reason: str = ""
 
 
+class AddressInterceptRequested(DomainEvent):
+    """A shipped parcel is to be re-addressed by its carrier (快递100 interceptOrder MODIFY_ADDR);
+    the order's receiver changes only when the carrier accepts (shipment.address_intercept_answered)."""
+
+    event_type: ClassVar[str] = "order.address_intercept_requested"
+    topic: ClassVar[Topic] = Topic.ORDERS
+    order_id: str
+    receiver: Receiver
+    requested_by: str
+    reason: str = ""
+
+
 class OrderReordered(DomainEvent):
     """Void-and-reorder: `order_id` was voided (cancelled) after the freeze window and
     `new_order_id` placed with the same items for the new address; the customer is owed one
@@ -270,6 +282,19 @@ class ProductUpdated(DomainEvent):
         return self.sku
 
 
+class AddressInterceptAnswered(DomainEvent):
+    """The carrier's answer to a MODIFY_ADDR intercept of a parcel (it may come much later)."""
+
+    event_type: ClassVar[str] = "shipment.address_intercept_answered"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    accepted: bool
+    receiver: Receiver
+    message: str = ""
+
+
 class LabelPrinted(DomainEvent):
     """An outbound order went to picking: its label is on paper (a printed pick list or WMS
     bridge sheet). From here an address change needs an intercept."""
@@ -356,6 +381,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderRemarksChanged,
         OrderRefunded,
         OrderReordered,
+        AddressInterceptRequested,
         AnomalyRaised,
         AnomalyAcknowledged,
         AnomalyResolved,
@@ -369,6 +395,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderShipped,
         ProductUpdated,
         LabelPrinted,
+        AddressInterceptAnswered,
         TrackingUpdated,
         CouponIssued,
         CouponDrawRefused,

@@ -26,6 +26,14 @@ class WaybillRequest:
     receiver: Receiver
 
 
+@dataclass(frozen=True)
+class InterceptAnswer:
+    """A carrier's answer to an intercept request (accepted: the parcel goes to the new receiver)."""
+
+    accepted: bool
+    message: str = ""
+
+
 class CarrierProvider(Protocol):
     @property
     def code(self) -> str: ...
@@ -36,6 +44,10 @@ class CarrierProvider(Protocol):
 
     async def issue_waybills(self, conn: AsyncConnection, requests: Sequence[WaybillRequest]) -> list[str]:
         """New waybill numbers for several parcels, in the order of `requests`."""
+        ...
+
+    async def modify_address(self, carrier: str, waybill_no: str, receiver: Receiver) -> InterceptAnswer:
+        """Ask the carrier to deliver a parcel already picked up to `receiver` (MODIFY_ADDR)."""
         ...
 
 
@@ -60,6 +72,10 @@ class LocalCarrier:
         # Sorted, so the numbers rise in request order as they do one request at a time.
         numbers = sorted(int(n) for n in (await conn.execute(query)).scalars())
         return [format_local_waybill(n) for n in numbers]
+
+    async def modify_address(self, carrier: str, waybill_no: str, receiver: Receiver) -> InterceptAnswer:
+        del carrier, waybill_no, receiver
+        return InterceptAnswer(False, "本地承运商不支持拦截改址 (MODIFY_ADDR)")
 
 
 def build_carrier(name: str) -> CarrierProvider:

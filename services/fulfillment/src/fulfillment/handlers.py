@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
+    AddressInterceptRequested,
     AnomalyRaised,
     DomainEvent,
     OrderAddressChanged,
@@ -22,7 +23,7 @@ from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clear_run import Clearance, clear_orders
 from fulfillment.outbound.service.flags import flag_order
 from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
-from fulfillment.outbound.service.readdress import change_receiver
+from fulfillment.outbound.service.readdress import change_receiver, intercept_shipped
 
 
 def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
@@ -64,7 +65,12 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
             tx, event.order_id, event.receiver, event.outcome, changed_at=event.changed_at, carrier=carrier
         )
 
+    async def on_intercept_requested(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AddressInterceptRequested)
+        await intercept_shipped(tx, event.order_id, event.receiver, carrier)
+
     return {
+        AddressInterceptRequested.event_type: on_intercept_requested,
         OrderCancelled.event_type: on_order_cancelled,
         OrderAddressChanged.event_type: on_address_changed,
         AnomalyRaised.event_type: on_anomaly_raised,

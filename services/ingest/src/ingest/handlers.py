@@ -1,17 +1,25 @@
 """Message handlers of ingest: every projected event type goes to the status projection's batch
 handler (a single event is a run of one); the catalogue, printed labels, anomalies cancelled in the
-queue and issued coupons go to their own use cases."""
+queue, issued coupons and carriers' answers to intercepts go to their own use cases."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyResolved, CouponIssued, DomainEvent, LabelPrinted, ProductUpdated
+from orderhub_contracts.events import (
+    AddressInterceptAnswered,
+    AnomalyResolved,
+    CouponIssued,
+    DomainEvent,
+    LabelPrinted,
+    ProductUpdated,
+)
 from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.db import Tx
 
 from ingest.catalogue.service import record_products
+from ingest.changes.carrier import record_intercept_answer
 from ingest.changes.service import cancel_from_anomaly, record_labels_printed
 from ingest.deps import IngestDeps
 from ingest.projection.service import PROJECTED, project_run
@@ -38,6 +46,12 @@ async def on_coupons_issued(tx: Tx, items: Run) -> None:
     await record_issued(tx, [e for _, e in items if isinstance(e, CouponIssued)])
 
 
+async def on_intercept_answers(tx: Tx, items: Run) -> None:
+    for envelope, event in items:
+        if isinstance(event, AddressInterceptAnswered):
+            await record_intercept_answer(tx, envelope.id, event)
+
+
 def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     """The handlers need nothing from `deps`; the signature is the one every service has."""
     del deps
@@ -46,4 +60,5 @@ def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     handlers[LabelPrinted.event_type] = on_labels_printed
     handlers[AnomalyResolved.event_type] = on_anomalies_resolved
     handlers[CouponIssued.event_type] = on_coupons_issued
+    handlers[AddressInterceptAnswered.event_type] = on_intercept_answers
     return handlers

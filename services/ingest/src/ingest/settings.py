@@ -97,6 +97,9 @@ class IngestSettings(ServiceSettings):
     # Order changes: the address can simply be replaced this long after the order was created
     # (and while its label is not on paper); later it is an intercept or a void-and-reorder.
     address_freeze_window_s: float = 15 * 60.0
+    # Carriers (as fulfillment names them, e.g. ["ZTO", "SF"]) that re-address a parcel already picked
+    # up (快递100 interceptOrder MODIFY_ADDR); for others a change after shipping is refused.
+    address_intercept_carriers: tuple[str, ...] = ()
 
     sync_interval_s: float = 60.0
     sync_overlap_s: float = 300.0  # each incremental sync re-reads this much before the watermark

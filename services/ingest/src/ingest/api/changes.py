@@ -88,5 +88,9 @@ async def change_address(
     delivered orders are refused with 409 `address_not_changeable` and the reason."""
     window = timedelta(seconds=deps.settings.address_freeze_window_s)
     command = ChangeAddress(order_id, receiver_of(body.receiver), body.reason, staff.name, datetime.now(UTC))
-    result = await db.run_in_transaction(lambda tx: service.change_address(tx, command, freeze_window=window))
+    result = await db.run_in_transaction(
+        lambda tx: service.change_address(
+            tx, command, freeze_window=window, intercept_carriers=deps.settings.address_intercept_carriers
+        )
+    )
     return AddressOut.of(result)

@@ -72,7 +72,9 @@ async def change_my_address(
 
     async def work(tx: Tx) -> AddressChanged:
         await _own(tx, order_id, openid)
-        return await service.change_address(tx, command, freeze_window=window)
+        return await service.change_address(
+            tx, command, freeze_window=window, intercept_carriers=deps.settings.address_intercept_carriers
+        )
 
     return AddressOut.of(await db.run_in_transaction(work))
 

@@ -44,6 +44,7 @@ class AddressOutcome(StrEnum):
     CHANGED = "changed"  # replaced; a waybill already issued is re-issued by fulfillment
     INTERCEPTED = "intercepted"  # label printed (or a platform order after the window): R15, held
     REORDERED = "reordered"  # after the window: voided, placed again, one ¥5 coupon
+    CARRIER_INTERCEPT = "carrier_intercept"  # shipped: the carrier is asked to re-address (MODIFY_ADDR)
 
 
 @dataclass(frozen=True, slots=True)

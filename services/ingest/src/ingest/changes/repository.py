@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.tables import labels_printed, mp_orders, order_keys, orders
+from ingest.tables import labels_printed, mp_orders, order_keys, order_timeline, orders
 
 
 async def record_label_printed(conn: AsyncConnection, order_id: str, printed_at: datetime) -> None:
@@ -53,3 +53,15 @@ async def reorder_count(conn: AsyncConnection, channel: str, channel_order_no: s
         order_keys.c.channel == channel, order_keys.c.channel_order_no.like(f"{channel_order_no}-R%")
     )
     return int(await conn.scalar(query) or 0)
+
+
+async def shipped_carrier(conn: AsyncConnection, order_id: str) -> str | None:
+    """The carrier the order's last parcel left with (shipment.dispatched on the timeline)."""
+    query = (
+        select(order_timeline.c.data["carrier"].astext)
+        .where(order_timeline.c.order_id == order_id, order_timeline.c.event_type == "shipment.dispatched")
+        .order_by(order_timeline.c.id.desc())
+        .limit(1)
+    )
+    carrier: str | None = await conn.scalar(query)
+    return carrier

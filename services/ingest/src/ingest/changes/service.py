@@ -8,13 +8,14 @@ becomes (docs in the service README):
 - after the window, not shipped: `reordered` on our own channels (the order is voided and placed
   again under a new ID; order.reordered makes aftersales issue one compensation coupon), and
   `intercepted` on a platform order (no void-and-reorder there: a task for customer service);
-- shipped: refused (no carrier intercept available here), delivered: refused (a return).
+- shipped: the carrier is asked to re-address the parcel where it allows that (changes/carrier.py),
+  otherwise refused saying why; delivered: refused (a return).
 
 Every use case takes the caller's transaction and locks the order's status row first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from orderhub_contracts.address import Receiver
@@ -28,6 +29,7 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.changes import repository
+from ingest.changes.carrier import intercept_at_carrier
 from ingest.changes.model import (
     DELIVERED,
     LEFT_THE_WAREHOUSE,
@@ -108,7 +110,9 @@ async def close_unpaid(tx: Tx, order_id: str) -> bool:
     return True
 
 
-async def change_address(tx: Tx, command: ChangeAddress, *, freeze_window: timedelta) -> AddressChanged:
+async def change_address(
+    tx: Tx, command: ChangeAddress, *, freeze_window: timedelta, intercept_carriers: Collection[str] = ()
+) -> AddressChanged:
     order_id = command.order_id
     status = await _locked(tx.conn, order_id)
     row = await get_order_row(tx.conn, order_id)
@@ -121,10 +125,7 @@ async def change_address(tx: Tx, command: ChangeAddress, *, freeze_window: timed
             f"订单 {order_id} 已签收，不能改地址；请走退货流程", details={"order_id": order_id, "status": status.value}
         )
     if status is OrderStatus.SHIPPED:
-        raise AddressNotChangeable(
-            f"订单 {order_id} 的包裹已发出，承运商不支持拦截改址 (MODIFY_ADDR)；请联系快递或在签收后走退货流程",
-            details={"order_id": order_id, "status": status.value},
-        )
+        return await intercept_at_carrier(tx, command, allowed=intercept_carriers)
     within = command.now - row["created_at"] <= freeze_window
     printed = await repository.label_printed(tx.conn, order_id)
     if within:

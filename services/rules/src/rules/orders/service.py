@@ -94,6 +94,8 @@ async def change_receiver(tx: Tx, deps: RulesDeps, order_id: str, receiver: Rece
     changed = record.order.model_copy(update={"receiver": receiver})
     snapshot = changed.model_dump(mode="json")
     await repo.update_fields(tx.conn, order_id, snapshot=snapshot, **repo.address_fields(changed.receiver))
+    if outcome == "carrier_intercept":
+        return  # the parcel is with the carrier, who re-addressed it: nothing left here to hold
     lists = await context.receiver_lists(tx.conn, changed, order_facts(changed, deps.rates))
     if outcome:
         lists = {**lists, "waybill_exists": outcome == "intercepted"}

@@ -27,7 +27,7 @@ from fulfillment.outbound.repository.cancellations import is_cancelled
 from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.receivers import readdress, record_receiver_change
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import LabelPrinted, ShipmentCreated, ShipmentIntercepted
+from orderhub_contracts.events import AddressInterceptAnswered, LabelPrinted, ShipmentCreated, ShipmentIntercepted
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
@@ -101,6 +101,33 @@ async def _reissue(tx: Tx, outbound: OutboundOrder, receiver: Receiver, carrier:
 async def reissue_for(tx: Tx, outbound: OutboundOrder, receiver: Receiver, carrier: CarrierProvider) -> str:
     """A new waybill for the outbound's new receiver (an intercepted parcel released)."""
     return await _reissue(tx, outbound, receiver, carrier)
+
+
+async def intercept_shipped(
+    tx: Tx, order_id: str, receiver: Receiver, carrier: CarrierProvider
+) -> list[AddressInterceptAnswered]:
+    """order.address_intercept_requested: ask the carrier to re-address each parcel that has left
+    (MODIFY_ADDR) and announce its answer; ingest changes the receiver only for an accepted one."""
+    await lock_order(tx.conn, order_id)
+    answers = []
+    for outbound in await outbounds_for_order(tx.conn, order_id):
+        if outbound.status is not OutboundStatus.SHIPPED:
+            continue
+        answer = await carrier.modify_address(outbound.carrier, outbound.waybill_no, receiver)
+        event = AddressInterceptAnswered(
+            order_id=order_id,
+            waybill_no=outbound.waybill_no,
+            carrier=outbound.carrier,
+            accepted=answer.accepted,
+            receiver=receiver,
+            message=answer.message,
+        )
+        await tx.publish(event)
+        answers.append(event)
+        log.info(
+            "waybill.intercept_answered", order_id=order_id, waybill_no=outbound.waybill_no, accepted=answer.accepted
+        )
+    return answers
 
 
 async def announce_labels_printed(tx: Tx, outbounds: Sequence[OutboundOrder], *, printed_at: datetime) -> None:

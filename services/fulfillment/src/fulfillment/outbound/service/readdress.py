@@ -107,7 +107,9 @@ async def intercept_shipped(
     tx: Tx, order_id: str, receiver: Receiver, carrier: CarrierProvider
 ) -> list[AddressInterceptAnswered]:
     """order.address_intercept_requested: ask the carrier to re-address each parcel that has left
-    (MODIFY_ADDR) and announce its answer; ingest changes the receiver only for an accepted one."""
+    (MODIFY_ADDR) and announce its answer; ingest changes the receiver only for an accepted one.
+    The local provider answers at once, with no I/O; a real one (快递100) must not call out inside
+    this transaction: it submits through its carrier job queue and its answer comes by callback."""
     await lock_order(tx.conn, order_id)
     answers = []
     for outbound in await outbounds_for_order(tx.conn, order_id):

@@ -422,3 +422,15 @@ async def test_the_customer_changes_the_address_of_their_own_order(env: Env) -> 
     assert changed.status_code == 200 and changed.json()["outcome"] == "changed"
     mine = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=alice)
     assert "文三路 300 号" in mine.json()["address"]
+
+
+async def test_a_payment_after_the_order_closed_is_recorded_for_a_refund_not_applied(env: Env) -> None:
+    auth = await login(env, "o-too-late")
+    order = await place(env, auth)
+    await close_unpaid_once(env.ctx.db, env.ctx.deps, now=datetime.now(UTC) + timedelta(minutes=31))
+    await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    mine = (await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)).json()
+    assert mine["status"] == "cancelled"
+    assert await env.count(order["order_id"], "order.paid") == 0
+    staff_view = (await env.http.get(f"/v1/orders/{order['order_id']}", headers=CS)).json()
+    assert any("需原路退款" in e["summary"] for e in staff_view["timeline"])

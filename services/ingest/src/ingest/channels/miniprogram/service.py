@@ -17,7 +17,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from orderhub_contracts.events import OrderPaid
+from orderhub_contracts.money import format_yuan
 from orderhub_contracts.phone import mask_phone
+from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.errors import Conflict, DomainError, NotFound, Unauthorized
@@ -34,9 +36,11 @@ from ingest.channels.miniprogram.weixin import LoginRefused, code2session
 from ingest.channels.repository import ACCEPTED, REJECTED, archive_push
 from ingest.channels.service import apply_change
 from ingest.deps import IngestDeps
-from ingest.orders.repository import get_order_row
+from ingest.orders.repository import TimelineRecord, add_timeline, get_order_row, lock_status
 from ingest.orders.service import accept_order
 from ingest.orders.text import mask_phones
+from ingest.projection.rules import Outcome
+from ingest.timeline import TimelineEntry
 from ingest.wallet.service import redeemed, take_coupon
 
 log = get_logger(__name__)
@@ -238,10 +242,35 @@ async def apply_payment(tx: Tx, payment: Payment) -> tuple[str, bool, str]:
     if row["paid_at"] is not None:  # WeChat Pay retries until answered, and a query may have been first
         return order_id, False, ""
     await repository.mark_paid(tx.conn, order_id, transaction_id=payment.transaction_id, paid_at=payment.paid_at)
+    locked = await lock_status(tx.conn, order_id)
+    if locked is not None and locked[0] is OrderStatus.CANCELLED:
+        await _paid_after_close(tx, order_id, payment)
+        return order_id, False, ""
     await apply_change(
         tx, order_id, OrderPaid(order_id=order_id, paid_at=payment.paid_at, paid_total_fen=payment.total_fen)
     )
     return order_id, True, ""
+
+
+async def _paid_after_close(tx: Tx, order_id: str, payment: Payment) -> None:
+    """The customer paid an order that had closed (unpaid too long, or cancelled) meanwhile: the
+    payment is recorded, the order stays cancelled (no order.paid, nothing is shipped) and the
+    timeline tells customer service the money must go back."""
+    log.warning("miniprogram.paid_after_close", order_id=order_id, paid_fen=payment.total_fen)
+    await add_timeline(
+        tx.conn,
+        TimelineRecord(
+            order_id=order_id,
+            event_id=f"paid-after-close:{payment.transaction_id}",
+            event_type="miniprogram.paid_after_close",
+            occurred_at=datetime.now(UTC),
+            entry=TimelineEntry(
+                f"订单已关闭后收到微信支付 ¥{format_yuan(payment.total_fen)}，需原路退款",
+                {"transaction_id": payment.transaction_id, "paid_fen": payment.total_fen},
+            ),
+            outcome=Outcome.INFO,
+        ),
+    )
 
 
 async def receive_notification(tx: Tx, config: PayConfig, headers: Mapping[str, str], body: bytes) -> NoticeOutcome:

@@ -8,9 +8,9 @@ PYTHON_VERSION := 3.11
 export UV_PYTHON := $(PYTHON_VERSION)
 TEST_PATHS := libs/contracts/tests libs/runtime/tests libs/devstack/tests libs/ops/tests libs/simulators/tests \
 	services/ingest/tests services/rules/tests services/fulfillment/tests services/aftersales/tests \
-	services/notify/tests tests
+	services/notify/tests services/insights/tests tests
 PACKAGES := orderhub-contracts orderhub-runtime orderhub-devstack orderhub-ops orderhub-simulators orderhub-ingest \
-	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify
+	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify orderhub-insights
 
 .PHONY: help
 help: ## List the targets
@@ -57,7 +57,7 @@ lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .
 	@$(UV) run --no-sync ruff format --check . >/dev/null || echo "(ruff format: some files would be reformatted)"
 	@$(UV) run --no-sync mypy libs/contracts/src libs/runtime/src libs/devstack/src libs/ops/src libs/simulators/src \
-		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src
+		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src services/insights/src
 
 .PHONY: bench
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation

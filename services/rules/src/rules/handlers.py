@@ -64,7 +64,12 @@ def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Han
         if record is None:
             raise RetryLater(f"order {event.order_id} changed before its placement arrived")
         changed = record.order.model_copy(update={"receiver": event.receiver})
-        await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
+        await orders.update_fields(
+            tx.conn,
+            event.order_id,
+            snapshot=changed.model_dump(mode="json"),
+            **orders.address_fields(changed.receiver),
+        )
         record = dataclasses.replace(record, order=changed)
         lists = await context.receiver_lists(tx.conn, changed, order_facts(changed))
         await triggers.check(tx, rulebook, record, "address.changed", lists)

@@ -5,15 +5,18 @@ the API and a payment from the bus cannot both publish OrderValidated."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import CanonicalOrder
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from rules.engine.address import resolve_receiver
 from rules.tables import orders
 
 
@@ -38,13 +41,15 @@ class OrderRecord:
 # statement). The serialised snapshot is cast to jsonb by Postgres.
 _RECORD_MANY = text(
     """
-INSERT INTO rules.orders (order_id, snapshot, paid, province, channel, created_at, rule_set_version)
+INSERT INTO rules.orders (order_id, snapshot, paid, province, channel, created_at, rule_set_version,
+                          resolved_address, division_code)
 SELECT o.order_id, CAST(o.snapshot AS jsonb), o.paid, o.province, o.channel, o.created_at,
-       (SELECT version FROM rules.rule_sets WHERE active)
+       (SELECT version FROM rules.rule_sets WHERE active), CAST(o.resolved AS jsonb), o.division_code
 FROM unnest(
     CAST(:order_ids AS text[]), CAST(:snapshots AS text[]), CAST(:paid AS boolean[]),
-    CAST(:provinces AS text[]), CAST(:channels AS text[]), CAST(:created_ats AS timestamptz[])
-) AS o(order_id, snapshot, paid, province, channel, created_at)
+    CAST(:provinces AS text[]), CAST(:channels AS text[]), CAST(:created_ats AS timestamptz[]),
+    CAST(:resolved AS text[]), CAST(:division_codes AS text[])
+) AS o(order_id, snapshot, paid, province, channel, created_at, resolved, division_code)
 ON CONFLICT (order_id) DO NOTHING
 RETURNING order_id, rule_set_version
 """
@@ -57,6 +62,7 @@ async def record_many(conn: AsyncConnection, placed: Sequence[CanonicalOrder]) -
     active (`rulebook.seed_default` has run); order IDs must be distinct."""
     if not placed:
         return {}
+    places = [resolve_receiver(o.receiver) for o in placed]
     params = {
         "order_ids": [o.order_id for o in placed],
         "snapshots": [o.model_dump_json() for o in placed],
@@ -64,6 +70,8 @@ async def record_many(conn: AsyncConnection, placed: Sequence[CanonicalOrder]) -
         "provinces": [o.receiver.province for o in placed],
         "channels": [o.channel.value for o in placed],
         "created_ats": [o.created_at for o in placed],
+        "resolved": [json.dumps(p.record(), ensure_ascii=False) for p in places],
+        "division_codes": [p.division_code for p in places],
     }
     rows = (await conn.execute(_RECORD_MANY, params)).all()
     return {row.order_id: int(row.rule_set_version) for row in rows}
@@ -141,3 +149,15 @@ async def mark_cancelled(conn: AsyncConnection, order_id: str, reason: str) -> N
         .where(orders.c.order_id == order_id, orders.c.cancelled_at.is_(None))
         .values(cancelled_at=func.now(), cancel_reason=reason, updated_at=func.now())
     )
+
+
+def address_fields(receiver: Receiver) -> dict[str, Any]:
+    """The resolved-address columns for a (changed) receiver, for `update_fields`."""
+    place = resolve_receiver(receiver)
+    return {"resolved_address": place.record(), "division_code": place.division_code}
+
+
+async def resolved_address(conn: AsyncConnection, order_id: str) -> dict[str, Any] | None:
+    """The receiver as the rules service resolved it (None for an unknown order)."""
+    found = await conn.scalar(select(orders.c.resolved_address).where(orders.c.order_id == order_id))
+    return dict(found) if found is not None else None

@@ -1,0 +1,1 @@
+"""Benchmarks of the rules service's pure parts."""

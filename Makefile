@@ -67,6 +67,10 @@ bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert r
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m ingest.search.bench
 
+.PHONY: bench-insights
+bench-insights: install ## Heat analysis over a million orders (load, analysis and picture timings)
+	@$(UV) run --no-sync python -m benchmarks.insights.heat_bench
+
 .PHONY: topics
 topics: install ## Topics and consumer lag of the running system
 	@$(UV) run --no-sync orderhub topics list && $(UV) run --no-sync orderhub topics lag

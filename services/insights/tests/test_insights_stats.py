@@ -65,3 +65,10 @@ def test_one_customer_across_channels_is_one_phone_and_the_key_hides_it() -> Non
     key = customer_key("13812345678", "secret")
     assert key == customer_key("+86 138 1234 5678", "secret")
     assert "5678" not in key and key != customer_key("13812345678", "other")
+
+
+def test_the_picture_has_a_font_with_chinese_glyphs() -> None:
+    """Without one every label would be a row of boxes (`make install` installs it)."""
+    from insights.heat.picture import cjk_family
+
+    assert cjk_family() is not None

@@ -21,11 +21,12 @@ from matplotlib.patches import Patch, Rectangle
 from insights.heat.model import WEEKDAYS, HeatMap
 
 Format = Literal["png", "svg"]
-# Families tried in order; the project's setup installs Noto Sans CJK (fonts-noto-cjk).
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei")
+# Families tried in order: `make install` installs WenQuanYi Micro Hei (fonts-wqy-microhei), the
+# font the printed paper embeds too; the others are used where a host has them instead.
+CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei")
 CJK_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
 )
 

@@ -30,14 +30,8 @@ class ContactOut(BaseModel):
 
     @classmethod
     def of(cls, contact: Contact) -> ContactOut:
-        return cls(
-            contact_id=contact.contact_id,
-            order_id=contact.order_id,
-            kind=contact.kind,
-            agent=contact.agent,
-            note=contact.note,
-            at=as_shanghai(contact.at),
-        )
+        view = cls.model_validate(contact, from_attributes=True)
+        return view.model_copy(update={"at": as_shanghai(contact.at)})
 
 
 class SummaryOut(BaseModel):

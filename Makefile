@@ -63,6 +63,16 @@ lint: install ## ruff and mypy (strict)
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation
 	@$(UV) run --no-sync python -m benchmarks.run
 
+.PHONY: bench-rules
+bench-rules: install ## Rules alone: rule evaluation, address resolution, the service draining a backlog (ARGS="--rate 1000")
+	@$(UV) run --no-sync python -m benchmarks.rules.engine
+	@$(UV) run --no-sync python -m benchmarks.rules.address_bench
+	@$(UV) run --no-sync python -m benchmarks.rules.service $(ARGS)
+
+.PHONY: bench-notify
+bench-notify: install ## Notify alone on the recording providers: latency at 200 events/s, throughput at 1,000/s
+	@$(UV) run --no-sync python -m benchmarks.notify.service $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench

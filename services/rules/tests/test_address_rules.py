@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from orderhub_contracts.events import OrderAddressChanged, OrderPlaced
-from rules import orders, tables
+from rules import tables
+from rules.orders import repository as orders
 from sqlalchemy import select
 
 if TYPE_CHECKING:

@@ -99,3 +99,28 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client
+
+
+async def schema_drift(database_url: str, metadata: Any, schema: str) -> list[Any]:
+    """What a service's migrated schema and its `tables.py` disagree on: empty when they match.
+    Compared from a connection whose default schema is not the service's, so reflected names
+    carry their schema just as the metadata's do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    def ours(name: str | None, kind: str, _: Any) -> bool:
+        if kind == "schema":
+            return name == schema
+        return not (kind == "table" and name == "alembic_version")
+
+    def diff(conn: Any) -> list[Any]:
+        options = {"include_schemas": True, "include_name": ours, "compare_server_default": True}
+        return list(compare_metadata(MigrationContext.configure(conn, opts=options), metadata))
+
+    engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "public"}})
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(diff)
+    finally:
+        await engine.dispose()

@@ -6,19 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.app import DatabaseDep
-from orderhub_runtime.auth import require_staff
 from orderhub_runtime.errors import NotFound
-from orderhub_runtime.settings import StaffMember
 from pydantic import BaseModel
 
-from notify import repository
-from notify.model import Channel, Message, MessageStatus
+from notify.deps import Staff
+from notify.messages import repository
+from notify.messages.model import Channel, Message, MessageStatus
 
 router = APIRouter(prefix="/v1", tags=["messages"])
-Staff = Annotated[StaffMember, Depends(require_staff())]  # any staff role
 
 
 class MessageView(BaseModel):
@@ -81,14 +79,14 @@ async def list_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagePage:
     where = repository.MessageFilter(order_id=order_id, channel=channel, status=status, limit=limit)
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         found = await repository.find_messages(conn, where)
     return MessagePage(items=[MessageView.of(m) for m in found])
 
 
 @router.get("/messages/{message_id}")
 async def get_message(message_id: uuid.UUID, db: DatabaseDep, _: Staff) -> MessageView:
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         message = await repository.get_message(conn, message_id)
     if message is None:
         raise NotFound(f"message {message_id} does not exist")

@@ -8,10 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rules.anomalies.kpi import ResponseTimes
-from rules.anomalies.repository import Anomaly
+from rules.anomalies.repository import Anomaly, ResponseTimes
 from rules.anomalies.service import Outcome
-from rules.rulebook import Revision
+from rules.rulesets.repository import Revision
 
 
 class NoteIn(BaseModel):

@@ -19,7 +19,7 @@ from orderhub_contracts.phone import mask_phone, normalize_phone
 
 from rules.engine.address import resolve_receiver
 from rules.engine.catalogue import CONTEXT_DEFAULTS, CONTEXT_FACTS, FactSpec
-from rules.engine.money import to_cny_fen
+from rules.engine.money import DEFAULT_RATES, ReferenceRates
 from rules.engine.phones import is_mainland_mobile
 
 _ELEVEN_DIGITS = re.compile(r"\d{11}")
@@ -76,8 +76,9 @@ ORDER_FACTS: dict[str, FactSpec] = {
 FACTS: dict[str, FactSpec] = {**ORDER_FACTS, **CONTEXT_FACTS}
 
 
-def order_facts(order: CanonicalOrder) -> dict[str, Any]:
-    """Every fact in `ORDER_FACTS` for one order. Pure and cheap: it runs once per order."""
+def order_facts(order: CanonicalOrder, rates: ReferenceRates = DEFAULT_RATES) -> dict[str, Any]:
+    """Every fact in `ORDER_FACTS` for one order, amounts in yuan at `rates` (the service's
+    configured ones). Pure and cheap: it runs once per order."""
     receiver = order.receiver
     place = resolve_receiver(receiver)
     detail = f"{receiver.street.strip()}{receiver.detail.strip()}"
@@ -119,7 +120,7 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
         "is_village_address": _VILLAGE.search(detail) is not None,
         "is_paid": order.is_paid,
         "paid_total_fen": order.paid_total_fen,
-        "paid_total_cny_fen": to_cny_fen(order.paid_total_fen, order.currency),
+        "paid_total_cny_fen": rates.to_cny_fen(order.paid_total_fen, order.currency),
         "list_total_fen": order.list_total_fen,
         "discount_fen": order.discount_fen,
         "line_count": len(order.items),
@@ -136,10 +137,12 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
     }
 
 
-def placement_facts(order: CanonicalOrder, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def placement_facts(
+    order: CanonicalOrder, context: Mapping[str, Any] | None = None, rates: ReferenceRates = DEFAULT_RATES
+) -> dict[str, Any]:
     """Everything a rule may read when `order` arrives: its own facts, then the context facts
     (neutral defaults unless `context`, what the service knows from its history, says otherwise)."""
-    return {**order_facts(order), **CONTEXT_DEFAULTS, **(context or {})}
+    return {**order_facts(order, rates), **CONTEXT_DEFAULTS, **(context or {})}
 
 
 def conforms(name: str, value: Any) -> bool:

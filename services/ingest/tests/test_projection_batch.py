@@ -141,6 +141,10 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "order.held",
         "stock.shortage",
         "shipment.created",
+        "shipment.intercepted",
+        "shipment.released",
+        "shipment.dispatched",
+        "order.shipped",
         "notification.sent",
         "notification.failed",
     }

@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyRaised, DomainEvent, OrderPlaced, OrderRefunded, ShipmentCreated
+from orderhub_contracts.events import (
+    AnomalyRaised,
+    DomainEvent,
+    OrderPlaced,
+    OrderRefunded,
+    ShipmentCreated,
+    ShipmentDispatched,
+)
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
@@ -31,6 +38,10 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         shipments = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentCreated)]
         await service.notify_shipments(tx, deps, shipments)
 
+    async def on_shipments_dispatched(tx: Tx, events: Run) -> None:
+        dispatches = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentDispatched)]
+        await service.notify_dispatches(tx, deps, dispatches)
+
     async def on_anomalies_raised(tx: Tx, events: Run) -> None:
         raised = [(envelope, event) for envelope, event in events if isinstance(event, AnomalyRaised)]
         await service.notify_anomalies(tx, deps, raised)
@@ -40,6 +51,7 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         AnomalyRaised.event_type: on_anomalies_raised,
         OrderPlaced.event_type: on_orders_placed,
         OrderRefunded.event_type: on_orders_refunded,
+        ShipmentDispatched.event_type: on_shipments_dispatched,
     }
 
 

@@ -11,8 +11,9 @@ message once per (event, template, recipient).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -22,6 +23,7 @@ from orderhub_contracts.events import (
     OrderPlaced,
     OrderRefunded,
     ShipmentCreated,
+    ShipmentDispatched,
 )
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -34,9 +36,10 @@ from notify.messages.model import Channel, Message, NewMessage
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
 from notify.routing import CUSTOMER, Addressee, Route, Unroutable, WeComTarget
 from notify.templates.book import Template
-from notify.templates.variables import anomaly_variables, refund_variables, shipment_variables
+from notify.templates.variables import anomaly_variables, dispatch_variables, refund_variables, shipment_variables
 
 log = get_logger(__name__)
+E = TypeVar("E", OrderRefunded, ShipmentDispatched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +62,41 @@ async def remember_customers(tx: Tx, placed: Sequence[OrderPlaced]) -> None:
     await contacts.record_contacts(tx.conn, [event.order for event in placed])
 
 
-async def notify_refunds(tx: Tx, deps: NotifyDeps, refunds: Sequence[tuple[Envelope, OrderRefunded]]) -> None:
-    """Tell the customer the refund is on its way back. An order whose placement notify never
-    saw has nobody to tell: its message is recorded as failed, with the reason."""
-    known = await contacts.find_contacts(tx.conn, [event.order_id for _, event in refunds])
+async def _sms_to_known_customers(
+    tx: Tx,
+    deps: NotifyDeps,
+    events: Sequence[tuple[Envelope, E]],
+    template: Template,
+    variables: Callable[[E, Contact], dict[str, str]],
+) -> None:
+    """SMS about events that name no receiver: the customer is the one kept from the order's
+    placement. An order whose placement notify never saw has nobody to tell: its message is
+    recorded as failed, with the reason."""
+    known = await contacts.find_contacts(tx.conn, [event.order_id for _, event in events])
     deliveries = []
-    for envelope, event in refunds:
+    for envelope, event in events:
         contact = known.get(event.order_id, Contact(phone="", province="", currency="CNY"))
         addressee = Addressee(customer_phone=contact.phone, province=contact.province)
         route = deps.routing.resolve("sms", CUSTOMER, addressee)
-        variables = refund_variables(event, contact.currency)
-        deliveries.append((envelope, Delivery(envelope.id, event.order_id, deps.templates.refund, variables, route)))
+        values = variables(event, contact)
+        deliveries.append((envelope, Delivery(envelope.id, event.order_id, template, values, route)))
     await record(tx, deps.provider_names, deliveries)
+
+
+async def notify_refunds(tx: Tx, deps: NotifyDeps, refunds: Sequence[tuple[Envelope, OrderRefunded]]) -> None:
+    """Tell the customer the refund is on its way back, in the order's currency."""
+    await _sms_to_known_customers(
+        tx, deps, refunds, deps.templates.refund, lambda event, contact: refund_variables(event, contact.currency)
+    )
+
+
+async def notify_dispatches(
+    tx: Tx, deps: NotifyDeps, dispatches: Sequence[tuple[Envelope, ShipmentDispatched]]
+) -> None:
+    """The 「已发货」 SMS when a parcel is scanned out, with the carrier and waybill number."""
+    await _sms_to_known_customers(
+        tx, deps, dispatches, deps.templates.dispatch, lambda event, _: dispatch_variables(event)
+    )
 
 
 async def notify_shipments(tx: Tx, deps: NotifyDeps, shipments: Sequence[tuple[Envelope, ShipmentCreated]]) -> None:

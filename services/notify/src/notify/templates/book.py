@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated
+from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notify.messages.model import Channel
@@ -138,6 +138,7 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
 
 SHIPMENT_TEMPLATE = "shipment_created"
 REFUND_TEMPLATE = "order_refunded"
+DISPATCH_TEMPLATE = "shipment_dispatched"
 ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
 
 
@@ -148,6 +149,7 @@ class EventTemplates:
     shipment: Template
     anomaly: Mapping[Channel, Template]
     refund: Template
+    dispatch: Template
 
     @classmethod
     def required(cls, book: TemplateBook) -> EventTemplates:
@@ -159,4 +161,5 @@ class EventTemplates:
                 for channel, code in ANOMALY_TEMPLATES.items()
             },
             refund=book.require(REFUND_TEMPLATE, channel="sms", event_type=OrderRefunded.event_type),
+            dispatch=book.require(DISPATCH_TEMPLATE, channel="sms", event_type=ShipmentDispatched.event_type),
         )

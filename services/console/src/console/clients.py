@@ -1,0 +1,167 @@
+"""One typed client per service. Every call carries the logged-in person's own staff token, so
+each service applies its own role checks; the console adds none of its own to the data."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+Json = dict[str, Any]
+Params = Mapping[str, str | int | list[str] | list[int] | None]
+
+
+class ServiceError(Exception):
+    """A service answered with an error (or could not be reached: status 0)."""
+
+    def __init__(self, service: str, status: int, code: str, message: str, details: Any = None) -> None:
+        super().__init__(f"{service}: {status} {code}: {message}")
+        self.service = service
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+@dataclass(frozen=True)
+class ServiceClient:
+    """The HTTP client of one service, with the shared error shape unpacked."""
+
+    name: str
+    http: httpx.AsyncClient
+
+    async def call(self, method: str, path: str, token: str, *, params: Params | None = None, json: Any = None) -> Json:
+        clean = {k: v for k, v in (params or {}).items() if v not in (None, "", [])}
+        try:
+            response = await self.http.request(method, path, params=clean, json=json, headers=_auth(token))
+        except httpx.HTTPError as exc:
+            raise ServiceError(
+                self.name, 0, "unreachable", f"{self.name} 服务无法连接（{type(exc).__name__}）"
+            ) from exc
+        return _unpack(self.name, response)
+
+    async def get(self, path: str, token: str, params: Params | None = None) -> Json:
+        return await self.call("GET", path, token, params=params)
+
+    async def post(self, path: str, token: str, json: Any = None) -> Json:
+        return await self.call("POST", path, token, json=json)
+
+    async def put(self, path: str, token: str, json: Any = None) -> Json:
+        return await self.call("PUT", path, token, json=json)
+
+    @asynccontextmanager
+    async def stream(self, path: str, token: str, params: Params | None = None) -> AsyncIterator[httpx.Response]:
+        """A streamed GET (server-sent events), with no read timeout."""
+        timeout = httpx.Timeout(10.0, read=None)
+        request = self.http.build_request("GET", path, params=params, headers=_auth(token), timeout=timeout)
+        response = await self.http.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                await response.aread()
+                _unpack(self.name, response)
+            yield response
+        finally:
+            await response.aclose()
+
+    async def ready(self) -> bool:
+        try:
+            return (await self.http.get("/healthz", timeout=2.0)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _unpack(service: str, response: httpx.Response) -> Json:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code < 400:
+        return body if isinstance(body, dict) else {"value": body}
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        code, message, details = str(error.get("code", "")), str(error.get("message", "")), error.get("details")
+    else:
+        code, message, details = "http_error", response.text[:300], None
+    raise ServiceError(service, response.status_code, code, message, details)
+
+
+@dataclass(frozen=True)
+class IngestClient:
+    client: ServiceClient
+
+    async def search(self, token: str, q: str, limit: int = 50) -> Json:
+        return await self.client.get("/v1/orders/search", token, {"q": q, "limit": limit})
+
+    async def order(self, token: str, order_id: str) -> Json:
+        return await self.client.get(f"/v1/orders/{order_id}", token)
+
+    async def receiver_phone(self, token: str, order_id: str) -> Json:
+        """The full receiver phone for an agent who must call the customer (logged by the caller)."""
+        return await self.client.get(f"/v1/orders/{order_id}/receiver-phone", token)
+
+
+@dataclass(frozen=True)
+class RulesClient:
+    client: ServiceClient
+
+    async def anomalies(self, token: str, params: Params | None = None) -> Json:
+        return await self.client.get("/v1/anomalies", token, params)
+
+    async def anomaly(self, token: str, anomaly_id: str) -> Json:
+        return await self.client.get(f"/v1/anomalies/{anomaly_id}", token)
+
+    async def act(self, token: str, anomaly_id: str, action: str, note: str | None) -> Json:
+        return await self.client.post(f"/v1/anomalies/{anomaly_id}/{action}", token, {"note": note or None})
+
+    async def rules(self, token: str) -> Json:
+        return await self.client.get("/v1/rules", token)
+
+    async def history(self, token: str) -> Json:
+        return await self.client.get("/v1/rules/history", token)
+
+    async def switch(self, token: str, rule_id: str, enabled: bool) -> Json:
+        return await self.client.post(f"/v1/rules/{rule_id}/{'enable' if enabled else 'disable'}", token)
+
+    async def replace(self, token: str, rules: list[Json], note: str, base_version: int) -> Json:
+        body = {"rules": rules, "note": note or None, "base_version": base_version}
+        return await self.client.put("/v1/rules", token, body)
+
+    async def response_time(self, token: str, since: str | None = None) -> Json:
+        return await self.client.get("/v1/anomalies/kpi/response-time", token, {"since": since})
+
+
+@dataclass(frozen=True)
+class FulfillmentClient:
+    client: ServiceClient
+
+    async def stock(self, token: str, sku: str) -> Json:
+        return await self.client.get(f"/v1/stock/{sku}", token)
+
+    async def set_stock(self, token: str, sku: str, on_hand: int) -> Json:
+        return await self.client.put(f"/v1/stock/{sku}", token, {"on_hand": on_hand})
+
+    async def outbound(self, token: str, order_id: str) -> Json:
+        return await self.client.get("/v1/outbound", token, {"order_id": order_id})
+
+
+@dataclass(frozen=True)
+class NotifyClient:
+    client: ServiceClient
+
+    async def messages(self, token: str, order_id: str) -> Json:
+        return await self.client.get("/v1/messages", token, {"order_id": order_id, "limit": 200})
+
+
+@dataclass(frozen=True)
+class AftersalesClient:
+    client: ServiceClient
+
+    async def order_ref(self, token: str, order_id: str) -> Json:
+        return await self.client.get(f"/v1/order-refs/{order_id}", token)

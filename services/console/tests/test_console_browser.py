@@ -23,7 +23,7 @@ def _sku() -> str:
 
 async def _place(system: SystemUnderTest, **kwargs: object) -> str:
     async with httpx.AsyncClient(timeout=10) as client:
-        response = await client.post(f"{system.url('ingest')}/v1/orders", json=order_body(**kwargs), headers=CS)  # type: ignore[arg-type]
+        response = await client.post(f"{system.url('ingest')}/v1/orders", json=order_body(**kwargs), headers=CS)
         assert response.status_code == 201, response.text
         order_id: str = response.json()["order_id"]
         return order_id

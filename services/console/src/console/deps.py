@@ -75,9 +75,13 @@ class ConsoleDeps:
             await client.aclose()
 
 
-def build_deps(settings: ConsoleSettings, runtime: RuntimeSettings) -> ConsoleDeps:
+def build_deps(
+    settings: ConsoleSettings, runtime: RuntimeSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> ConsoleDeps:
+    """`transport` lets a test stand in for the services."""
     urls = settings.service_urls()
-    http = {name: httpx.AsyncClient(base_url=url, timeout=settings.service_timeout_s) for name, url in urls.items()}
+    timeout = settings.service_timeout_s
+    http = {name: httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport) for name, url in urls.items()}
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     views.install_filters(templates.env)
     secure = settings.secure_cookies if settings.secure_cookies is not None else not runtime.is_local

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from orderhub_runtime.errors import install_error_handlers
@@ -24,12 +25,18 @@ log = get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: ConsoleSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ConsoleSettings | None = None,
+    runtime: RuntimeSettings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """`transport` lets a test stand in for the services the console calls."""
     settings = settings or ConsoleSettings()
     runtime = runtime or RuntimeSettings()
     if not runtime.is_local:
         settings.refuse_development_secrets()
-    deps = build_deps(settings, runtime)
+    deps = build_deps(settings, runtime, transport)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

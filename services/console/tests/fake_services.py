@@ -1,0 +1,100 @@
+"""Stand-ins for the services the console calls, answering from small canned data, so the
+console's own behaviour (sessions, CSRF, roles, masking, error display) is tested without servers."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+ORDER_ID = "DABE20260218142278901"
+LOCAL_SETTINGS = {
+    "ingest_url": "http://ingest.test",
+    "rules_url": "http://rules.test",
+    "fulfillment_url": "http://fulfillment.test",
+    "aftersales_url": "http://aftersales.test",
+    "notify_url": "http://notify.test",
+}
+
+
+def order() -> dict[str, Any]:
+    return {
+        "order_id": ORDER_ID,
+        "status": "on_hold",
+        "channel": "douyin",
+        "channel_order_no": "DY20260218142278901",
+        "shop_id": "",
+        "created_at": "2026-02-18T06:22:00+00:00",
+        "paid_at": "2026-02-18T06:25:00+00:00",
+        "receiver": {"name": "张三", "phone": "138****5678", "province": "浙江省", "city": "杭州市",
+                     "district": "西湖区", "street": "文三路", "detail": "100号"},
+        "items": [{"line_no": 1, "sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900,
+                   "line_total_fen": 259900, "paid_fen": None, "presale": False, "presale_ship_date": None}],
+        "buyer_remark": "周末送货",
+        "seller_memo": "",
+        "totals": {"currency": "CNY", "list_total_fen": 259900, "discount_fen": 0, "paid_total_fen": 259900},
+        "timeline": [{"id": 1, "event_id": "e1", "event_type": "order.placed",
+                      "occurred_at": "2026-02-18T06:22:00+00:00", "summary": "下单", "data": {},
+                      "status_from": None, "status_to": "created"}],
+    }  # fmt: skip
+
+
+def rule_set(version: int = 3) -> dict[str, Any]:
+    rule = {"id": "R11", "name": "大额订单", "level": 2, "on": ["order.placed"], "enabled": True,
+            "condition": "paid_total_cny_fen >= 200000", "actions": [{"kind": "hold"}], "examples": {}}  # fmt: skip
+    return {"version": version, "created_by": "system", "created_at": "2026-02-18T06:22:00+00:00",
+            "rules": [rule], "facts": [], "functions": []}  # fmt: skip
+
+
+@dataclass
+class FakeServices:
+    """Answers like the services; remembers every call (method, host, path, token, body)."""
+
+    calls: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
+    phone_api: bool = True
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        body = json.loads(request.content) if request.content else None
+        host, path = request.url.host.split(".")[0], request.url.path
+        self.calls.append((request.method, host, path, token, body))
+        if token not in ("local-cs", "local-manager", "local-warehouse", "local-ops"):
+            return _error(401, "unauthorized", "unknown or expired staff token")
+        return self.route(request.method, host, path, token, body)
+
+    def route(self, method: str, host: str, path: str, token: str, body: Any) -> httpx.Response:
+        if (host, path) == ("ingest", f"/v1/orders/{ORDER_ID}"):
+            return httpx.Response(200, json=order())
+        if (host, path) == ("ingest", f"/v1/orders/{ORDER_ID}/receiver-phone"):
+            if not self.phone_api:
+                return _error(404, "http_error", "Not Found")
+            return httpx.Response(200, json={"order_id": ORDER_ID, "phone": "13812345678"})
+        if (host, path) == ("ingest", "/v1/orders/search"):
+            return httpx.Response(200, json={"terms": {}, "results": [], "has_more": False})
+        if host == "rules" and path == "/v1/anomalies":
+            if token == "local-warehouse":
+                return _error(403, "forbidden", "role 'warehouse' may not do this")
+            return httpx.Response(200, json={"items": [], "count": 0})
+        if (host, path) == ("rules", "/v1/rules") and method == "GET":
+            return httpx.Response(200, json=rule_set())
+        if (host, path) == ("rules", "/v1/rules") and method == "PUT":
+            condition = body["rules"][0]["condition"]
+            if "300000" in condition:
+                errors = ["R11 大额订单: example must_trigger does not trigger the rule"]
+                return _error(422, "rule_set_invalid", "rule set refused", {"errors": errors})
+            return httpx.Response(200, json=rule_set(4))
+        if (host, path) == ("rules", "/v1/rules/history"):
+            return httpx.Response(200, json=[])
+        if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):
+            return _error(404, "not_found", "nothing")
+        return _error(404, "http_error", "Not Found")
+
+
+def _error(status: int, code: str, message: str, details: Any = None) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"code": code, "message": message, "details": details}})

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 ORDER_ID = "DABE20260218142278901"
+BASE = "http://console.test"
 LOCAL_SETTINGS = {
     "ingest_url": "http://ingest.test",
     "rules_url": "http://rules.test",
@@ -18,6 +19,19 @@ LOCAL_SETTINGS = {
     "aftersales_url": "http://aftersales.test",
     "notify_url": "http://notify.test",
 }
+
+
+async def login(client: httpx.AsyncClient, token: str) -> str:
+    """Log in as a person would; the session's CSRF token as the pages carry it."""
+    page = await client.get("/login")
+    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert form_token is not None
+    response = await client.post("/login", data={"token": token, "csrf_token": form_token.group(1)})
+    assert response.status_code == 303, response.text
+    landing = await client.get(response.headers["location"])
+    found = re.search(r'"X-CSRF-Token": "([^"]+)"', landing.text)
+    assert found is not None
+    return found.group(1)
 
 
 def order() -> dict[str, Any]:
@@ -55,6 +69,7 @@ class FakeServices:
 
     calls: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
     phone_api: bool = True
+    warehouse_api: bool = True
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -91,6 +106,8 @@ class FakeServices:
             return httpx.Response(200, json=rule_set(4))
         if (host, path) == ("rules", "/v1/rules/history"):
             return httpx.Response(200, json=[])
+        if host == "fulfillment" and self.warehouse_api and path.startswith(WAREHOUSE_PATHS):
+            return warehouse(method, path, body)
         if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):
             return _error(404, "not_found", "nothing")
         return _error(404, "http_error", "Not Found")
@@ -98,3 +115,56 @@ class FakeServices:
 
 def _error(status: int, code: str, message: str, details: Any = None) -> httpx.Response:
     return httpx.Response(status, json={"error": {"code": code, "message": message, "details": details}})
+
+
+WAREHOUSE_PATHS = ("/v1/board", "/v1/picklists", "/v1/scans/ship", "/v1/print-jobs", "/v1/wms-bridge")
+PICKLIST_ID = "PL20260218-0001"
+
+
+def board_row(order_id: str, minutes_left: int) -> dict[str, Any]:
+    return {"outbound_id": "OB1", "order_id": order_id, "channel": "taobao", "channel_order_no": "TB1",
+            "status": "created", "zone": "in_stock", "ship_deadline": "2026-02-19T06:25:00+00:00",
+            "minutes_left": minutes_left, "time_left_text": f"剩 {minutes_left // 60} 小时", "overdue": False,
+            "urgent": minutes_left < 240, "carrier": "local", "waybill_no": "LC0001", "receiver_name": "张三",
+            "receiver_phone": "138****5678", "receiver_address": "浙江省杭州市",
+            "items": [{"sku": "AC-1001", "title": "变频空调", "quantity": 1, "bin_location": "A-01-02"}],
+            "buyer_remark": "周末送货", "seller_memo": "", "gift_note": "", "remark_flags": []}  # fmt: skip
+
+
+def warehouse(method: str, path: str, body: Any) -> httpx.Response:
+    if path == "/v1/board":
+        rows = [board_row(ORDER_ID, 90), board_row("DABE20260218150000002", 900)]
+        return httpx.Response(200, json={"generated_at": "2026-02-18T06:25:00+00:00", "overdue": 0, "urgent": 1,
+                                         "in_stock": rows, "presale": []})  # fmt: skip
+    if path == "/v1/picklists" and method == "POST":
+        return httpx.Response(201, json={"picklist_id": PICKLIST_ID})
+    if path == f"/v1/picklists/{PICKLIST_ID}":
+        order = {"outbound_id": "OB1", "order_id": ORDER_ID, "headline": "发货截止 02-19 14:25", "carrier": "local",
+                 "waybill_no": "LC0001", "receiver_name": "张三", "receiver_phone": "138****5678",
+                 "remarks": [{"label": "买家备注", "text": "周末送货"}],
+                 "lines": [{"sku": "AC-1001", "title": "变频空调", "quantity": 1, "bin": "A-01-02"}]}  # fmt: skip
+        return httpx.Response(200, json={"picklist_id": PICKLIST_ID, "status": "created", "created_by": "本地仓管",
+                                         "created_at": "2026-02-18T06:25:00+00:00", "orders": [order],
+                                         "totals": [], "print_job_id": None})  # fmt: skip
+    if path == f"/v1/picklists/{PICKLIST_ID}.pdf":
+        return httpx.Response(200, content=b"%PDF-1.4", headers={"content-type": "application/pdf"})
+    if path == f"/v1/picklists/{PICKLIST_ID}/print":
+        return httpx.Response(202, json={"picklist_id": PICKLIST_ID, "print_job_id": 7})
+    if path == "/v1/scans/ship":
+        if body["waybill_no"] != "LC0001":
+            return _error(404, "unknown_waybill", f"运单 {body['waybill_no']} 不存在")
+        return httpx.Response(200, json={"waybill_no": "LC0001", "order_id": ORDER_ID, "outbound_id": "OB1",
+                                         "zone": "in_stock", "carrier": "local", "shipped_at": "2026-02-18T06:25:00Z",
+                                         "already_shipped": False, "order_shipped": True,
+                                         "message": f"发货成功：订单 {ORDER_ID} 已全部发出"})  # fmt: skip
+    if path == "/v1/print-jobs":
+        return httpx.Response(200, json={"printer": "ipp://printer", "items": []})
+    if path == "/v1/wms-bridge":
+        schedule = {
+            "timezone": "Asia/Shanghai",
+            "read_at": "08:55",
+            "print_at": "09:00",
+            "input_name": "待发货清单.xlsx",
+        }
+        return httpx.Response(200, json={"schedule": schedule, "printer": "ipp://printer", "runs": []})
+    return httpx.Response(200, json={"items": []})

@@ -12,12 +12,11 @@ import pytest_asyncio
 from console.main import create_app
 from console.sessions import COOKIE_NAME
 from console.settings import ConsoleSettings
-from fake_services import LOCAL_SETTINGS, ORDER_ID, FakeServices
+from fake_services import BASE, LOCAL_SETTINGS, ORDER_ID, FakeServices, login
 from orderhub_runtime.settings import RuntimeSettings
 from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-BASE = "http://console.test"
 
 
 @pytest.fixture
@@ -30,19 +29,6 @@ async def browser(services: FakeServices) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(ConsoleSettings(**LOCAL_SETTINGS), RuntimeSettings(env="test"), transport=services.transport())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
-
-
-async def login(client: httpx.AsyncClient, token: str) -> str:
-    """Log in as a person would; the session's CSRF token as the pages carry it."""
-    page = await client.get("/login")
-    form_token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert form_token is not None
-    response = await client.post("/login", data={"token": token, "csrf_token": form_token.group(1)})
-    assert response.status_code == 303, response.text
-    landing = await client.get(response.headers["location"])
-    found = re.search(r'"X-CSRF-Token": "([^"]+)"', landing.text)
-    assert found is not None
-    return found.group(1)
 
 
 async def test_pages_need_a_session(browser: httpx.AsyncClient) -> None:

@@ -73,6 +73,11 @@ class ServiceClient:
             return False
 
 
+def api_missing(exc: ServiceError) -> bool:
+    """The service answers, but has no such route yet (an older version of it)."""
+    return exc.status in (404, 405) and exc.code == "http_error"
+
+
 def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -149,6 +154,37 @@ class FulfillmentClient:
 
     async def outbound(self, token: str, order_id: str) -> Json:
         return await self.client.get("/v1/outbound", token, {"order_id": order_id})
+
+    async def board(self, token: str, zone: str | None = None) -> Json:
+        return await self.client.get("/v1/board", token, {"zone": zone})
+
+    async def create_picklist(self, token: str, max_orders: int, zone: str | None) -> Json:
+        return await self.client.post("/v1/picklists", token, {"max_orders": max_orders, "zone": zone})
+
+    async def picklist(self, token: str, picklist_id: str) -> Json:
+        return await self.client.get(f"/v1/picklists/{picklist_id}", token)
+
+    async def print_picklist(self, token: str, picklist_id: str) -> Json:
+        return await self.client.post(f"/v1/picklists/{picklist_id}/print", token)
+
+    async def picklist_file(self, token: str, picklist_id: str, kind: str) -> httpx.Response:
+        """The sheet as a file (pdf or xlsx), passed through as it came."""
+        response = await self.client.http.get(f"/v1/picklists/{picklist_id}.{kind}", headers=_auth(token))
+        if response.status_code >= 400:
+            _unpack(self.client.name, response)
+        return response
+
+    async def print_jobs(self, token: str) -> Json:
+        return await self.client.get("/v1/print-jobs", token, {"limit": 50})
+
+    async def wms_bridge(self, token: str) -> Json:
+        return await self.client.get("/v1/wms-bridge", token)
+
+    async def run_wms_bridge(self, token: str) -> Json:
+        return await self.client.post("/v1/wms-bridge/run", token)
+
+    async def ship_scan(self, token: str, waybill_no: str) -> Json:
+        return await self.client.post("/v1/scans/ship", token, {"waybill_no": waybill_no})
 
 
 @dataclass(frozen=True)

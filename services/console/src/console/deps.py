@@ -68,6 +68,7 @@ class ConsoleDeps:
             "rules": self.rules.client,
             "fulfillment": self.fulfillment.client,
             "notify": self.notify.client,
+            "aftersales": self.aftersales.client,
         }
 
     async def close(self) -> None:

@@ -25,6 +25,9 @@ RULE_READERS: tuple[Role, ...] = ("manager", "ops")
 PAGES: tuple[Page, ...] = (
     Page("search", "/orders", "订单查询", ORDER_READERS),
     Page("anomalies", "/anomalies", "异常队列", ANOMALY_READERS),
+    Page("board", "/board", "发货看板", STOCK_KEEPERS),
+    Page("printing", "/printing", "打印与WMS", STOCK_KEEPERS),
+    Page("pda", "/pda", "PDA", STOCK_KEEPERS),
     Page("stock", "/stock", "库存", STOCK_KEEPERS),
     Page("kpi", "/kpi", "指标", MANAGERS),
     Page("rules", "/rules", "异常规则", RULE_READERS),
@@ -37,7 +40,9 @@ def pages_for(role: str) -> list[Page]:
     return [page for page in PAGES if role in page.roles]
 
 
+HOMES = {"cs": "/anomalies", "warehouse": "/board", "manager": "/kpi", "ops": "/orders"}
+
+
 def home_for(role: str) -> str:
-    """The page a person lands on after logging in: the first page of their role."""
-    own = pages_for(role)
-    return own[0].path if own else "/orders"
+    """The page a person lands on after logging in: where their day's work is."""
+    return HOMES.get(role, "/orders")

@@ -74,3 +74,26 @@
     if (url && url.charAt(0) === "/") listen(url);
   });
 })();
+
+/* The board's countdowns: minutes left to each ship deadline, red under 4 hours. */
+(function () {
+  "use strict";
+  var URGENT_MS = 4 * 3600 * 1000;
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-deadline]").forEach(function (cell) {
+      var left = Date.parse(cell.dataset.deadline) - now;
+      if (isNaN(left)) return;
+      var minutes = Math.floor(Math.abs(left) / 60000);
+      var text = Math.floor(minutes / 60) + " 小时 " + (minutes % 60) + " 分";
+      cell.textContent = left < 0 ? "已超时 " + text : "剩 " + text;
+      var row = cell.closest("tr");
+      if (row) {
+        row.classList.toggle("overdue", left < 0);
+        row.classList.toggle("urgent", left >= 0 && left < URGENT_MS);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); });
+  document.addEventListener("htmx:afterSwap", tick);
+})();

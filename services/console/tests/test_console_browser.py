@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 from console_browser import Console, require_chromium
-from e2e_flow import CS, order_body, set_stock, unique_phone, wait_for_status
+from e2e_flow import CS, WAREHOUSE, order_body, set_stock, unique_phone, wait_for_status
 from orderhub_devstack.system import SystemUnderTest
 from selenium.webdriver.common.by import By
 
@@ -143,6 +143,49 @@ async def test_warehouse_sets_stock(console: Console) -> None:
     console.find(f"#stock-{sku} button.primary").click()
     console.wait_for_text("#on-hand", "7")
     console.screenshot("stock")
+
+
+async def test_pda_page_fits_a_phone(console: Console) -> None:
+    console.login("local-warehouse")
+    console.driver.set_window_size(390, 844)
+    try:
+        console.open("/pda")
+        button = console.wait_for("#ship-button")
+        assert button.size["height"] >= 48 and button.size["width"] >= 300, "big enough for a thumb"
+        width = console.driver.execute_script("return document.documentElement.scrollWidth")
+        assert width <= 390, "no sideways scrolling on a phone-sized screen"
+        console.screenshot("pda")
+    finally:
+        console.driver.set_window_size(1366, 900)
+
+
+async def test_warehouse_prints_a_pick_list_and_scans_the_parcel_out(system: SystemUnderTest, console: Console) -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        probe = await client.get(f"{system.url('fulfillment')}/v1/board", headers=WAREHOUSE)
+        if probe.status_code == 404:
+            pytest.skip(
+                "this fulfillment has no board, pick lists or ship scans yet (fulfillment-core, warehouse-paper)"
+            )
+        sku = _sku()
+        await set_stock(client, system, sku, 2)
+        order_id = await _place(system, sku=sku)
+        order = await wait_for_status(client, system, order_id, "allocated", needs=("shipment.created",))
+    waybill = next(e for e in order["timeline"] if e["event_type"] == "shipment.created")["data"]["waybill_no"]
+
+    console.login("local-warehouse")
+    console.open("/board")
+    console.wait_for_text("#board", order_id)
+    console.screenshot("board")
+    console.find("#build-picklist").click()
+    console.wait_for("#picklist-id")
+    assert order_id in console.text()
+    console.find("#print-picklist").click()
+    assert "已送打印队列" in console.wait_for("#flash .flash").text
+
+    console.open("/pda")
+    console.find("#waybill").send_keys(waybill)
+    console.find("#ship-button").click()
+    assert "发货成功" in console.wait_for("#pda-result .pda-result.ok").text
 
 
 async def test_manager_sees_the_response_time_kpi(console: Console) -> None:

@@ -37,6 +37,15 @@ CHANNEL_NAMES = {
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
 ANOMALY_STATUS_NAMES = {"open": "待处理", "acknowledged": "已受理", "resolved": "已解决"}
 RESOLUTION_NAMES = {"released": "已放行", "cancelled": "已取消订单", "cleared": "自动解除"}
+OUTBOUND_STATUS_NAMES = {
+    "created": "待拣货",
+    "picking": "拣货中",
+    "intercepted": "已拦截",
+    "cancelled": "已取消",
+    "shipped": "已发出",
+}
+JOB_STATUS_NAMES = {"queued": "排队中", "retrying": "重试中", "printed": "已打印"}
+RUN_STATUS_NAMES = {"annotated": "已加备注", "printed": "已送打印", "failed": "失败"}
 MESSAGE_STATUS_NAMES = {"queued": "排队", "sending": "发送中", "sent": "已发送", "failed": "失败", "held": "暂缓"}
 
 
@@ -91,6 +100,9 @@ def install_filters(env: Environment) -> None:
     env.filters["anomaly_status"] = lambda v: ANOMALY_STATUS_NAMES.get(str(v), str(v))
     env.filters["resolution_name"] = lambda v: RESOLUTION_NAMES.get(str(v), str(v)) if v else ""
     env.filters["message_status"] = lambda v: MESSAGE_STATUS_NAMES.get(str(v), str(v))
+    env.filters["outbound_status"] = lambda v: OUTBOUND_STATUS_NAMES.get(str(v), str(v))
+    env.filters["job_status"] = lambda v: JOB_STATUS_NAMES.get(str(v), str(v))
+    env.filters["run_status"] = lambda v: RUN_STATUS_NAMES.get(str(v), str(v))
 
 
 def render(

@@ -8,7 +8,7 @@ from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from orderhub_runtime.logging import get_logger
 
 from console.clients import Json, ServiceError
@@ -33,6 +33,12 @@ async def search(
             if exc.status in (0, 401, 403):
                 raise
             error = _search_problem(exc)
+    hits = (result or {}).get("results", [])
+    if len(hits) == 1 and hits[0].get("order_id") == q.strip():  # a whole global ID: straight to the order
+        target = f"/orders/{hits[0]['order_id']}"
+        if is_htmx(request):
+            return Response(status_code=200, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
     template = "_search_results.html" if is_htmx(request) else "search.html"
     return render(deps.templates, request, template, session, q=q, result=result, error=error)
 

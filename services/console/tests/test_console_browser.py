@@ -163,9 +163,7 @@ async def test_warehouse_prints_a_pick_list_and_scans_the_parcel_out(system: Sys
     async with httpx.AsyncClient(timeout=10) as client:
         probe = await client.get(f"{system.url('fulfillment')}/v1/board", headers=WAREHOUSE)
         if probe.status_code == 404:
-            pytest.skip(
-                "this fulfillment has no board, pick lists or ship scans yet (fulfillment-core, warehouse-paper)"
-            )
+            pytest.skip("this fulfillment has no board, pick lists or ship scans yet (branch warehouse-paper)")
         sku = _sku()
         await set_stock(client, system, sku, 2)
         order_id = await _place(system, sku=sku)

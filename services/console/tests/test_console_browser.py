@@ -177,6 +177,7 @@ async def test_warehouse_prints_a_pick_list_and_scans_the_parcel_out(system: Sys
     console.find("#build-picklist").click()
     console.wait_for("#picklist-id")
     assert order_id in console.text()
+    console.screenshot("picklist")
     console.find("#print-picklist").click()
     assert "已送打印队列" in console.wait_for("#flash .flash").text
 

@@ -70,13 +70,15 @@ class FakeServices:
     calls: list[tuple[str, str, str, str, Any]] = field(default_factory=list)
     phone_api: bool = True
     warehouse_api: bool = True
+    returns_api: bool = True
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
-        body = json.loads(request.content) if request.content else None
+        is_json = request.headers.get("content-type", "").startswith("application/json")
+        body = json.loads(request.content) if request.content and is_json else request.content
         host, path = request.url.host.split(".")[0], request.url.path
         self.calls.append((request.method, host, path, token, body))
         if token not in ("local-cs", "local-manager", "local-warehouse", "local-ops"):
@@ -108,6 +110,8 @@ class FakeServices:
             return httpx.Response(200, json=[])
         if host == "fulfillment" and self.warehouse_api and path.startswith(WAREHOUSE_PATHS):
             return warehouse(method, path, body)
+        if host == "aftersales" and self.returns_api and path.startswith("/v1/returns"):
+            return returns(method, path, body)
         if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):
             return _error(404, "not_found", "nothing")
         return _error(404, "http_error", "Not Found")
@@ -168,3 +172,43 @@ def warehouse(method: str, path: str, body: Any) -> httpx.Response:
         }
         return httpx.Response(200, json={"schedule": schedule, "printer": "ipp://printer", "runs": []})
     return httpx.Response(200, json={"items": []})
+
+
+TICKET_ID = "RT20260218-0001"
+
+
+def ticket(status: str = "requested", **changes: Any) -> dict[str, Any]:
+    names = {"requested": "待审核", "approved": "已同意", "rejected": "已拒绝", "waybill_issued": "已生成退货运单",
+             "discrepancy": "收货差异", "received": "仓库已收货"}  # fmt: skip
+    base = {"ticket_id": TICKET_ID, "order_id": ORDER_ID, "type": "return_refund", "type_name": "退货退款",
+            "status": status, "status_name": names[status], "lines": [{"sku": "AC-1001", "quantity": 1}],
+            "reason": "不制冷", "category": "空调", "assignee": "本地客服", "decision_note": "",
+            "return_carrier": None, "return_waybill_no": None, "received": None, "problems": [],
+            "filed_at": "2026-02-18T06:25:00+00:00", "refund": None}  # fmt: skip
+    return {**base, **changes}
+
+
+def returns(method: str, path: str, body: Any) -> httpx.Response:
+    if path == "/v1/returns":
+        return httpx.Response(200, json=[ticket()])
+    if path == f"/v1/returns/{TICKET_ID}":
+        return httpx.Response(200, json=ticket())
+    if path.endswith("/approve"):
+        return httpx.Response(
+            200, json=ticket("waybill_issued", return_waybill_no="RL0001", decision_note=body["note"])
+        )
+    if path.endswith("/reject"):
+        return httpx.Response(200, json=ticket("rejected", decision_note=body["reason"]))
+    if path == "/v1/returns/scan/RL0001":
+        return httpx.Response(200, json={"ticket": ticket("waybill_issued"), "order": None})
+    if path.endswith("/receipt"):
+        status = (
+            "received" if body["lines"] == [{"sku": "AC-1001", "quantity": 1, "condition": "good"}] else "discrepancy"
+        )
+        return httpx.Response(200, json=ticket(status, problems=[] if status == "received" else ["少收 1 件"]))
+    if path.endswith("/photos"):
+        assert body.startswith(b"\x89PNG"), "the photo's own bytes"
+        return httpx.Response(201, json={"photo_id": "P1", "ticket_id": TICKET_ID})
+    if path.endswith("/receipt/complete"):
+        return httpx.Response(200, json=ticket("received"))
+    return _error(404, "not_found", "没有这个退货运单")

@@ -199,5 +199,30 @@ class NotifyClient:
 class AftersalesClient:
     client: ServiceClient
 
-    async def order_ref(self, token: str, order_id: str) -> Json:
-        return await self.client.get(f"/v1/order-refs/{order_id}", token)
+    async def returns(self, token: str, params: Params | None = None) -> list[Json]:
+        found = await self.client.get("/v1/returns", token, params)
+        return [t for t in found.get("value", []) if isinstance(t, dict)]
+
+    async def tickets_of(self, token: str, order_id: str) -> Json:
+        """The order's return tickets, as `{"value": [...]}`."""
+        return await self.client.get("/v1/returns", token, {"order": order_id})
+
+    async def approve(self, token: str, ticket_id: str, note: str) -> Json:
+        return await self.client.post(f"/v1/returns/{ticket_id}/approve", token, {"note": note})
+
+    async def reject(self, token: str, ticket_id: str, reason: str) -> Json:
+        return await self.client.post(f"/v1/returns/{ticket_id}/reject", token, {"reason": reason})
+
+    async def scan_return(self, token: str, waybill_no: str) -> Json:
+        return await self.client.get(f"/v1/returns/scan/{waybill_no}", token)
+
+    async def record_receipt(self, token: str, ticket_id: str, lines: list[Json]) -> Json:
+        return await self.client.post(f"/v1/returns/{ticket_id}/receipt", token, {"lines": lines})
+
+    async def add_photo(self, token: str, ticket_id: str, photo: bytes, content_type: str) -> Json:
+        headers = {**_auth(token), "Content-Type": content_type or "application/octet-stream"}
+        response = await self.client.http.post(f"/v1/returns/{ticket_id}/photos", content=photo, headers=headers)
+        return _unpack(self.client.name, response)
+
+    async def complete_receipt(self, token: str, ticket_id: str, note: str) -> Json:
+        return await self.client.post(f"/v1/returns/{ticket_id}/receipt/complete", token, {"note": note})

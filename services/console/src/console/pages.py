@@ -25,6 +25,7 @@ RULE_READERS: tuple[Role, ...] = ("manager", "ops")
 PAGES: tuple[Page, ...] = (
     Page("search", "/orders", "订单查询", ORDER_READERS),
     Page("anomalies", "/anomalies", "异常队列", ANOMALY_READERS),
+    Page("returns", "/returns", "退货审核", CS_DESK),
     Page("board", "/board", "发货看板", STOCK_KEEPERS),
     Page("printing", "/printing", "打印与WMS", STOCK_KEEPERS),
     Page("pda", "/pda", "PDA", STOCK_KEEPERS),

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from orderhub_runtime.logging import get_logger
 
-from console.clients import Json, ServiceError
+from console.clients import Json, ServiceError, api_missing
 from console.deps import CsDesk, CsrfChecked, Deps, OrderReader
 from console.errors import is_htmx, service_message
 from console.views import render
@@ -57,6 +57,8 @@ async def _part(call: Awaitable[Json]) -> tuple[Json | None, str]:
     except ServiceError as exc:
         if exc.status == 401:
             raise
+        if api_missing(exc):
+            return None, "接口尚未上线"
         if exc.status == 404:
             return None, ""
         return None, service_message(exc)
@@ -70,12 +72,12 @@ async def order_page(request: Request, order_id: str, deps: Deps, session: Order
         (anomalies, anomalies_error),
         (outbound, outbound_error),
         (messages, messages_error),
-        (ref, _),
+        (tickets, tickets_error),
     ) = await asyncio.gather(
         _part(deps.rules.anomalies(token, {"order_id": order_id, "limit": 200})),
         _part(deps.fulfillment.outbound(token, order_id)),
         _part(deps.notify.messages(token, order_id)),
-        _part(deps.aftersales.order_ref(token, order_id)),
+        _part(deps.aftersales.tickets_of(token, order_id)),
     )
     context: dict[str, Any] = {
         "order": order,
@@ -86,7 +88,8 @@ async def order_page(request: Request, order_id: str, deps: Deps, session: Order
         "outbound_error": outbound_error,
         "messages": (messages or {}).get("items", []),
         "messages_error": messages_error,
-        "aftersales_ref": ref,
+        "tickets": (tickets or {}).get("value", []),
+        "tickets_error": tickets_error,
     }
     return render(deps.templates, request, "order.html", session, **context)
 

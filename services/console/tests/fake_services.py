@@ -106,10 +106,16 @@ class FakeServices:
                 errors = ["R11 大额订单: example must_trigger does not trigger the rule"]
                 return _error(422, "rule_set_invalid", "rule set refused", {"errors": errors})
             return httpx.Response(200, json=rule_set(4))
+        if (host, path) == ("rules", "/v1/anomalies/kpi/response-time"):
+            group = {"rule_id": None, "level": None, "raised": 3, "responded": 2, "waiting": 1,
+                     "avg_minutes": 6.5, "p90_minutes": 9.0}  # fmt: skip
+            return httpx.Response(200, json={"groups": [group]})
         if (host, path) == ("rules", "/v1/rules/history"):
             return httpx.Response(200, json=[])
         if host == "fulfillment" and self.warehouse_api and path.startswith(WAREHOUSE_PATHS):
             return warehouse(method, path, body)
+        if host == "insights":
+            return insights(path)
         if host == "aftersales" and self.returns_api and path.startswith("/v1/returns"):
             return returns(method, path, body)
         if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):
@@ -212,3 +218,21 @@ def returns(method: str, path: str, body: Any) -> httpx.Response:
     if path.endswith("/receipt/complete"):
         return httpx.Response(200, json=ticket("received"))
     return _error(404, "not_found", "没有这个退货运单")
+
+
+def insights(path: str) -> httpx.Response:
+    if path == "/v1/kpi":
+        summary = {"anomalies": 4, "contacted": 3, "average_minutes": 8.4}
+        handled = [{"date": "2026-02-18", "agent": "张三", "count": 290, "actions": []},
+                   {"date": "2026-02-17", "agent": "张三", "count": 296, "actions": []}]  # fmt: skip
+        return httpx.Response(200, json={"first_day": "2026-02-12", "last_day": "2026-02-18",
+                                         "response_time": {"min_level": 2, "overall": summary, "days": []},
+                                         "handled_per_agent": handled})  # fmt: skip
+    if path == "/v1/heat":
+        hot = {"weekday": 5, "weekday_name": "周五", "hour": 20, "customers": 120, "repurchased": 42, "rate": 0.35,
+               "thin": False}  # fmt: skip
+        thin = {**hot, "hour": 3, "customers": 4, "repurchased": 1, "rate": 0.25, "thin": True}
+        body = {"coupon": None, "window_days": 7, "min_customers": 30, "customers": 124, "repurchased": 43,
+                "rate": 0.347, "top": [hot], "cells": [hot, thin]}  # fmt: skip
+        return httpx.Response(200, json=body)
+    return _error(404, "http_error", "Not Found")

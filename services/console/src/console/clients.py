@@ -226,3 +226,21 @@ class AftersalesClient:
 
     async def complete_receipt(self, token: str, ticket_id: str, note: str) -> Json:
         return await self.client.post(f"/v1/returns/{ticket_id}/receipt/complete", token, {"note": note})
+
+
+@dataclass(frozen=True)
+class InsightsClient:
+    """The KPI and heat read models; `client` is None where insights is not deployed."""
+
+    client: ServiceClient | None
+
+    def _client(self) -> ServiceClient:
+        if self.client is None:
+            raise ServiceError("insights", 404, "http_error", "insights is not configured (CONSOLE_INSIGHTS_URL)")
+        return self.client
+
+    async def kpis(self, token: str, first: str, last: str) -> Json:
+        return await self._client().get("/v1/kpi", token, {"from": first, "to": last})
+
+    async def heat(self, token: str, first: str, last: str, coupon: str | None = None) -> Json:
+        return await self._client().get("/v1/heat", token, {"from": first, "to": last, "coupon": coupon})

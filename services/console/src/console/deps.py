@@ -18,6 +18,7 @@ from console.clients import (
     AftersalesClient,
     FulfillmentClient,
     IngestClient,
+    InsightsClient,
     NotifyClient,
     RulesClient,
     ServiceClient,
@@ -60,6 +61,7 @@ class ConsoleDeps:
     fulfillment: FulfillmentClient
     notify: NotifyClient
     aftersales: AftersalesClient
+    insights: InsightsClient
     http: tuple[httpx.AsyncClient, ...]
 
     def services(self) -> dict[str, ServiceClient]:
@@ -69,6 +71,7 @@ class ConsoleDeps:
             "fulfillment": self.fulfillment.client,
             "notify": self.notify.client,
             "aftersales": self.aftersales.client,
+            **({"insights": self.insights.client} if self.insights.client is not None else {}),
         }
 
     async def close(self) -> None:
@@ -97,6 +100,7 @@ def build_deps(
         fulfillment=FulfillmentClient(ServiceClient("fulfillment", http["fulfillment"])),
         notify=NotifyClient(ServiceClient("notify", http["notify"])),
         aftersales=AftersalesClient(ServiceClient("aftersales", http["aftersales"])),
+        insights=InsightsClient(ServiceClient("insights", http["insights"]) if "insights" in http else None),
         http=tuple(http.values()),
     )
 

@@ -31,6 +31,7 @@ PAGES: tuple[Page, ...] = (
     Page("pda", "/pda", "PDA", STOCK_KEEPERS),
     Page("stock", "/stock", "库存", STOCK_KEEPERS),
     Page("kpi", "/kpi", "指标", MANAGERS),
+    Page("heat", "/heat", "热力分析", MANAGERS),
     Page("rules", "/rules", "异常规则", RULE_READERS),
 )
 

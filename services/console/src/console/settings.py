@@ -19,6 +19,8 @@ class ConsoleSettings(ServiceSettings):
     fulfillment_url: str = "http://127.0.0.1:8003"
     aftersales_url: str = "http://127.0.0.1:8004"
     notify_url: str = "http://127.0.0.1:8005"
+    # The KPI and heat-map read models; empty where that service is not deployed (the pages say so).
+    insights_url: str = ""
     # Session cookies are encrypted and signed with this key (Fernet); any string, hashed to a key.
     session_secret: SecretStr = SecretStr(LOCAL_SESSION_SECRET)
     # A session lasts one working shift; after that the person logs in again.
@@ -34,4 +36,5 @@ class ConsoleSettings(ServiceSettings):
             "fulfillment": self.fulfillment_url.rstrip("/"),
             "aftersales": self.aftersales_url.rstrip("/"),
             "notify": self.notify_url.rstrip("/"),
+            **({"insights": self.insights_url.rstrip("/")} if self.insights_url else {}),
         }

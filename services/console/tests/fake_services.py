@@ -116,6 +116,15 @@ class FakeServices:
             return warehouse(method, path, body)
         if host == "insights":
             return insights(path)
+        if host == "aftersales" and self.returns_api and path in ("/v1/return-routing", "/v1/agents"):
+            if method == "PUT":
+                return httpx.Response(200, json=body)
+            if path == "/v1/agents":
+                return httpx.Response(200, json=[{"agent": "张三", "on_duty": True, "open_tickets": 2,
+                                                  "categories": ["空调"]}])  # fmt: skip
+            return httpx.Response(200, json={"routes": [{"category": "空调", "agents": ["张三", "李四"]}]})
+        if host == "aftersales" and self.returns_api and path.startswith("/v1/agents/"):
+            return httpx.Response(200, json={"agent": "张三", "on_duty": body["on_duty"]})
         if host == "aftersales" and self.returns_api and path.startswith("/v1/returns"):
             return returns(method, path, body)
         if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):

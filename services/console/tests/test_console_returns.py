@@ -75,3 +75,21 @@ async def test_returns_say_when_aftersales_has_no_such_api_yet(
     csrf = await login(client, "local-warehouse")
     scan = await client.post("/pda/returns/scan", data={"waybill_no": "RL0001", "csrf_token": csrf})
     assert "退货接口尚未上线" in scan.text
+
+
+async def test_manager_edits_return_routing_and_duty(client: httpx.AsyncClient, services: FakeServices) -> None:
+    csrf = await login(client, "local-manager")
+    page = await client.get("/return-routing")
+    assert "空调：张三，李四" in page.text and "设为离岗" in page.text
+    bad = await client.post("/return-routing", data={"routes": "空调 张三", "csrf_token": csrf})
+    assert "第 1 行应写成" in bad.text
+    saved = await client.post(
+        "/return-routing", data={"routes": "空调：张三、王五\n\n小家电: 李四", "csrf_token": csrf}
+    )
+    assert "分派规则已保存" in saved.text
+    put = next(c for c in services.calls if c[0] == "PUT" and c[2] == "/v1/return-routing")
+    assert put[4] == {
+        "routes": [{"category": "空调", "agents": ["张三", "王五"]}, {"category": "小家电", "agents": ["李四"]}]
+    }
+    off = await client.post("/return-routing/duty", data={"agent": "张三", "on_duty": "false", "csrf_token": csrf})
+    assert "张三 已离岗" in off.text

@@ -207,6 +207,19 @@ class AftersalesClient:
         """The order's return tickets, as `{"value": [...]}`."""
         return await self.client.get("/v1/returns", token, {"order": order_id})
 
+    async def routing(self, token: str) -> Json:
+        return await self.client.get("/v1/return-routing", token)
+
+    async def replace_routing(self, token: str, routes: list[Json]) -> Json:
+        return await self.client.put("/v1/return-routing", token, {"routes": routes})
+
+    async def agents(self, token: str) -> list[Json]:
+        found = await self.client.get("/v1/agents", token)
+        return [a for a in found.get("value", []) if isinstance(a, dict)]
+
+    async def set_duty(self, token: str, agent: str, on_duty: bool) -> Json:
+        return await self.client.put(f"/v1/agents/{agent}/duty", token, {"on_duty": on_duty})
+
     async def approve(self, token: str, ticket_id: str, note: str) -> Json:
         return await self.client.post(f"/v1/returns/{ticket_id}/approve", token, {"note": note})
 

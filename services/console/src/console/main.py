@@ -16,7 +16,7 @@ from orderhub_runtime.http import CorrelationMiddleware
 from orderhub_runtime.logging import get_logger
 from orderhub_runtime.settings import RuntimeSettings
 
-from console.api import anomalies, auth, health, kpi, orders, pda, returns, rules, stock, warehouse
+from console.api import anomalies, auth, health, kpi, orders, pda, returns, routing, rules, stock, warehouse
 from console.deps import build_deps
 from console.errors import SecurityHeadersMiddleware, install_page_errors
 from console.settings import ConsoleSettings
@@ -54,6 +54,6 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(CorrelationMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, auth, orders, anomalies, returns, rules, stock, kpi, warehouse, pda):
+    for module in (health, auth, orders, anomalies, returns, routing, rules, stock, kpi, warehouse, pda):
         app.include_router(module.router)
     return app

@@ -32,6 +32,7 @@ PAGES: tuple[Page, ...] = (
     Page("stock", "/stock", "库存", STOCK_KEEPERS),
     Page("kpi", "/kpi", "指标", MANAGERS),
     Page("heat", "/heat", "热力分析", MANAGERS),
+    Page("routing", "/return-routing", "退货分派", MANAGERS),
     Page("rules", "/rules", "异常规则", RULE_READERS),
 )
 

@@ -71,6 +71,7 @@ class FakeServices:
     phone_api: bool = True
     warehouse_api: bool = True
     returns_api: bool = True
+    last_params: dict[str, str] = field(default_factory=dict)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -80,6 +81,7 @@ class FakeServices:
         is_json = request.headers.get("content-type", "").startswith("application/json")
         body = json.loads(request.content) if request.content and is_json else request.content
         host, path = request.url.host.split(".")[0], request.url.path
+        self.last_params = dict(request.url.params)
         self.calls.append((request.method, host, path, token, body))
         if token not in ("local-cs", "local-manager", "local-warehouse", "local-ops"):
             return _error(401, "unauthorized", "unknown or expired staff token")
@@ -107,6 +109,8 @@ class FakeServices:
                 return _error(422, "rule_set_invalid", "rule set refused", {"errors": errors})
             return httpx.Response(200, json=rule_set(4))
         if (host, path) == ("rules", "/v1/anomalies/kpi/response-time"):
+            if "+08:00" not in str(self.last_params.get("since")):
+                return _error(422, "invalid_request", "since and until need a timezone")
             group = {"rule_id": None, "level": None, "raised": 3, "responded": 2, "waiting": 1,
                      "avg_minutes": 6.5, "p90_minutes": 9.0}  # fmt: skip
             return httpx.Response(200, json={"groups": [group]})

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from orderhub_contracts.timezone import now_shanghai
+from orderhub_contracts.timezone import SHANGHAI, now_shanghai
 
 from console.clients import Json, ServiceError, api_missing
 from console.deps import Deps, Manager
@@ -39,7 +39,8 @@ async def _insights(call: Awaitable[Json]) -> tuple[Json | None, str]:
 @router.get("/kpi")
 async def kpi_page(request: Request, deps: Deps, session: Manager, days: Days = 7) -> Response:
     first, last = _range(days)
-    report = await deps.rules.response_time(session.token, first.isoformat())
+    since = datetime.combine(first, time(), tzinfo=SHANGHAI).isoformat()
+    report = await deps.rules.response_time(session.token, since)
     groups = report.get("groups", [])
     overall = next((g for g in groups if g.get("rule_id") is None and g.get("level") is None), None)
     by_level = [g for g in groups if g.get("rule_id") is None and g.get("level") is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,7 @@ class FakeServices:
     phone_api: bool = True
     warehouse_api: bool = True
     returns_api: bool = True
+    stream_down: bool = False
     last_params: dict[str, str] = field(default_factory=dict)
 
     def transport(self) -> httpx.MockTransport:
@@ -96,6 +98,15 @@ class FakeServices:
             return httpx.Response(200, json={"order_id": ORDER_ID, "phone": "13812345678"})
         if (host, path) == ("ingest", "/v1/orders/search"):
             return httpx.Response(200, json={"terms": {}, "results": [], "has_more": False})
+        if (host, path) == ("rules", "/v1/anomalies/stream"):
+            if self.stream_down:
+                return httpx.Response(503, text="down")
+            frame = json.dumps(
+                {"anomaly_id": "a1", "order_id": ORDER_ID, "level": 2, "popup": "触发限购规则"}, ensure_ascii=False
+            )
+            return httpx.Response(
+                200, stream=_Frames([b": listening\n\n", f"event: anomaly\ndata: {frame}\n\n".encode()])
+            )
         if host == "rules" and path == "/v1/anomalies":
             if token == "local-warehouse":
                 return _error(403, "forbidden", "role 'warehouse' may not do this")
@@ -249,3 +260,14 @@ def insights(path: str) -> httpx.Response:
                 "rate": 0.347, "top": [hot], "cells": [hot, thin]}  # fmt: skip
         return httpx.Response(200, json=body)
     return _error(404, "http_error", "Not Found")
+
+
+class _Frames(httpx.AsyncByteStream):
+    """A streamed body, frame by frame, as a server-sent event stream arrives."""
+
+    def __init__(self, frames: list[bytes]) -> None:
+        self.frames = frames
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for frame in self.frames:
+            yield frame

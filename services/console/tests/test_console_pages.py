@@ -119,3 +119,18 @@ async def test_production_refuses_the_development_session_secret() -> None:
         create_app(ConsoleSettings(), RuntimeSettings(env="production"))
     app = create_app(ConsoleSettings(session_secret="a-real-secret"), RuntimeSettings(env="production"))
     assert app.state.deps.secure_cookies, "outside local mode the cookie is Secure"
+
+
+async def test_live_feed_relays_the_rules_stream_with_the_agents_token(
+    browser: httpx.AsyncClient, services: FakeServices
+) -> None:
+    await login(browser, "local-cs")
+    feed = await browser.get("/events/anomalies")
+    assert feed.headers["content-type"].startswith("text/event-stream")
+    assert feed.text.startswith(": listening") and "触发限购规则" in feed.text
+    assert services.calls[-1][2:4] == ("/v1/anomalies/stream", "local-cs")
+    services.stream_down = True
+    retry = await browser.get("/events/anomalies")
+    assert retry.status_code == 200 and retry.text.startswith("retry: 5000"), "the browser tries again later"
+    await login(browser, "local-warehouse")
+    assert (await browser.get("/events/anomalies")).status_code == 403

@@ -4,11 +4,14 @@ note, and the live feed of new anomalies relayed from the rules service to the b
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from typing import Annotated, Literal
 
+import httpx
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from orderhub_runtime.logging import get_logger
+from starlette.background import BackgroundTask
 
 from console.clients import ServiceError
 from console.deps import AnomalyReader, CsDesk, CsrfChecked, Deps
@@ -21,6 +24,7 @@ Action = Literal["ack", "release", "cancel"]
 ACTION_DONE = {"ack": "已受理", "release": "已放行", "cancel": "已取消订单"}
 # The browser gets a popup with a sound for these levels (复核 and 拦截).
 POPUP_MIN_LEVEL = 2
+RETRY_MS = 5000
 
 
 @router.get("/anomalies")
@@ -67,20 +71,34 @@ async def act(
 
 
 @router.get("/events/anomalies")
-async def live(request: Request, deps: Deps, session: CsDesk) -> StreamingResponse:
+async def live(request: Request, deps: Deps, session: CsDesk) -> Response:
     """Server-sent events for the logged-in agent: the rules service's stream, relayed with
-    the agent's own token (so its role check applies), from level 2 up."""
+    the agent's own token (so its role check applies), from level 2 up. The browser's stream
+    opens only once rules listens (its first frame), so no anomaly falls between the two."""
+    upstream = AsyncExitStack()
+    try:
+        response = await upstream.enter_async_context(
+            deps.rules.client.stream("/v1/anomalies/stream", session.token, {"min_level": POPUP_MIN_LEVEL})
+        )
+        chunks = response.aiter_raw()
+        first = await anext(chunks, b"")
+    except (ServiceError, httpx.HTTPError) as exc:
+        await upstream.aclose()
+        log.warning("console.stream_failed", error=repr(exc))
+        # A 200 that ends at once: the browser tries again after `retry` (a 503 would stop it for good).
+        return Response(f"retry: {RETRY_MS}\n: unavailable\n\n", media_type="text/event-stream")
 
     async def relay() -> AsyncIterator[bytes]:
         try:
-            async with deps.rules.client.stream(
-                "/v1/anomalies/stream", session.token, {"min_level": POPUP_MIN_LEVEL}
-            ) as upstream:
-                async for chunk in upstream.aiter_raw():
-                    yield chunk
-        except ServiceError as exc:
-            log.warning("console.stream_failed", status=exc.status, code=exc.code)
-            yield b"event: stream-error\ndata: {}\n\n"
+            yield first
+            async for chunk in chunks:
+                yield chunk
+        except httpx.HTTPError as exc:  # rules went away: the browser reconnects by itself
+            log.info("console.stream_ended", error=repr(exc))
+        finally:
+            await upstream.aclose()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(relay(), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        relay(), media_type="text/event-stream", headers=headers, background=BackgroundTask(upstream.aclose)
+    )

@@ -142,6 +142,16 @@ class FakeServices:
             return httpx.Response(200, json={"agent": "张三", "on_duty": body["on_duty"]})
         if host == "aftersales" and self.returns_api and path.startswith("/v1/returns"):
             return returns(method, path, body)
+        if (host, path) == ("fulfillment", "/v1/outbound"):
+            parcel = {"outbound_id": "OB1", "order_id": ORDER_ID, "status": "shipped", "carrier": "SF",
+                      "waybill_no": "SF0001", "ship_deadline": "2026-02-19T06:25:00+00:00"}  # fmt: skip
+            return httpx.Response(200, json={"order_id": ORDER_ID, "items": [parcel], "awaiting_stock": False,
+                                             "on_hold": False, "cancelled": False})  # fmt: skip
+        if (host, path) == ("fulfillment", "/v1/shipments/SF0001"):
+            checkpoint = {"time": "2026-02-19T01:00:00+00:00", "context": "快件已到达【杭州转运中心】",
+                          "state_label": "在途"}  # fmt: skip
+            shipment = {"waybill_no": "SF0001", "status": "in_transit", "state_label": "在途", "track": [checkpoint]}
+            return httpx.Response(200, json={**shipment, "latest_context": checkpoint["context"]})
         if re.fullmatch(r"/v1/(outbound|messages|order-refs/.*)", path):
             return _error(404, "not_found", "nothing")
         return _error(404, "http_error", "Not Found")

@@ -85,6 +85,7 @@ async def test_phone_is_masked_and_a_reveal_is_logged(browser: httpx.AsyncClient
     assert page.status_code == 200 and "138****5678" in page.text and "13812345678" not in page.text
     assert "变频空调 1.5匹" in page.text and "周末送货" in page.text and "order.placed" in page.text
     assert "2026-02-18 14:22:00" in page.text, "times in Asia/Shanghai"
+    assert "SF0001" in page.text and "快件已到达【杭州转运中心】" in page.text, "each parcel with its track"
     with capture_logs() as logs:
         revealed = await browser.post(f"/orders/{ORDER_ID}/reveal-phone", headers={"X-CSRF-Token": csrf})
     assert "13812345678" in revealed.text

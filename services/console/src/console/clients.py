@@ -155,6 +155,10 @@ class FulfillmentClient:
     async def outbound(self, token: str, order_id: str) -> Json:
         return await self.client.get("/v1/outbound", token, {"order_id": order_id})
 
+    async def shipment(self, token: str, waybill_no: str) -> Json:
+        """A dispatched parcel's whole track, newest checkpoint first."""
+        return await self.client.get(f"/v1/shipments/{waybill_no}", token)
+
     async def board(self, token: str, zone: str | None = None) -> Json:
         return await self.client.get("/v1/board", token, {"zone": zone})
 

@@ -79,7 +79,10 @@ async def order_page(request: Request, order_id: str, deps: Deps, session: Order
         _part(deps.notify.messages(token, order_id)),
         _part(deps.aftersales.tickets_of(token, order_id)),
     )
+    waybills = [str(p["waybill_no"]) for p in (outbound or {}).get("items", []) if p.get("waybill_no")]
+    shipments = await asyncio.gather(*(_part(deps.fulfillment.shipment(token, w)) for w in waybills))
     context: dict[str, Any] = {
+        "tracks": {w: found for w, (found, _) in zip(waybills, shipments, strict=True) if found is not None},
         "order": order,
         "timeline": list(reversed(order.get("timeline", []))),
         "anomalies": (anomalies or {}).get("items", []),

@@ -8,9 +8,9 @@ PYTHON_VERSION := 3.11
 export UV_PYTHON := $(PYTHON_VERSION)
 TEST_PATHS := libs/contracts/tests libs/runtime/tests libs/devstack/tests libs/ops/tests libs/simulators/tests \
 	services/ingest/tests services/rules/tests services/fulfillment/tests services/aftersales/tests \
-	services/notify/tests services/insights/tests tests
+	services/notify/tests services/insights/tests services/console/tests tests
 PACKAGES := orderhub-contracts orderhub-runtime orderhub-devstack orderhub-ops orderhub-simulators orderhub-ingest \
-	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify orderhub-insights
+	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify orderhub-insights orderhub-console
 
 .PHONY: help
 help: ## List the targets
@@ -21,11 +21,12 @@ uv: ## Install uv (the package manager) if it is missing
 	@command -v $(UV) >/dev/null 2>&1 || { python3 -m venv .tools && .tools/bin/pip install --quiet uv; }
 
 .PHONY: install
-install: uv ## Create .venv with every package and dev tool (from uv.lock)
+install: uv ## Create .venv with every package and dev tool (from uv.lock), and Chromium for the console's browser tests
 	@$(UV) sync --locked --all-packages --quiet
+	@bash services/console/tools/install-chromium.sh
 
 .PHONY: run
-run: install ## Start the whole system on embedded Postgres and broker (Ctrl-C stops it)
+run: install ## Start the whole system on embedded Postgres and broker, and the staff console on :8007 (Ctrl-C stops it)
 	@.venv/bin/python -m orderhub_devstack run
 
 .PHONY: simulate
@@ -57,7 +58,8 @@ lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .
 	@$(UV) run --no-sync ruff format --check . >/dev/null || echo "(ruff format: some files would be reformatted)"
 	@$(UV) run --no-sync mypy libs/contracts/src libs/runtime/src libs/devstack/src libs/ops/src libs/simulators/src \
-		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src services/insights/src
+		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src services/insights/src \
+		services/console/src
 
 .PHONY: bench
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation

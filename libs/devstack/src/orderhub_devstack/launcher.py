@@ -20,7 +20,15 @@ import httpx
 
 from orderhub_devstack.console import Console
 from orderhub_devstack.ports import port_is_free
-from orderhub_devstack.services import DEFAULT_HTTP_PORT_BASE, banner, http_ports, service_env
+from orderhub_devstack.services import (
+    DEFAULT_HTTP_PORT_BASE,
+    FRONTENDS,
+    banner,
+    console_env,
+    frontend_ports,
+    http_ports,
+    service_env,
+)
 from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo, env_int
 from orderhub_devstack.supervisor import ManagedService, ServiceSpec, Supervisor
 
@@ -62,11 +70,12 @@ async def run(env: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if env is None else env)
     try:
         config = StackConfig.from_env(env)
-        ports = http_ports(config.services, env_int(env, "ORDERHUB_HTTP_PORT_BASE", DEFAULT_HTTP_PORT_BASE))
+        base = env_int(env, "ORDERHUB_HTTP_PORT_BASE", DEFAULT_HTTP_PORT_BASE)
+        ports = {**http_ports(config.services, base), **frontend_ports(config.services, base)}
     except ValueError as exc:
         print(f"orderhub-dev: {exc}", file=sys.stderr)
         return 2
-    console = Console(config.services)
+    console = Console([*config.services, *FRONTENDS])
     busy = [f"{service} ({port})" for service, port in ports.items() if not port_is_free(port)]
     if busy:
         console.say(f"cannot start: HTTP ports already in use: {', '.join(busy)}")
@@ -98,6 +107,8 @@ async def _serve(
     stop: _Stop,
 ) -> int:
     specs = [ServiceSpec(s, s, service_env(s, info, ports[s], env)) for s in stack.config.services]
+    service_ports = {s: ports[s] for s in stack.config.services}
+    frontends = [ServiceSpec(f, f, console_env(ports[f], service_ports, env)) for f in FRONTENDS]
     console.say("running migrations")
     # Each service migrates its own schema with its own role, so they can run side by side.
     codes = await stop.race(asyncio.gather(*(ManagedService(s, console).run_once("migrate") for s in specs)))
@@ -107,7 +118,7 @@ async def _serve(
     if failed:
         console.say(f"migrations failed: {', '.join(failed)}")
         return 1
-    supervisor = Supervisor(specs, console)
+    supervisor = Supervisor([*specs, *frontends], console)
     supervisor.start_all()
     if await stop.race(_wait_until_serving(ports, console)) is None:
         await supervisor.stop_all()

@@ -12,9 +12,29 @@ STAFF_TOKENS = ("local-cs", "local-warehouse", "local-manager", "local-ops")
 _WITHHELD = ("ORDERHUB_DATABASE_URL",)
 
 
+# Processes without a database or topics of their own, started after the services they call.
+FRONTENDS = ("console",)
+
+
 def http_ports(services: Sequence[str], base: int = DEFAULT_HTTP_PORT_BASE) -> dict[str, int]:
     """ingest 8001, rules 8002, fulfillment 8003, aftersales 8004, notify 8005 by default."""
     return {service: base + i + 1 for i, service in enumerate(services)}
+
+
+def frontend_ports(services: Sequence[str], base: int = DEFAULT_HTTP_PORT_BASE) -> dict[str, int]:
+    """The staff console after the services: 8007 by default."""
+    return {name: base + len(services) + i + 1 for i, name in enumerate(FRONTENDS)}
+
+
+def console_env(http_port: int, service_ports: Mapping[str, int], base_env: Mapping[str, str]) -> dict[str, str]:
+    """The console calls each service's public API; it gets no database URL at all."""
+    env = {k: v for k, v in base_env.items() if k not in _WITHHELD}
+    env["CONSOLE_HTTP_PORT"] = str(http_port)
+    for service, port in service_ports.items():
+        env[f"CONSOLE_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    env.setdefault("ORDERHUB_ENV", "local")
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
 
 
 def service_env(service: str, info: StackInfo, http_port: int, base_env: Mapping[str, str]) -> dict[str, str]:
@@ -34,6 +54,12 @@ def banner(info: StackInfo, ports: Mapping[str, int], notes: Sequence[str] = ())
     rows = [
         (service, f"http://127.0.0.1:{port}  (API docs: http://127.0.0.1:{port}/docs)")
         for service, port in ports.items()
+        if service not in FRONTENDS
+    ]
+    rows += [
+        (name, f"http://127.0.0.1:{port}  (staff web console: log in with a staff token)")
+        for name, port in ports.items()
+        if name in FRONTENDS
     ]
     rows += [
         ("broker", f"{info.kafka_bootstrap_servers}  (cluster {info.broker_cluster_id})"),

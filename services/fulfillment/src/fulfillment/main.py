@@ -1,4 +1,4 @@
-"""Builds the fulfillment app."""
+"""Builds the fulfillment app: settings -> deps -> ServiceSpec -> FastAPI app."""
 
 from __future__ import annotations
 
@@ -7,32 +7,44 @@ from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
 from fulfillment.api.outbound import router as outbound_router
+from fulfillment.api.picklists import router as picklists_router
+from fulfillment.api.print_jobs import router as print_jobs_router
 from fulfillment.api.stock import router as stock_router
-from fulfillment.carriers import CarrierProvider, build_carrier
+from fulfillment.api.wms_bridge import router as wms_bridge_router
+from fulfillment.carriers import build_carrier
+from fulfillment.deps import Clock, FulfillmentDeps, system_clock
 from fulfillment.handlers import build_batch_handlers, build_handlers
+from fulfillment.printing.printers import IppPrinter, build_printer
+from fulfillment.printing.worker import print_worker
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
+from fulfillment.wms_bridge.worker import wms_bridge_worker
 
 
-def build_spec(
-    settings: FulfillmentSettings, runtime: RuntimeSettings, carrier: CarrierProvider
-) -> ServiceSpec[FulfillmentSettings]:
+def build_deps(settings: FulfillmentSettings, clock: Clock = system_clock) -> FulfillmentDeps:
+    printer = build_printer(settings.printer, timeout_s=settings.print_timeout_s)
+    return FulfillmentDeps(settings=settings, carrier=build_carrier(settings.carrier), printer=printer, clock=clock)
+
+
+def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[FulfillmentDeps]:
+    printer = deps.printer
     return ServiceSpec(
         name="fulfillment",
         title="OrderHub fulfillment",
-        settings=settings,
-        deps=settings,
+        settings=deps.settings,
+        deps=deps,
         runtime=runtime,
         tables=messaging,
-        handlers=build_handlers(carrier),
-        batch_handlers=build_batch_handlers(carrier),
-        routers=[stock_router, outbound_router],
+        handlers=build_handlers(deps),
+        batch_handlers=build_batch_handlers(deps),
+        routers=[stock_router, outbound_router, picklists_router, print_jobs_router, wms_bridge_router],
+        background=[print_worker, wms_bridge_worker],
+        on_stop=[printer.close] if isinstance(printer, IppPrinter) else [],
     )
 
 
-def create_app(settings: FulfillmentSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
-    settings = settings or FulfillmentSettings()
-    carrier = build_carrier(settings.carrier)
-    app = create_service_app(build_spec(settings, runtime or RuntimeSettings(), carrier))
-    app.state.carrier = carrier  # for routes that allocate (a stock raise)
-    return app
+def create_app(
+    settings: FulfillmentSettings | None = None, runtime: RuntimeSettings | None = None, clock: Clock = system_clock
+) -> FastAPI:
+    deps = build_deps(settings or FulfillmentSettings(), clock)
+    return create_service_app(build_spec(deps, runtime or RuntimeSettings()))

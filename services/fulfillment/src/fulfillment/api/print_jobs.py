@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from orderhub_runtime.app import DatabaseDep
 from pydantic import BaseModel
 
-from fulfillment.api.deps import AnyStaff
-from fulfillment.deps import Deps
+from fulfillment.deps import AnyStaff, Deps
 from fulfillment.printing import service
 from fulfillment.printing.model import JobStatus, PrintJob
 

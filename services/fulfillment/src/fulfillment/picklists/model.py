@@ -7,19 +7,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from orderhub_contracts.timezone import as_shanghai
 
-
-class Zone(StrEnum):
-    IN_STOCK = "in_stock"
-    PRESALE = "presale"
-
+from fulfillment.outbound.model import Zone
 
 ZONE_LABEL = {Zone.IN_STOCK: "现货区", Zone.PRESALE: "预售区"}
 NO_BIN = "未定库位"
+
+
+@dataclass(frozen=True)
+class CreatePicklist:
+    """Build a wave of the most urgent unpicked outbound orders (optionally one zone or carrier)."""
+
+    max_orders: int
+    created_by: str
+    zone: Zone | None = None
+    carrier: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,39 @@
+"""The bridge's folders: whole-file writes (temporary name, then rename) and moving exports away."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime
+from pathlib import Path
+
+
+def pending_exports(inbox: Path) -> list[Path]:
+    """Files waiting in the inbox, oldest name first; hidden and partial files are not ready."""
+    if not inbox.is_dir():
+        return []
+    return sorted(
+        p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")
+    )
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_whole(target: Path, data: bytes) -> None:
+    """Readers of the folder see the whole file or none: never a half-written one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.part")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+
+
+def move_to(path: Path, folder: Path, at: datetime, *, reason: str = "") -> Path:
+    """Move the export into `folder` as `<yyyymmdd-HHMMSS>-<name>`; with a reason, write it beside."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{at:%Y%m%d-%H%M%S}-{path.name}"
+    if reason:
+        write_whole(target.with_name(target.name + ".reason.txt"), (reason + "\n").encode())
+    os.replace(path, target)
+    return target

@@ -7,10 +7,13 @@ packages' test events nor adds its own to their topics. Test modules cannot impo
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -154,7 +157,13 @@ async def fulfillment(orderhub_stack: StackInfo, fulfillment_database: str) -> A
     runtime = RuntimeSettings(
         env="test", kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers, topic_prefix=prefix
     )
-    app = create_app(FulfillmentSettings(database_url=fulfillment_database), runtime)
+    # Its own state dir (spool, WMS folders); its print and WMS loops run once at start and then
+    # idle, so that tests drive the printer queue and the bridge themselves.
+    state_dir = Path(tempfile.mkdtemp(prefix="orderhub-fulfillment-"))
+    settings = FulfillmentSettings(
+        database_url=fulfillment_database, state_dir=state_dir, print_poll_s=3600, wms_poll_s=3600
+    )
+    app = create_app(settings, runtime)
     engine = make_engine(fulfillment_database, pool_size=20)
     # Events published by direct use-case calls reach the outbox; the app's relay sends them.
     db = Database(engine, OutboxWriter(messaging.outbox, source="orderhub/fulfillment"), lambda: None)
@@ -166,3 +175,4 @@ async def fulfillment(orderhub_stack: StackInfo, fulfillment_database: str) -> A
     finally:
         await engine.dispose()
         await delete_topics(orderhub_stack.kafka_bootstrap_servers, topic_names(prefix))
+        shutil.rmtree(state_dir, ignore_errors=True)

@@ -171,6 +171,17 @@ async def mark_printed(conn: AsyncConnection, run_id: int, pdf: str, print_job_i
     return _run((await conn.execute(statement)).mappings().one())
 
 
+async def mark_failed(conn: AsyncConnection, run_id: int, error: str, at: datetime) -> BridgeRun:
+    r = wms_bridge_runs
+    statement = (
+        update(r)
+        .where(r.c.run_id == run_id)
+        .values(status=RunStatus.FAILED.value, error=error, finished_at=at)
+        .returning(r)
+    )
+    return _run((await conn.execute(statement)).mappings().one())
+
+
 async def recent_runs(conn: AsyncConnection, limit: int) -> list[BridgeRun]:
     query = select(wms_bridge_runs).order_by(wms_bridge_runs.c.run_id.desc()).limit(limit)
     return [_run(row) for row in (await conn.execute(query)).mappings()]

@@ -45,13 +45,15 @@ class BridgeConfig:
 async def tick(
     db: Database, config: BridgeConfig, printer: Printer, now: datetime, *, force: bool = False
 ) -> list[BridgeRun]:
-    """One round of the schedule at `now`; `force` runs both steps whatever the time."""
+    """One round of the schedule at `now` (`force`: both steps whatever the time); answers the
+    record of each run it read or printed."""
     local = as_shanghai(now)
     runs: list[BridgeRun] = []
     if force or local.time() >= config.read_at:
         runs += await read_inbox(db, config, local)
     runs += await print_annotated(db, config, printer, local, force=force)
-    return runs
+    latest = {run.run_id: run for run in runs}  # a file read and printed in one round: its last record
+    return sorted(latest.values(), key=lambda run: run.run_id)
 
 
 async def read_inbox(db: Database, config: BridgeConfig, now: datetime) -> list[BridgeRun]:
@@ -140,7 +142,12 @@ async def _print_one(
         if run is None:  # printed meanwhile (another instance, or a round before a restart)
             return None
         xlsx = config.folders.output / run.output_files[0]
-        header, rows = read_annotated(await asyncio.to_thread(xlsx.read_bytes))
+        try:
+            header, rows = read_annotated(await asyncio.to_thread(xlsx.read_bytes))
+        except (OSError, ValueError, KeyError) as exc:  # removed or spoilt since it was written
+            error = f"无法读取已生成的 {run.output_files[0]}：{type(exc).__name__}"
+            log.warning("wms_bridge.print_failed", run_id=run_id, error=error)
+            return await repository.mark_failed(tx.conn, run_id, error, now)
         source = f"{run.file_name} #{run.run_id}"
         body = await asyncio.to_thread(render_pdf, header, rows, day=run.business_date, source=source, font=config.font)
         pdf_name = str(Path(run.output_files[0]).with_suffix(".pdf"))

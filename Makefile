@@ -20,8 +20,24 @@ help: ## List the targets
 uv: ## Install uv (the package manager) if it is missing
 	@command -v $(UV) >/dev/null 2>&1 || { python3 -m venv .tools && .tools/bin/pip install --quiet uv; }
 
+# Debian packages for the printed paper: a CJK TrueType font that every PDF embeds, and
+# poppler-utils (pdftotext, pdffonts, pdftoppm) that the tests read PDFs back with.
+SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils
+
+.PHONY: system-packages
+system-packages: ## Debian packages for pick lists and PDFs (installed as root on Debian, else named)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing" $$missing; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null; \
+		else \
+			echo "missing system packages:" $$missing "(Debian: sudo apt-get install" $$missing")"; \
+		fi; \
+	fi
+
 .PHONY: install
-install: uv ## Create .venv with every package and dev tool (from uv.lock)
+install: uv system-packages ## Create .venv with every package and dev tool (from uv.lock), and the system packages
 	@$(UV) sync --locked --all-packages --quiet
 
 .PHONY: run
@@ -63,6 +79,10 @@ bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert r
 .PHONY: bench-fulfillment
 bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
+
+.PHONY: bench-paper
+bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the bridge, a 200-order pick list (xlsx + PDF)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.paper $(ARGS)
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)

@@ -53,7 +53,12 @@ def _orders(count: int, carrier: str, seed: int) -> tuple[list[OutboundOrder], l
     rng = random.Random(seed)
     skus = [f"SKU-{i:04d}" for i in range(300)]
     catalogue = [
-        {"sku": s, "title": f"家电 {s}", "list_price_fen": 19900, "bin_location": f"{'ABCDEF'[i % 6]}-{i % 20 + 1}-{i % 4 + 1:02d}"}
+        {
+            "sku": s,
+            "title": f"家电 {s}",
+            "list_price_fen": 19900,
+            "bin_location": f"{'ABCDEF'[i % 6]}-{i % 20 + 1}-{i % 4 + 1:02d}",
+        }
         for i, s in enumerate(skus)
     ]
     now = datetime.now(UTC)
@@ -63,10 +68,19 @@ def _orders(count: int, carrier: str, seed: int) -> tuple[list[OutboundOrder], l
             order_id=f"DABE{i:012d}",
             status=OutboundStatus.CREATED,
             ship_deadline=now + timedelta(minutes=rng.randrange(30, 1440)),
-            receiver=Receiver(name="张三", phone="13812345678", province="浙江省", city="杭州市", district="西湖区",
-                              street="文三路", detail=f"{i}号"),
-            items=tuple(LineItem(sku=s, title=f"家电 {s}", quantity=rng.randint(1, 3), unit_price_fen=19900)
-                        for s in rng.sample(skus, rng.randint(1, 4))),
+            receiver=Receiver(
+                name="张三",
+                phone="13812345678",
+                province="浙江省",
+                city="杭州市",
+                district="西湖区",
+                street="文三路",
+                detail=f"{i}号",
+            ),
+            items=tuple(
+                LineItem(sku=s, title=f"家电 {s}", quantity=rng.randint(1, 3), unit_price_fen=19900)
+                for s in rng.sample(skus, rng.randint(1, 4))
+            ),
             buyer_remark=rng.choice(REMARKS) * rng.randint(1, 6),
             seller_memo=rng.choice(REMARKS),
             gift_note=rng.choice(REMARKS[2:]),
@@ -123,7 +137,9 @@ async def run(rows: int, wave: int, repeat: int) -> None:
 async def _bridge(db: Database, orders: list[OutboundOrder], rows: int) -> None:
     with tempfile.TemporaryDirectory() as root:
         folders = Folders.under(Path(root) / "inbox", Path(root) / "output")
-        config = BridgeConfig(folders=folders, read_at=datetime.min.time(), print_at=datetime.min.time(), font=DEFAULT_CJK_FONT)
+        config = BridgeConfig(
+            folders=folders, read_at=datetime.min.time(), print_at=datetime.min.time(), font=DEFAULT_CJK_FONT
+        )
         folders.inbox.mkdir(parents=True)
         (folders.inbox / "待发货清单.xlsx").write_bytes(_export(orders, rows))
         now = datetime.combine(date.today(), datetime.min.time().replace(hour=10), tzinfo=SHANGHAI)
@@ -150,9 +166,12 @@ async def _picklist(db: Database, wave: int, repeat: int) -> None:
     lines = sum(len(o.lines) for o in sheet.orders)
     print(f"Pick list of {len(sheet.orders)} orders ({lines} lines, {len(sheet.totals)} SKUs), median of {repeat}:")
     print(f"  wave from the board (lock, mark picking, store) {build_s:6.2f} s")
-    print(f"  Excel sheet                             {statistics.median(xlsx_s):6.2f} s   ({len(xlsx) / 1024:.0f} KiB)")
+    print(
+        f"  Excel sheet                             {statistics.median(xlsx_s):6.2f} s   ({len(xlsx) / 1024:.0f} KiB)"
+    )
     print(f"  PDF sheet                               {statistics.median(pdf_s):6.2f} s   ({len(pdf) / 1024:.0f} KiB)")
-    print(f"  total                                   {build_s + statistics.median(xlsx_s) + statistics.median(pdf_s):6.2f} s")
+    total = build_s + statistics.median(xlsx_s) + statistics.median(pdf_s)
+    print(f"  total                                   {total:6.2f} s")
 
 
 def main() -> None:

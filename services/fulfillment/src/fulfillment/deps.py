@@ -14,8 +14,10 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.settings import StaffMember
 
 from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.printing.model import Printer
-from fulfillment.settings import FulfillmentSettings
+from fulfillment.printing.printers import SpoolPrinter
+from fulfillment.settings import DEFAULT_STATE_DIR, FulfillmentSettings
 
 Clock = Callable[[], datetime]
 
@@ -24,12 +26,22 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def local_spool() -> Printer:
+    return SpoolPrinter(DEFAULT_STATE_DIR / "fulfillment" / "spool")
+
+
 @dataclass(frozen=True)
 class FulfillmentDeps:
     settings: FulfillmentSettings
     carrier: CarrierProvider
-    printer: Printer  # where the printer queue sends documents (an IPP printer or a spool folder)
+    # Where the printer queue sends documents (an IPP printer or a spool folder): main.build_deps
+    # builds it from the settings; the default (the local spool folder) serves deps built by hand.
+    printer: Printer = field(default_factory=local_spool)
     clock: Clock = field(default=system_clock)  # business time for the scheduled jobs; tests inject one
+
+    @property
+    def policy(self) -> ShipPolicy:
+        return ShipPolicy(in_stock_window=self.settings.in_stock_window)
 
 
 Deps = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import DomainEvent, OrderCancelled, OrderHeld, OrderValidated
+from orderhub_contracts.events import AnomalyRaised, DomainEvent, OrderCancelled, OrderHeld, OrderValidated
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
 from fulfillment.deps import FulfillmentDeps
 from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.flags import flag_order
 from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
 
 
@@ -25,7 +26,7 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         for envelope, event in items:
             assert isinstance(event, OrderValidated)
             clearances.append(Clearance(event.order, cleared_at=envelope.time, envelope=envelope))
-        await clear_orders(tx, clearances, carrier)
+        await clear_orders(tx, clearances, carrier, deps.policy)
 
     async def on_orders_held(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         requests: list[HoldRequest] = []
@@ -42,8 +43,14 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
 
     async def on_order_cancelled(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderCancelled)
-        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time)
+        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time, policy=deps.policy)
+
+    async def on_anomaly_raised(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AnomalyRaised)
+        if event.rule_id in deps.settings.remark_flag_rules:
+            await flag_order(tx, event.order_id, event.rule_id, event.rule_name, raised_at=envelope.time)
 
     return {
         OrderCancelled.event_type: on_order_cancelled,
+        AnomalyRaised.event_type: on_anomaly_raised,
     }

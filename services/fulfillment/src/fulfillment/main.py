@@ -6,9 +6,12 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from fulfillment.api.board import router as board_router
 from fulfillment.api.outbound import router as outbound_router
 from fulfillment.api.picklists import router as picklists_router
 from fulfillment.api.print_jobs import router as print_jobs_router
+from fulfillment.api.products import router as products_router
+from fulfillment.api.scans import router as scans_router
 from fulfillment.api.stock import router as stock_router
 from fulfillment.api.wms_bridge import router as wms_bridge_router
 from fulfillment.carriers import build_carrier
@@ -37,7 +40,16 @@ def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[F
         tables=messaging,
         handlers=build_handlers(deps),
         batch_handlers=build_batch_handlers(deps),
-        routers=[stock_router, outbound_router, picklists_router, print_jobs_router, wms_bridge_router],
+        routers=[
+            stock_router,
+            outbound_router,
+            products_router,
+            board_router,
+            scans_router,
+            picklists_router,
+            print_jobs_router,
+            wms_bridge_router,
+        ],
         background=[print_worker, wms_bridge_worker],
         on_stop=[printer.close] if isinstance(printer, IppPrinter) else [],
     )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +19,12 @@ class FulfillmentSettings(ServiceSettings):
     http_port: int = 8003
     # Which carrier issues waybill numbers; only the local (offline, deterministic) one exists so far.
     carrier: Literal["local"] = "local"
+    # In-stock parcels must leave this many hours after payment (发货时效).
+    in_stock_ship_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # Rules whose anomaly.raised is a remark flag printed on the paper (R12 备注需关注, R14 预售现货混合).
+    remark_flag_rules: tuple[str, ...] = ("R12", "R14")
+    # The board flags parcels with less than this many hours left as urgent.
+    urgent_within_hours: int = Field(default=4, ge=1, le=48)
 
     # Where local files live (spool, WMS folders); shared with the dev stack.
     state_dir: Path = Field(
@@ -43,6 +49,10 @@ class FulfillmentSettings(ServiceSettings):
     wms_print_at: time = time(9, 0)
     wms_poll_s: float = Field(default=30.0, gt=0)
     wms_input_name: str = "待发货清单.xlsx"
+
+    @property
+    def in_stock_window(self) -> timedelta:
+        return timedelta(hours=self.in_stock_ship_hours)
 
     @property
     def spool_dir(self) -> Path:

@@ -19,8 +19,12 @@ from orderhub_contracts.events import (
     NotificationFailed,
     NotificationSent,
     OrderHeld,
+    OrderShipped,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDispatched,
+    ShipmentIntercepted,
+    ShipmentReleased,
     StockShortage,
 )
 from orderhub_contracts.state_machine import OrderStatus
@@ -147,6 +151,10 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     OrderHeld,
     StockShortage,
     ShipmentCreated,
+    ShipmentIntercepted,
+    ShipmentReleased,
+    ShipmentDispatched,
+    OrderShipped,
     NotificationSent,
     NotificationFailed,
 )

@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 from fulfillment.outbound.model import OutboundOrder, OutboundStatus, Zone
 from fulfillment.outbound.repository import insert_outbound
-from fulfillment.picklists.model import bin_key
+from fulfillment.picklists.model import CreatePicklist, bin_key
+from fulfillment.picklists.service import create_picklist
+from fulfillment.printing.printers import SpoolPrinter
+from fulfillment.settings import DEFAULT_CJK_FONT
 from fulfillment.tables import outbound_orders, products
 from openpyxl import load_workbook
 from orderhub_contracts.address import Receiver
@@ -209,3 +212,17 @@ async def test_a_wave_of_one_zone_and_the_unknown_wave(fulfillment: Any) -> None
     assert missing.status_code == 404
     cs = await fulfillment.client.post("/v1/picklists", json={}, headers={"Authorization": "Bearer local-cs"})
     assert cs.status_code == 403
+
+
+async def test_a_wave_goes_to_the_printer_queue_as_it_is_made_when_configured(fulfillment: Any, tmp_path: Any) -> None:
+    carrier = f"T{uuid.uuid4().hex[:8]}"
+    await _seed(fulfillment, carrier, 3)
+    command = CreatePicklist(max_orders=50, created_by="测试", carrier=carrier)
+    result = await fulfillment.db.run_in_transaction(
+        lambda tx: create_picklist(
+            tx, command, now=datetime.now(UTC), printer=SpoolPrinter(tmp_path), font=DEFAULT_CJK_FONT
+        )
+    )
+    assert result.print_job_id is not None and len(result.sheet.orders) == 3
+    job = (await fulfillment.client.get(f"/v1/print-jobs/{result.print_job_id}", headers=WAREHOUSE)).json()
+    assert job["document"] == f"拣货单-{result.sheet.picklist_id}.pdf" and job["status"] == "queued"

@@ -20,7 +20,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class PicklistIn(BaseModel):
-    max_orders: int = Field(default=50, ge=1, le=500)
+    max_orders: int | None = Field(default=None, ge=1, le=500)  # default FULFILLMENT_PICKLIST_MAX_ORDERS (50)
     zone: Zone | None = None
     carrier: str | None = Field(default=None, min_length=1, max_length=50)
 
@@ -119,7 +119,8 @@ class PrintQueuedOut(BaseModel):
 @router.post("/picklists", status_code=201)
 async def create_picklist(body: PicklistIn, db: DatabaseDep, deps: Deps, staff: Warehouse) -> PicklistOut:
     """A wave of up to `max_orders` of the most urgent unpicked outbound orders; they become `picking`."""
-    command = CreatePicklist(max_orders=body.max_orders, created_by=staff.name, zone=body.zone, carrier=body.carrier)
+    max_orders = body.max_orders or deps.settings.picklist_max_orders
+    command = CreatePicklist(max_orders=max_orders, created_by=staff.name, zone=body.zone, carrier=body.carrier)
     auto = deps.settings.picklist_auto_print
     result = await db.run_in_transaction(
         lambda tx: service.create_picklist(

@@ -48,9 +48,9 @@ def _header(sheet: PickSheet) -> list[Flowable]:
 
 def _order(number: int, order: SheetOrder) -> list[Flowable]:
     head = para(f"【{number}】{order.headline}", style(13, color=RED))
+    waybill = para(f"运单号 {order.waybill_no or '（未出单）'} · {order.carrier}", style(11))
     facts = para(
-        f"运单号 {order.waybill_no or '（未出单）'} · {order.carrier} · 订单 {order.order_id}"
-        f" · 平台单号 {order.channel_order_no} · 出库单 {order.outbound_id}"
+        f"订单 {order.order_id} · 平台单号 {order.channel_order_no} · 出库单 {order.outbound_id}"
         f" · 收件人 {order.receiver_name} {order.receiver_phone}",
         style(9),
     )
@@ -62,7 +62,7 @@ def _order(number: int, order: SheetOrder) -> list[Flowable]:
     ]
     table = Table(rows, colWidths=[26 * mm, 38 * mm, 92 * mm, 14 * mm, 14 * mm], repeatRows=1)
     table.setStyle(_GRID)
-    top = KeepTogether([head, facts])
+    top = KeepTogether([head, waybill, facts])
     return [CondPageBreak(30 * mm), top, *remarks, Spacer(1, 1 * mm), table, Spacer(1, 2 * mm), _rule()]
 
 

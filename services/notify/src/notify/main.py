@@ -21,6 +21,7 @@ from notify.settings import NotifySettings
 from notify.tables import messaging
 from notify.template_data import TEMPLATES
 from notify.templates import load_templates
+from notify.wms_alerts import WmsBridgeAlerter
 
 ProviderWrapper = Callable[[ProviderSet], ProviderSet]
 
@@ -40,6 +41,7 @@ def build_spec(
         provider_names=provider_names(settings),
     )
     dispatches = DispatchNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
+    wms_alerts = WmsBridgeAlerter(templates, RecipientResolver(settings.routing), provider_names(settings))
     configured = settings
     variables = {code: template.variables for code, template in templates.items()}
     wrap = wrap_providers or (lambda providers: providers)
@@ -51,8 +53,8 @@ def build_spec(
         deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=notifier.handlers() | dispatches.handlers(),
-        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers(),
+        handlers=notifier.handlers() | dispatches.handlers() | wms_alerts.handlers(),
+        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers() | wms_alerts.batch_handlers(),
         routers=[router],
         background=[sender.run],
     )

@@ -236,6 +236,7 @@ async def test_the_api_names_folders_and_runs_now(fulfillment: Any) -> None:
     }
     inbox = Path(body["folders"]["inbox"])
     assert inbox.name == "inbox" and body["printer"].startswith("file://")
+    assert await asyncio.to_thread(inbox.is_dir)  # made at start, for the WMS to find
     orders = await _seed(fulfillment, 2)
     _drop(
         _config(inbox.parent.parent),  # inbox = <state>/fulfillment/wms/inbox

@@ -7,6 +7,14 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+from fulfillment.wms_bridge.model import Folders
+
+
+def ensure_folders(folders: Folders) -> None:
+    """The bridge's folders, made at start so that the WMS (and people) find the inbox."""
+    for folder in (folders.inbox, folders.output, folders.processed, folders.rejected):
+        folder.mkdir(parents=True, exist_ok=True)
+
 
 def pending_exports(inbox: Path) -> list[Path]:
     """Files waiting in the inbox, oldest name first; hidden and partial files are not ready."""

@@ -8,6 +8,7 @@ import structlog
 from orderhub_runtime.app import ServiceContext
 
 from fulfillment.deps import FulfillmentDeps
+from fulfillment.wms_bridge import files
 from fulfillment.wms_bridge.service import BridgeConfig, tick
 
 log = structlog.get_logger("fulfillment.wms_bridge")
@@ -16,6 +17,10 @@ log = structlog.get_logger("fulfillment.wms_bridge")
 async def wms_bridge_worker(ctx: ServiceContext[FulfillmentDeps]) -> None:
     deps = ctx.deps
     config = BridgeConfig.of(deps.settings)
+    try:
+        await asyncio.to_thread(files.ensure_folders, config.folders)
+    except OSError as exc:
+        log.warning("wms_bridge.folders_unavailable", error=repr(exc))
     while True:
         try:
             await tick(ctx.db, config, deps.printer, deps.clock())

@@ -24,7 +24,7 @@ from fulfillment.tables import outbound_orders, products
 from openpyxl import load_workbook
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import LineItem
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 WAREHOUSE = {"Authorization": "Bearer local-warehouse"}
@@ -226,3 +226,28 @@ async def test_a_wave_goes_to_the_printer_queue_as_it_is_made_when_configured(fu
     assert result.print_job_id is not None and len(result.sheet.orders) == 3
     job = (await fulfillment.client.get(f"/v1/print-jobs/{result.print_job_id}", headers=WAREHOUSE)).json()
     assert job["document"] == f"拣货单-{result.sheet.picklist_id}.pdf" and job["status"] == "queued"
+
+
+async def test_closing_a_wave_returns_its_unshipped_orders_to_the_board(fulfillment: Any) -> None:
+    carrier = f"T{uuid.uuid4().hex[:8]}"
+    orders = await _seed(fulfillment, carrier, 4)
+    wave = (await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)).json()
+    picklist_id = wave["picklist_id"]
+    shipped = orders[0].outbound_id
+    async with fulfillment.db.transaction() as tx:  # one parcel left the warehouse meanwhile
+        await tx.conn.execute(
+            update(outbound_orders).where(outbound_orders.c.outbound_id == shipped).values(status="shipped")
+        )
+    listed = await fulfillment.client.get("/v1/picklists", params={"status": "open"}, headers=WAREHOUSE)
+    assert picklist_id in [p["picklist_id"] for p in listed.json()["items"]]
+
+    closed = await fulfillment.client.post(f"/v1/picklists/{picklist_id}/close", headers=WAREHOUSE)
+    assert closed.status_code == 200
+    assert closed.json()["returned_to_board"] == sorted(o.outbound_id for o in orders[1:])
+    again = await fulfillment.client.post(f"/v1/picklists/{picklist_id}/close", headers=WAREHOUSE)
+    assert again.status_code == 409
+    shown = (await fulfillment.client.get(f"/v1/picklists/{picklist_id}", headers=WAREHOUSE)).json()
+    assert shown["status"] == "closed"
+    # Back on the board: the next wave takes them.
+    next_wave = (await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)).json()
+    assert sorted(o["outbound_id"] for o in next_wave["orders"]) == sorted(o.outbound_id for o in orders[1:])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from orderhub_runtime.app import DatabaseDep
 from pydantic import BaseModel, Field
 
@@ -116,6 +116,38 @@ class PrintQueuedOut(BaseModel):
     print_job_id: int
 
 
+class PicklistSummaryOut(BaseModel):
+    picklist_id: str
+    status: Literal["open", "closed"]
+    zone: str | None
+    carrier: str | None
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    orders: int
+
+
+class PicklistsOut(BaseModel):
+    items: list[PicklistSummaryOut]  # newest first
+
+
+class ClosedOut(BaseModel):
+    picklist_id: str
+    status: Literal["closed"]
+    returned_to_board: list[str]  # outbound IDs still `picking`, now unpicked again
+
+
+@router.get("/picklists")
+async def list_picklists(
+    db: DatabaseDep,
+    _: AnyStaff,
+    status: Literal["open", "closed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> PicklistsOut:
+    found = await service.list_picklists(db, status=status, limit=limit)
+    return PicklistsOut(items=[PicklistSummaryOut.model_validate(s, from_attributes=True) for s in found])
+
+
 @router.post("/picklists", status_code=201)
 async def create_picklist(body: PicklistIn, db: DatabaseDep, deps: Deps, staff: Warehouse) -> PicklistOut:
     """A wave of up to `max_orders` of the most urgent unpicked outbound orders; they become `picking`."""
@@ -161,6 +193,13 @@ async def print_picklist(picklist_id: PicklistId, db: DatabaseDep, deps: Deps, _
         lambda tx: service.print_picklist(tx, picklist_id, deps.printer, deps.settings.cjk_font)
     )
     return PrintQueuedOut(picklist_id=picklist_id, print_job_id=job_id)
+
+
+@router.post("/picklists/{picklist_id}/close")
+async def close_picklist(picklist_id: PicklistId, db: DatabaseDep, deps: Deps, _: Warehouse) -> ClosedOut:
+    """The wave's picking is over: it closes, and its orders not yet shipped return to the board."""
+    returned = await db.run_in_transaction(lambda tx: service.close_picklist(tx, picklist_id, deps.clock()))
+    return ClosedOut(picklist_id=picklist_id, status="closed", returned_to_board=returned)
 
 
 def _attachment(name: str) -> dict[str, str]:

@@ -28,6 +28,18 @@ class CreatePicklist:
 
 
 @dataclass(frozen=True)
+class PicklistSummary:
+    picklist_id: str
+    status: str  # open | closed
+    zone: str | None
+    carrier: str | None
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None
+    orders: int
+
+
+@dataclass(frozen=True)
 class SheetLine:
     sku: str
     title: str

@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.outbound.model import OutboundStatus, Zone
-from fulfillment.picklists.model import PickSheet
+from fulfillment.picklists.model import PicklistSummary, PickSheet
 from fulfillment.tables import outbound_orders, picklist_orders, picklist_seq, picklists, products
 
 
@@ -86,3 +86,51 @@ async def load_sheet(conn: AsyncConnection, picklist_id: str) -> tuple[PickSheet
     query = select(picklists.c.sheet, picklists.c.status).where(picklists.c.picklist_id == picklist_id)
     row = (await conn.execute(query)).first()
     return None if row is None else (PickSheet.from_json(row.sheet), row.status)
+
+
+async def close_picklist(conn: AsyncConnection, picklist_id: str, at: datetime) -> list[str] | None:
+    """Close an open wave: its orders leave it, and those not yet shipped (still `picking`) go back
+    to the board as unpicked. Answers their IDs; None when the wave is not open."""
+    closed = await conn.execute(
+        update(picklists)
+        .where(picklists.c.picklist_id == picklist_id, picklists.c.status == "open")
+        .values(status="closed", closed_at=at)
+        .returning(picklists.c.picklist_id)
+    )
+    if closed.first() is None:
+        return None
+    members = await conn.execute(
+        update(picklist_orders)
+        .where(picklist_orders.c.picklist_id == picklist_id)
+        .values(open=False)
+        .returning(picklist_orders.c.outbound_id)
+    )
+    ids = list(members.scalars())
+    returned = await conn.execute(
+        update(outbound_orders)
+        .where(outbound_orders.c.outbound_id.in_(ids), outbound_orders.c.status == OutboundStatus.PICKING.value)
+        .values(status=OutboundStatus.CREATED.value, updated_at=func.now())
+        .returning(outbound_orders.c.outbound_id)
+    )
+    return sorted(returned.scalars())
+
+
+async def list_picklists(conn: AsyncConnection, *, status: str | None, limit: int) -> list[PicklistSummary]:
+    p = picklists
+    query = (
+        select(
+            p.c.picklist_id,
+            p.c.status,
+            p.c.zone,
+            p.c.carrier,
+            p.c.created_by,
+            p.c.created_at,
+            p.c.closed_at,
+            func.jsonb_array_length(p.c.sheet["orders"]).label("orders"),
+        )
+        .order_by(p.c.created_at.desc(), p.c.picklist_id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(p.c.status == status)
+    return [PicklistSummary(**row) for row in (await conn.execute(query)).mappings()]

@@ -14,7 +14,7 @@ from orderhub_runtime.errors import Conflict, NotFound
 from fulfillment.outbound.model import Zone
 from fulfillment.outbound.repository import BoardEntry, load_board_entries
 from fulfillment.picklists import repository
-from fulfillment.picklists.model import CreatePicklist, PickSheet, SheetLine, SheetOrder
+from fulfillment.picklists.model import CreatePicklist, PicklistSummary, PickSheet, SheetLine, SheetOrder
 from fulfillment.picklists.pdf import render_pdf
 from fulfillment.picklists.xlsx import render_xlsx
 from fulfillment.printing import service as printing
@@ -109,3 +109,20 @@ async def _submit(tx: Tx, sheet: PickSheet, printer: Printer, font: Path) -> int
     body = await sheet_pdf(sheet, font)
     command = SubmitPrint(document=f"拣货单-{sheet.picklist_id}.pdf", body=body, source=f"picklist:{sheet.picklist_id}")
     return await printing.submit(tx, command, printer)
+
+
+async def close_picklist(tx: Tx, picklist_id: str, now: datetime) -> list[str]:
+    """Close the wave once its picking is over; orders it did not ship go back to the board.
+    Answers their outbound IDs. Closing a closed wave is refused (409)."""
+    returned = await repository.close_picklist(tx.conn, picklist_id, now)
+    if returned is None:
+        if await repository.load_sheet(tx.conn, picklist_id) is None:
+            raise NotFound(f"pick list {picklist_id} not found")
+        raise Conflict(f"pick list {picklist_id} is already closed")
+    log.info("picklist.closed", picklist_id=picklist_id, returned=len(returned))
+    return returned
+
+
+async def list_picklists(db: Database, *, status: str | None, limit: int) -> list[PicklistSummary]:
+    async with db.read() as conn:
+        return await repository.list_picklists(conn, status=status, limit=limit)

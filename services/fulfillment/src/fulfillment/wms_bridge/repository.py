@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from fulfillment.tables import awaiting_stock, order_flags, outbound_orders, wms_bridge_runs
 from fulfillment.wms_bridge.model import BridgeRun, OrderRemarks, RunStatus
+
+BRIDGE_LOCK = 0x574D5342  # "WMSB": one bridge round at a time, across processes
+
+
+@asynccontextmanager
+async def bridge_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold the bridge's session advisory lock (waiting for it): the schedule's round and a
+    `run now` never read the same file at once, nor do two service instances."""
+    async with engine.connect() as conn:
+        await conn.execute(select(func.pg_advisory_lock(BRIDGE_LOCK)))
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(select(func.pg_advisory_unlock(BRIDGE_LOCK)))
+            await conn.commit()
 
 
 async def find_remarks(conn: AsyncConnection, keys: Sequence[str]) -> dict[str, OrderRemarks]:

@@ -49,9 +49,10 @@ async def tick(
     record of each run it read or printed."""
     local = as_shanghai(now)
     runs: list[BridgeRun] = []
-    if force or local.time() >= config.read_at:
-        runs += await read_inbox(db, config, local)
-    runs += await print_annotated(db, config, printer, local, force=force)
+    async with repository.bridge_lock(db.engine):
+        if force or local.time() >= config.read_at:
+            runs += await read_inbox(db, config, local)
+        runs += await print_annotated(db, config, printer, local, force=force)
     latest = {run.run_id: run for run in runs}  # a file read and printed in one round: its last record
     return sorted(latest.values(), key=lambda run: run.run_id)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.timezone import as_shanghai
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.outbound.model import OutboundStatus, Zone
 from fulfillment.picklists.model import PicklistSummary, PickSheet
-from fulfillment.tables import outbound_orders, picklist_orders, picklist_seq, picklists, products
+from fulfillment.tables import outbound_orders, picklist_orders, picklist_seq, picklists
 
 
 async def next_picklist_id(conn: AsyncConnection, at: datetime) -> str:
@@ -51,16 +51,6 @@ async def mark_picking(conn: AsyncConnection, outbound_ids: Sequence[str]) -> No
         )
         .values(status=OutboundStatus.PICKING.value, updated_at=func.now())
     )
-
-
-async def presale_dates(conn: AsyncConnection, skus: Collection[str]) -> dict[str, date]:
-    """The catalogue's presale ship date per SKU that has one."""
-    if not skus:
-        return {}
-    query = select(products.c.sku, products.c.presale_ship_date).where(
-        products.c.sku.in_(sorted(skus)), products.c.presale_ship_date.is_not(None)
-    )
-    return {row.sku: row.presale_ship_date for row in await conn.execute(query)}
 
 
 async def insert_picklist(conn: AsyncConnection, sheet: PickSheet) -> None:

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import structlog
+from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.errors import Conflict, NotFound
 
+from fulfillment.catalogue.repository import presale_dates
 from fulfillment.outbound.model import Zone
 from fulfillment.outbound.repository import BoardEntry, load_board_entries
 from fulfillment.picklists import repository
@@ -42,7 +44,7 @@ async def create_picklist(
     if not ids:
         raise Conflict("没有待拣货的出库单", details={"zone": command.zone, "carrier": command.carrier})
     entries = await load_board_entries(tx.conn, outbound_ids=ids)
-    presale = await repository.presale_dates(tx.conn, {line.sku for e in entries for line in e.lines})
+    presale = await presale_dates(tx.conn, {line.sku for e in entries for line in e.lines})
     sheet = PickSheet(
         picklist_id=await repository.next_picklist_id(tx.conn, now),
         created_at=now,
@@ -68,7 +70,7 @@ def _sheet_order(entry: BoardEntry, presale: dict[str, date]) -> SheetOrder:
         channel_order_no=entry.channel_order_no,
         zone=entry.zone,
         ship_deadline=entry.ship_deadline,
-        presale_ship_date=max(dates) if entry.zone is Zone.PRESALE and dates else None,
+        presale_ship_date=_presale_day(entry, dates),
         carrier=entry.carrier,
         waybill_no=entry.waybill_no,
         receiver_name=entry.receiver_name,
@@ -79,6 +81,14 @@ def _sheet_order(entry: BoardEntry, presale: dict[str, date]) -> SheetOrder:
         remark_flags=entry.remark_flags,
         lines=tuple(SheetLine(line.sku, line.title, line.quantity, line.bin_location) for line in entry.lines),
     )
+
+
+def _presale_day(entry: BoardEntry, catalogue_dates: list[date]) -> date | None:
+    """When a presale parcel starts shipping: its SKUs' latest catalogue date, else the day of
+    its deadline (a date the order itself gave)."""
+    if entry.zone is not Zone.PRESALE:
+        return None
+    return max(catalogue_dates) if catalogue_dates else as_shanghai(entry.ship_deadline).date()
 
 
 async def get_picklist(db: Database, picklist_id: str) -> Picklist:

@@ -90,7 +90,7 @@ async def _seed(env: Any, carrier: str, count: int) -> list[OutboundOrder]:
                 ),
                 buyer_remark=f"订单{i}：请开增值税专用发票，抬头「杭州某某电器有限公司」，税号 91330100MA2{i:06d}；"
                 + "周末不在家，请工作日送达，放门口快递柜即可，A&B <礼盒> 不要拆。" * (1 + i % 4),
-                seller_memo=f"已与客户电话确认，第{i}单优先发货" if i % 2 else "",
+                seller_memo=f"已与客户电话 1370000{i:04d} 确认，第{i}单优先发货" if i % 2 else "",
                 gift_note=f"祝你生日快乐，第{i}份礼物！" if i % 3 == 0 else "",
                 carrier=carrier,
                 waybill_no=f"WB{tag}{i:06d}",
@@ -120,9 +120,10 @@ async def _seed(env: Any, carrier: str, count: int) -> list[OutboundOrder]:
 
 
 def _remarks(order: OutboundOrder) -> list[str]:
+    """As the paper shows them: in full, a mobile number in one masked."""
     found = [f"买家留言：{order.buyer_remark}"]
     if order.seller_memo:
-        found.append(f"卖家备注：{order.seller_memo}")
+        found.append(f"卖家备注：{order.seller_memo.replace('1370000', '137****')}")
     if order.gift_note:
         found.append(f"礼品留言：{order.gift_note}")
     return found
@@ -190,6 +191,7 @@ async def test_a_wave_of_the_50_most_urgent_orders_on_excel_and_pdf(fulfillment:
             assert _squash(remark) in text, remark
         assert order.waybill_no in text
     assert PHONE not in text and "139****4321" in text
+    assert not re.search(r"1370000\d{4}", text)  # numbers typed into remarks are masked too
     fonts = (await _pdf_fonts(pdf.content)).splitlines()[2:]
     assert fonts and all(" yes " in f for f in fonts), fonts
 

@@ -31,7 +31,7 @@ from sqlalchemy import func, insert, select
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 WAREHOUSE = {"Authorization": "Bearer local-warehouse"}
-HEADER = ["序号", "平台订单号", "收件人", "商品", "数量", "仓库"]
+HEADER = ["序号", "平台订单号", "收件人", "商品", "数量", "仓库", "收件人电话"]
 
 
 def _day() -> date:
@@ -85,7 +85,7 @@ async def _seed(env: Any, count: int, *, remarks: bool = True) -> list[OutboundO
                 detail="1号",
             ),
             items=(LineItem(sku=f"SKU-{tag}", title="空气炸锅", quantity=1, unit_price_fen=29900),),
-            buyer_remark=f"请周六上午送货，电话先联系（第{i}单）" if remarks else "",
+            buyer_remark=f"请周六上午送货，先打电话1391111{i:04d}联系（第{i}单）" if remarks else "",
             seller_memo=f"赠品：硅胶垫 ×{i % 3 + 1}" if remarks and i % 2 == 0 else "",
             carrier="local",
             waybill_no=f"WB{tag}{i:06d}",
@@ -139,11 +139,11 @@ async def test_0855_read_restart_0900_print_once(fulfillment: Any, tmp_path: Pat
         )
     a, b = known[0], plain[0]
     rows = [
-        [1, a.order_id, "李四", "空气炸锅", 1, "杭州仓"],  # by global ID
-        [2, b.channel_order_no, "王五", "电饭煲", 2, "杭州仓"],  # by channel order number, no remarks
-        [3, "TB-NO-SUCH-ORDER", "赵六", "电风扇", 1, "杭州仓"],  # unknown: kept and marked
-        [4, waiting.channel_order_no, "钱七", "吸尘器", 1, "杭州仓"],  # waiting for stock
-        [5, a.channel_order_no, "李四", "炸锅配件", 1, "杭州仓"],  # the same order by its channel number
+        [1, a.order_id, "李四", "空气炸锅", 1, "杭州仓", "13700001111"],  # by global ID
+        [2, b.channel_order_no, "王五", "电饭煲", 2, "杭州仓", "13700001111"],  # by channel number, no remarks
+        [3, "TB-NO-SUCH-ORDER", "赵六", "电风扇", 1, "杭州仓", "13700001111"],  # unknown: kept and marked
+        [4, waiting.channel_order_no, "钱七", "吸尘器", 1, "杭州仓", "13700001111"],  # waiting for stock
+        [5, a.channel_order_no, "李四", "炸锅配件", 1, "杭州仓", "13700001111"],  # the same order by channel no.
     ]
     _drop(config, "待发货清单.xlsx", _export(rows))
     spool = SpoolPrinter(tmp_path / "spool")
@@ -158,9 +158,10 @@ async def test_0855_read_restart_0900_print_once(fulfillment: Any, tmp_path: Pat
     assert await _jobs_of_run(fulfillment, run.run_id) == 0
     out = _read_back(config.folders.output / run.output_files[0])
     assert out[0] == [*HEADER, "客户备注"]
-    assert [r[:6] for r in out[1:]] == rows  # every row, in its order
-    remarks = [r[6] for r in out[1:]]
-    assert remarks[0] == f"买家留言：{a.buyer_remark}\n卖家备注：{a.seller_memo}\n规则提示：R12 备注需关注"
+    assert [r[:7] for r in out[1:]] == rows  # every row, in its order, as the WMS wrote it
+    remarks = [r[7] for r in out[1:]]
+    masked = a.buyer_remark.replace("13911110000", "139****0000")  # paper never shows a full number
+    assert remarks[0] == f"买家留言：{masked}\n卖家备注：{a.seller_memo}\n规则提示：R12 备注需关注"
     assert remarks[1] == "（无备注）" and remarks[2] == "未找到订单"
     assert remarks[3] == f"买家留言：{waiting.buyer_remark}\n卖家备注：缺货先等，到货即发"
     assert remarks[4] == remarks[0]
@@ -177,7 +178,8 @@ async def test_0855_read_restart_0900_print_once(fulfillment: Any, tmp_path: Pat
     assert printed.output_files[-1] == f"{day:%Y-%m-%d}/带备注发货单.pdf"
     text = await _pdf_text(pdf)
     assert "带备注发货单" in text and "未找到订单" in text and "客户备注" in text
-    assert re.sub(r"\s+", "", a.buyer_remark) in text and a.channel_order_no in text
+    assert re.sub(r"\s+", "", masked) in text and a.channel_order_no in text
+    assert "13911110000" not in text and "13700001111" not in text and "137****1111" in text
     assert not [p.name for p in (config.folders.output / f"{day:%Y-%m-%d}").iterdir() if p.name.startswith(".")]
 
 
@@ -213,14 +215,14 @@ async def test_a_2000_row_export_after_being_down_at_0855(fulfillment: Any, tmp_
             if n % 50 == 49
             else (orders[n % 150].order_id if n % 2 else orders[n % 150].channel_order_no)
         )
-        rows.append([n + 1, key, f"收件人{n}", "空气炸锅", 1 + n % 3, "南京仓"])
+        rows.append([n + 1, key, f"收件人{n}", "空气炸锅", 1 + n % 3, "南京仓", f"1380000{n:04d}"])
     _drop(config, "待发货清单.xlsx", _export(rows))
     # Down at 08:55 and 09:00; started at 10:12: reads and prints at once.
     [run] = await tick(fulfillment.db, config, SpoolPrinter(tmp_path / "spool"), _at(day, 10, 12))
     assert (run.status, run.rows_read, run.matched, run.unknown) == (RunStatus.PRINTED, 2000, 1960, 40)
     out = _read_back(config.folders.output / run.output_files[0])
     assert [r[0] for r in out[1:]] == list(range(1, 2001))
-    assert sum(1 for r in out[1:] if r[6] == "未找到订单") == 40
+    assert sum(1 for r in out[1:] if r[7] == "未找到订单") == 40
     assert await _jobs_of_run(fulfillment, run.run_id) == 1
 
 
@@ -241,7 +243,7 @@ async def test_the_api_names_folders_and_runs_now(fulfillment: Any) -> None:
     _drop(
         _config(inbox.parent.parent),  # inbox = <state>/fulfillment/wms/inbox
         "待发货清单.xlsx",
-        _export([[1, orders[0].order_id, "李四", "炸锅", 1, "仓"]]),
+        _export([[1, orders[0].order_id, "李四", "炸锅", 1, "仓", ""]]),
     )
     ran = await fulfillment.client.post("/v1/wms-bridge/run", headers=WAREHOUSE)
     assert ran.status_code == 200

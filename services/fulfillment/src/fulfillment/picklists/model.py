@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from orderhub_contracts.phone import mask_phones_in_text
 from orderhub_contracts.timezone import as_shanghai
 
 from fulfillment.outbound.model import Zone
@@ -71,11 +72,12 @@ class SheetOrder:
 
     @property
     def remarks(self) -> list[tuple[str, str]]:
-        """(label, text) of every remark present, in full."""
+        """(label, text) of every remark present, in full; a mobile number typed into one is masked
+        (paper never shows a full phone number)."""
         found = [("买家留言", self.buyer_remark), ("卖家备注", self.seller_memo), ("礼品留言", self.gift_note)]
         if self.remark_flags:
             found.append(("规则提示", "；".join(self.remark_flags)))
-        return [(label, text) for label, text in found if text.strip()]
+        return [(label, mask_phones_in_text(text)) for label, text in found if text.strip()]
 
     @property
     def headline(self) -> str:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from orderhub_contracts.phone import mask_phones_in_text
+
 REMARK_HEADER = "客户备注"
 UNKNOWN_ORDER = "未找到订单"
 NO_REMARK = "（无备注）"
@@ -29,6 +31,10 @@ ORDER_HEADERS = (
     "orderno",
     "order number",
 )
+
+
+# Columns of the export that hold phone numbers: masked on the printed PDF.
+PHONE_HEADERS = ("电话", "手机", "联系方式", "phone", "mobile", "tel")
 
 
 class RunStatus(StrEnum):
@@ -71,7 +77,7 @@ class OrderRemarks:
             ("规则提示", "；".join(self.remark_flags)),
         ]
         found = [f"{label}：{value}" for label, value in parts if value.strip()]
-        return "\n".join(found) if found else NO_REMARK
+        return mask_phones_in_text("\n".join(found)) if found else NO_REMARK
 
 
 @dataclass(frozen=True)

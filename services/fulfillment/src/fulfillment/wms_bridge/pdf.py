@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from orderhub_contracts.phone import mask_phones_in_text
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -17,7 +18,7 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from fulfillment.printing.paper import FONT_NAME, RED, para, register_cjk_font, style, wrap_text
-from fulfillment.wms_bridge.model import UNKNOWN_ORDER
+from fulfillment.wms_bridge.model import PHONE_HEADERS, UNKNOWN_ORDER
 
 CHUNK = 40  # rows per table: one long table would be re-measured at every page break
 PAGE_WIDTH = landscape(A4)[0] - 20 * mm
@@ -51,8 +52,10 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], widths: list[fl
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
     last = len(header) - 1
+    phones = {i for i, h in enumerate(header) if any(p in h.lower() for p in PHONE_HEADERS)}
     for number, row in enumerate(rows, start=1):
         padded = [*row[: len(header)], *[""] * (len(header) - len(row))]
+        padded = [mask_phones_in_text(v) if i in phones else v for i, v in enumerate(padded)]
         data.append([wrap_text(value, room[i], SIZE) for i, value in enumerate(padded)])
         if padded[last] == UNKNOWN_ORDER:
             style.append(("TEXTCOLOR", (last, number), (last, number), RED))

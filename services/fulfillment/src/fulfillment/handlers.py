@@ -32,7 +32,9 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         requests: list[HoldRequest] = []
         for envelope, event in items:
             assert isinstance(event, OrderHeld)
-            requests.append(HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time))
+            requests.append(
+                HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time, envelope=envelope)
+            )
         await hold_orders(tx, requests)
 
     return {OrderValidated.event_type: on_orders_validated, OrderHeld.event_type: on_orders_held}

@@ -12,6 +12,7 @@ from datetime import datetime
 from fulfillment.outbound.model import OPEN_STATUSES, segments
 from fulfillment.outbound.repository.holds import HoldOutcome, record_holds
 from fulfillment.outbound.repository.locks import lock_orders
+from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import ShipmentIntercepted
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -25,6 +26,7 @@ class HoldRequest:
     rule_ids: tuple[str, ...]
     reasons: tuple[str, ...]
     held_at: datetime
+    envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
 
 
 async def hold_orders(tx: Tx, requests: Sequence[HoldRequest]) -> None:
@@ -44,6 +46,8 @@ async def hold_orders(tx: Tx, requests: Sequence[HoldRequest]) -> None:
 async def _announce(tx: Tx, request: HoldRequest, row: HoldOutcome) -> None:
     """An intercepted outbound is news for the order's status and timeline (shipment.intercepted)."""
     if row.status in OPEN_VALUES and row.outbound_id is not None and row.waybill_no is not None:
+        if request.envelope is not None:
+            tx.acting_on(request.envelope)
         reason = "；".join(request.reasons) or "、".join(request.rule_ids)
         await tx.publish(
             ShipmentIntercepted(

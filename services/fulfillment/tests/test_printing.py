@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fulfillment.main import create_app
-from fulfillment.printing import service
+from fulfillment.printing import repository, service
 from fulfillment.printing.model import JobStatus, SubmitPrint
 from fulfillment.printing.printers import IppPrinter, SpoolPrinter
 from fulfillment.settings import FulfillmentSettings
@@ -129,3 +129,20 @@ async def test_the_service_worker_prints_when_the_printer_comes_back(
             assert shown["status"] == "printed" and shown["attempts"] >= 2 and shown["printer"].endswith("/ipp/print")
     finally:
         await delete_topics(orderhub_stack.kafka_bootstrap_servers, topic_names(prefix))
+
+
+async def test_a_job_whose_sender_died_is_sent_again_after_its_lease(fulfillment: Any, tmp_path: Path) -> None:
+    body = f"%PDF-1.7 {uuid.uuid4()}".encode()
+    job_id = await _queue(fulfillment, body, "lease.pdf")
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    async with fulfillment.db.transaction() as tx:  # a worker takes it, then dies before the printer answers
+        while (taken := await repository.claim_due(tx.conn, now, now + timedelta(seconds=60))) is not None:
+            if taken.job_id == job_id:
+                break
+    assert (await service.get_job(fulfillment.db, job_id)).status is JobStatus.SENDING
+    spool = SpoolPrinter(tmp_path)
+    await service.send_due(fulfillment.db, spool, now + timedelta(seconds=30), retry_max_s=60)
+    assert (await service.get_job(fulfillment.db, job_id)).status is JobStatus.SENDING  # still leased
+    await service.send_due(fulfillment.db, spool, now + timedelta(seconds=61), retry_max_s=60, limit=100)
+    job = await service.get_job(fulfillment.db, job_id)
+    assert job.status is JobStatus.PRINTED and job.attempts == 2

@@ -170,7 +170,7 @@ print_jobs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
     Column("printed_at", DateTime(timezone=True)),
-    CheckConstraint("status IN ('queued', 'retrying', 'printed')", name="status_known"),
+    CheckConstraint("status IN ('queued', 'sending', 'retrying', 'printed')", name="status_known"),
     Index("ix_print_jobs_due", "next_attempt_at", postgresql_where=text("status <> 'printed'")),
 )
 

@@ -10,6 +10,7 @@ from typing import Protocol
 
 class JobStatus(StrEnum):
     QUEUED = "queued"  # not tried yet
+    SENDING = "sending"  # being sent; a worker that died while sending leaves it to be sent again
     RETRYING = "retrying"  # tried, the printer was off or refused: tried again later
     PRINTED = "printed"
 

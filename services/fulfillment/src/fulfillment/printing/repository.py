@@ -79,8 +79,9 @@ async def get_job(conn: AsyncConnection, job_id: int) -> PrintJob | None:
     return None if row is None else _job(row)
 
 
-async def claim_due(conn: AsyncConnection, now: datetime) -> DueJob | None:
-    """The oldest job due now, locked for this transaction (another worker skips it)."""
+async def claim_due(conn: AsyncConnection, now: datetime, lease_until: datetime) -> DueJob | None:
+    """Take the oldest job due now: it becomes `sending` until `lease_until` (when, if nobody
+    recorded an answer, it is due again), and the attempt is counted."""
     query = (
         select(
             print_jobs.c.job_id,
@@ -97,12 +98,22 @@ async def claim_due(conn: AsyncConnection, now: datetime) -> DueJob | None:
     row = (await conn.execute(query)).mappings().first()
     if row is None:
         return None
+    await conn.execute(
+        update(print_jobs)
+        .where(print_jobs.c.job_id == row["job_id"])
+        .values(
+            status=JobStatus.SENDING.value,
+            attempts=print_jobs.c.attempts + 1,
+            next_attempt_at=lease_until,
+            updated_at=now,
+        )
+    )
     return DueJob(
         job_id=row["job_id"],
         document=row["document"],
         content_type=row["content_type"],
         body=bytes(row["body"]),
-        attempts=row["attempts"],
+        attempts=row["attempts"] + 1,
     )
 
 
@@ -112,7 +123,6 @@ async def mark_printed(conn: AsyncConnection, job_id: int, printer: str, printer
         .where(print_jobs.c.job_id == job_id)
         .values(
             status=JobStatus.PRINTED.value,
-            attempts=print_jobs.c.attempts + 1,
             printer=printer,
             printer_job_id=printer_job_id,
             error="",
@@ -130,7 +140,6 @@ async def mark_retry(
         .where(print_jobs.c.job_id == job_id)
         .values(
             status=JobStatus.RETRYING.value,
-            attempts=print_jobs.c.attempts + 1,
             printer=printer,
             error=error,
             next_attempt_at=retry_at,

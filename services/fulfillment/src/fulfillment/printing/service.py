@@ -27,29 +27,37 @@ def retry_delay(attempts: int, max_s: float) -> timedelta:
     return timedelta(seconds=min(float(2 ** min(attempts, 16)), max_s))
 
 
-async def send_one(db: Database, printer: Printer, now: datetime, *, retry_max_s: float) -> bool:
-    """Send the oldest due job, if any; answers whether there was one. A printer that is off or
-    refuses leaves the job queued (`retrying`, with the error) for a later attempt."""
+async def send_one(db: Database, printer: Printer, now: datetime, *, retry_max_s: float, lease_s: float = 60.0) -> bool:
+    """Send the oldest due job, if any; answers whether there was one. No transaction is held
+    across the call to the printer: the job is taken in one short unit of work (`sending`, with a
+    lease) and its answer recorded in another. A printer that is off or refuses leaves the job
+    queued (`retrying`, with the error) for a later attempt; a worker that dies in between leaves
+    it `sending` until the lease ends, when it is sent again (at least once: IPP has no
+    idempotency key, so such a job may print twice)."""
     async with db.transaction() as tx:
-        job = await repository.claim_due(tx.conn, now)
-        if job is None:
-            return False
-        try:
-            reference = await printer.send(job.job_id, job.document, job.body, job.content_type)
-        except PrinterUnavailable as exc:
-            retry_at = now + retry_delay(job.attempts, retry_max_s)
+        job = await repository.claim_due(tx.conn, now, now + timedelta(seconds=lease_s))
+    if job is None:
+        return False
+    try:
+        reference = await printer.send(job.job_id, job.document, job.body, job.content_type)
+    except PrinterUnavailable as exc:
+        retry_at = now + retry_delay(job.attempts - 1, retry_max_s)
+        async with db.transaction() as tx:
             await repository.mark_retry(tx.conn, job.job_id, printer.url, str(exc), now, retry_at)
-            log.warning("print_job.failed", job_id=job.job_id, attempts=job.attempts + 1, error=str(exc))
-            return True
-        await repository.mark_printed(tx.conn, job.job_id, printer.url, reference, now)
-        log.info("print_job.printed", job_id=job.job_id, document=job.document, printer_job_id=reference)
+        log.warning("print_job.failed", job_id=job.job_id, attempts=job.attempts, error=str(exc))
         return True
+    async with db.transaction() as tx:
+        await repository.mark_printed(tx.conn, job.job_id, printer.url, reference, now)
+    log.info("print_job.printed", job_id=job.job_id, document=job.document, printer_job_id=reference)
+    return True
 
 
-async def send_due(db: Database, printer: Printer, now: datetime, *, retry_max_s: float, limit: int = 20) -> int:
+async def send_due(
+    db: Database, printer: Printer, now: datetime, *, retry_max_s: float, lease_s: float = 60.0, limit: int = 20
+) -> int:
     """Send up to `limit` due jobs, oldest first; answers how many were tried."""
     tried = 0
-    while tried < limit and await send_one(db, printer, now, retry_max_s=retry_max_s):
+    while tried < limit and await send_one(db, printer, now, retry_max_s=retry_max_s, lease_s=lease_s):
         tried += 1
     return tried
 

@@ -44,7 +44,7 @@ def upgrade() -> None:
         _ts("printed_at"),
         sa.PrimaryKeyConstraint("job_id", name="pk_print_jobs"),
         sa.UniqueConstraint("dedupe_key", name="uq_print_jobs_dedupe_key"),
-        sa.CheckConstraint("status IN ('queued', 'retrying', 'printed')", name="ck_print_jobs_status_known"),
+        sa.CheckConstraint("status IN ('queued', 'sending', 'retrying', 'printed')", name="ck_print_jobs_status_known"),
         schema=SCHEMA,
     )
     op.create_index(

@@ -11,10 +11,11 @@ from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
 from fulfillment.deps import FulfillmentDeps
+from fulfillment.outbound.model import Clearance, HoldRequest
 from fulfillment.outbound.service.cancel import cancel_order
-from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.clear_run import clear_orders
 from fulfillment.outbound.service.flags import flag_order
-from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
+from fulfillment.outbound.service.hold_run import hold_orders
 
 
 def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:

@@ -14,10 +14,11 @@ from typing import Annotated, Any, Literal
 from orderhub_contracts.phone import mask_phone, mask_phones_in_text, normalize_phone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from notify.model import Channel
+from notify.messages.model import Channel
 
 CUSTOMER = "customer"
 REGIONAL_MANAGER = "regional_manager"
+WAREHOUSE_GROUP = "warehouse_group"
 # Longest first: "广西壮族自治区" must lose "壮族自治区", not just "区".
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 # Mainland mobile numbers, the only ones the SMS providers deliver to.

@@ -6,27 +6,15 @@ which no order appears twice (a second hold of an order widens what the first re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from fulfillment.outbound.model import OPEN_STATUSES, segments
+from fulfillment.outbound.model import OPEN_STATUSES, HoldRequest, segments
 from fulfillment.outbound.repository.holds import HoldOutcome, record_holds
 from fulfillment.outbound.repository.locks import lock_orders
-from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import ShipmentIntercepted
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class HoldRequest:
-    order_id: str
-    rule_ids: tuple[str, ...]
-    reasons: tuple[str, ...]
-    held_at: datetime
-    envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
 
 
 async def hold_orders(tx: Tx, requests: Sequence[HoldRequest]) -> None:

@@ -4,6 +4,8 @@ nothing, the WMS export's order column found by its header."""
 from __future__ import annotations
 
 import io
+import os
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from fulfillment.picklists.model import PickSheet, SheetLine, SheetOrder, bin_ke
 from fulfillment.printing.paper import register_cjk_font, wrap_text
 from fulfillment.settings import DEFAULT_CJK_FONT
 from fulfillment.wms_bridge.excel import read_export
+from fulfillment.wms_bridge.files import pending_exports
 from fulfillment.wms_bridge.model import NO_REMARK, OrderRemarks, UnreadableExport, cell_text
 from openpyxl import Workbook
 from orderhub_contracts.timezone import SHANGHAI
@@ -108,3 +111,11 @@ def test_the_order_column_is_found_by_its_header(tmp_path: Path, header: str) ->
         return
     export = read_export(path)
     assert export.order_column == 2 and [export.order_key(r) for r in export.rows] == ["DABE20261202135816114"]
+
+
+def test_an_export_still_being_copied_waits(tmp_path: Path) -> None:
+    (tmp_path / "待发货清单.xlsx").write_bytes(b"PK")
+    (tmp_path / ".待发货清单.xlsx.part").write_bytes(b"PK")
+    assert pending_exports(tmp_path, settle_s=60) == []
+    os.utime(tmp_path / "待发货清单.xlsx", (time.time() - 120, time.time() - 120))
+    assert pending_exports(tmp_path, settle_s=60) == [tmp_path / "待发货清单.xlsx"]

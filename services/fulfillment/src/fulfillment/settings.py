@@ -48,6 +48,8 @@ class FulfillmentSettings(ServiceSettings):
     wms_read_at: time = time(8, 55)
     wms_print_at: time = time(9, 0)
     wms_poll_s: float = Field(default=30.0, gt=0)
+    # An export changed in the last this many seconds is still being written: the next round reads it.
+    wms_settle_s: float = Field(default=10.0, ge=0)
     wms_input_name: str = "待发货清单.xlsx"
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -16,12 +17,19 @@ def ensure_folders(folders: Folders) -> None:
         folder.mkdir(parents=True, exist_ok=True)
 
 
-def pending_exports(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox, oldest name first; hidden and partial files are not ready."""
+def pending_exports(inbox: Path, *, settle_s: float = 0.0) -> list[Path]:
+    """Files waiting in the inbox, by name; hidden and partial files are not ready, nor is a file
+    changed in the last `settle_s` seconds (a WMS copying it over a share may not be done)."""
     if not inbox.is_dir():
         return []
+    settled_before = time.time() - settle_s
     return sorted(
-        p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".part")
+        p
+        for p in inbox.iterdir()
+        if p.is_file()
+        and not p.name.startswith(".")
+        and not p.name.endswith(".part")
+        and p.stat().st_mtime <= settled_before
     )
 
 

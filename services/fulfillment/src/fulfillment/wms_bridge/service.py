@@ -33,6 +33,7 @@ class BridgeConfig:
     read_at: time
     print_at: time
     font: Path
+    settle_s: float = 0.0  # a file changed more recently than this waits for the next round
 
     @classmethod
     def of(cls, settings: FulfillmentSettings) -> BridgeConfig:
@@ -51,16 +52,15 @@ async def tick(
     runs: list[BridgeRun] = []
     async with repository.bridge_lock(db.engine):
         if force or local.time() >= config.read_at:
-            runs += await read_inbox(db, config, local)
+            runs += await read_inbox(db, config, local, settle_s=0.0 if force else config.settle_s)
         runs += await print_annotated(db, config, printer, local, force=force)
     latest = {run.run_id: run for run in runs}  # a file read and printed in one round: its last record
     return sorted(latest.values(), key=lambda run: run.run_id)
 
 
-async def read_inbox(db: Database, config: BridgeConfig, now: datetime) -> list[BridgeRun]:
-    return [
-        run for path in files.pending_exports(config.folders.inbox) if (run := await _read_one(db, config, path, now))
-    ]
+async def read_inbox(db: Database, config: BridgeConfig, now: datetime, *, settle_s: float = 0.0) -> list[BridgeRun]:
+    pending = await asyncio.to_thread(files.pending_exports, config.folders.inbox, settle_s=settle_s)
+    return [run for path in pending if (run := await _read_one(db, config, path, now))]
 
 
 async def _read_one(db: Database, config: BridgeConfig, path: Path, now: datetime) -> BridgeRun | None:

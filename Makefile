@@ -20,10 +20,27 @@ help: ## List the targets
 uv: ## Install uv (the package manager) if it is missing
 	@command -v $(UV) >/dev/null 2>&1 || { python3 -m venv .tools && .tools/bin/pip install --quiet uv; }
 
+# Debian packages: a CJK TrueType font that every PDF and heat map embeds (and Chromium renders
+# the console's Chinese with), poppler-utils (pdftotext, pdffonts, pdftoppm) that the tests read
+# PDFs back with, and Chromium with its driver for the console's browser tests (never a
+# downloaded browser).
+SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils chromium chromium-driver
+
+.PHONY: system-packages
+system-packages: ## Debian packages: CJK font, poppler-utils, Chromium (installed as root on Debian, else named)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing" $$missing; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null; \
+		else \
+			echo "missing system packages:" $$missing "(Debian: sudo apt-get install" $$missing")"; \
+		fi; \
+	fi
+
 .PHONY: install
-install: uv ## Create .venv with every package and dev tool (from uv.lock), and Chromium for the console's browser tests
+install: uv system-packages ## Create .venv with every package and dev tool (from uv.lock), and the system packages
 	@$(UV) sync --locked --all-packages --quiet
-	@bash services/console/tools/install-chromium.sh
 
 .PHONY: run
 run: install ## Start the whole system on embedded Postgres and broker, and the staff console on :8007 (Ctrl-C stops it)
@@ -78,6 +95,10 @@ bench-notify: install ## Notify alone on the recording providers: latency at 200
 .PHONY: bench-fulfillment
 bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
+
+.PHONY: bench-paper
+bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the bridge, a 200-order pick list (xlsx + PDF)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.paper $(ARGS)
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)

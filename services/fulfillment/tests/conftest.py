@@ -7,8 +7,11 @@ fulfillment_harness.py (importable by test modules)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 from fulfillment.main import create_app
@@ -37,7 +40,13 @@ async def fulfillment(orderhub_stack: StackInfo, fulfillment_database: str) -> A
     runtime = RuntimeSettings(
         env="test", kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers, topic_prefix=prefix
     )
-    app = create_app(FulfillmentSettings(database_url=fulfillment_database), runtime)
+    # Its own state dir (spool, WMS folders); its print and WMS loops run once at start and then
+    # idle, so that tests drive the printer queue and the bridge themselves.
+    state_dir = Path(tempfile.mkdtemp(prefix="orderhub-fulfillment-"))
+    settings = FulfillmentSettings(
+        database_url=fulfillment_database, state_dir=state_dir, print_poll_s=3600, wms_poll_s=3600
+    )
+    app = create_app(settings, runtime)
     engine = make_engine(fulfillment_database, pool_size=20)
     # Events published by direct use-case calls reach the outbox; the app's relay sends them.
     db = Database(engine, OutboxWriter(messaging.outbox, source="orderhub/fulfillment"), lambda: None)
@@ -49,3 +58,4 @@ async def fulfillment(orderhub_stack: StackInfo, fulfillment_database: str) -> A
     finally:
         await engine.dispose()
         await delete_topics(orderhub_stack.kafka_bootstrap_servers, topic_names(prefix))
+        shutil.rmtree(state_dir, ignore_errors=True)

@@ -258,6 +258,22 @@ class TrackingUpdated(DomainEvent):
     occurred_at: AwareDatetime
 
 
+class WmsBridgeFailed(DomainEvent):
+    """The WMS export (待发货清单.xlsx) could not be read: it was moved aside with the reason and
+    nothing was printed. For the warehouse group on WeCom. Keyed by the bridge and its day, as
+    the file belongs to no single order."""
+
+    event_type: ClassVar[str] = "wms_bridge.failed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    file_name: str
+    reason: str
+    moved_to: str
+    business_date: date
+
+    def subject(self) -> str:
+        return f"wms-bridge-{self.business_date:%Y%m%d}"
+
+
 # ---- notifications.v1 ---------------------------------------------------------------------
 class NotificationSent(DomainEvent):
     event_type: ClassVar[str] = "notification.sent"
@@ -307,6 +323,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderShipped,
         ProductUpdated,
         TrackingUpdated,
+        WmsBridgeFailed,
         NotificationSent,
         NotificationFailed,
     )

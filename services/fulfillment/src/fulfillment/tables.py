@@ -5,6 +5,7 @@ from __future__ import annotations
 from orderhub_runtime.schema import add_messaging_tables, service_metadata
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     Sequence,
     Table,
@@ -143,4 +145,81 @@ cancelled_orders = Table(
     Column("order_id", Text, primary_key=True),
     Column("reason", Text, nullable=False),
     Column("cancelled_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---- paper: the printer queue, pick lists (waves) and the WMS bridge ----------------------------
+
+# Documents waiting for (or sent to) the printer. A job is never dropped: a printer that is off or
+# refuses leaves it `retrying` with its error until it prints. `dedupe_key` makes a job that a
+# scheduled run submits once only, whatever restarts happen in between.
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("job_id", BigInteger, Identity(), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("printer", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("dedupe_key", Text, unique=True),
+    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("printer_job_id", Text, nullable=False, server_default=""),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("printed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('queued', 'sending', 'retrying', 'printed')", name="status_known"),
+    Index("ix_print_jobs_due", "next_attempt_at", postgresql_where=text("status <> 'printed'")),
+)
+
+# A wave: the sheet as it was generated (JSON), so that reprints show the same paper.
+picklists = Table(
+    "picklists",
+    metadata,
+    Column("picklist_id", Text, primary_key=True),
+    Column("status", Text, nullable=False, server_default=text("'open'")),
+    Column("zone", Text),
+    Column("carrier", Text),
+    Column("created_by", Text, nullable=False),
+    Column("sheet", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("closed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+)
+
+picklist_seq = Sequence("picklist_seq", metadata=metadata)
+
+# The outbound orders of each wave; an outbound order is in at most one open wave.
+picklist_orders = Table(
+    "picklist_orders",
+    metadata,
+    Column("picklist_id", Text, nullable=False),
+    Column("outbound_id", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("open", Boolean, nullable=False, server_default=text("true")),
+    PrimaryKeyConstraint("picklist_id", "outbound_id"),
+    Index("uq_picklist_orders_open_outbound", "outbound_id", unique=True, postgresql_where=text("open")),
+)
+
+# One row per WMS export file (by name and content hash): read at 08:55, printed at 09:00.
+wms_bridge_runs = Table(
+    "wms_bridge_runs",
+    metadata,
+    Column("run_id", BigInteger, Identity(), primary_key=True),
+    Column("business_date", Date, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("rows_read", Integer, nullable=False, server_default=text("0")),
+    Column("matched", Integer, nullable=False, server_default=text("0")),
+    Column("unknown", Integer, nullable=False, server_default=text("0")),
+    Column("output_files", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("print_job_id", BigInteger),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('annotated', 'printed', 'failed')", name="status_known"),
+    Index("uq_wms_bridge_runs_file", "file_name", "file_sha256", unique=True),
 )

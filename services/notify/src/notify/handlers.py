@@ -16,6 +16,7 @@ from orderhub_contracts.events import (
     OrderRefunded,
     ShipmentCreated,
     ShipmentDispatched,
+    WmsBridgeFailed,
 )
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
@@ -42,6 +43,10 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         dispatches = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentDispatched)]
         await service.notify_dispatches(tx, deps, dispatches)
 
+    async def on_wms_bridge_failed(tx: Tx, events: Run) -> None:
+        failures = [(envelope, event) for envelope, event in events if isinstance(event, WmsBridgeFailed)]
+        await service.notify_wms_failures(tx, deps, failures)
+
     async def on_anomalies_raised(tx: Tx, events: Run) -> None:
         raised = [(envelope, event) for envelope, event in events if isinstance(event, AnomalyRaised)]
         await service.notify_anomalies(tx, deps, raised)
@@ -52,6 +57,7 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         OrderPlaced.event_type: on_orders_placed,
         OrderRefunded.event_type: on_orders_refunded,
         ShipmentDispatched.event_type: on_shipments_dispatched,
+        WmsBridgeFailed.event_type: on_wms_bridge_failed,
     }
 
 

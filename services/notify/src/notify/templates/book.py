@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
+from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched, WmsBridgeFailed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notify.messages.model import Channel
@@ -139,6 +139,7 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
 SHIPMENT_TEMPLATE = "shipment_created"
 REFUND_TEMPLATE = "order_refunded"
 DISPATCH_TEMPLATE = "shipment_dispatched"
+WMS_FAILED_TEMPLATE = "wms_bridge_failed"
 ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
 
 
@@ -150,6 +151,7 @@ class EventTemplates:
     anomaly: Mapping[Channel, Template]
     refund: Template
     dispatch: Template
+    wms_failed: Template  # to the warehouse group: the WMS export could not be read
 
     @classmethod
     def required(cls, book: TemplateBook) -> EventTemplates:
@@ -162,4 +164,5 @@ class EventTemplates:
             },
             refund=book.require(REFUND_TEMPLATE, channel="sms", event_type=OrderRefunded.event_type),
             dispatch=book.require(DISPATCH_TEMPLATE, channel="sms", event_type=ShipmentDispatched.event_type),
+            wms_failed=book.require(WMS_FAILED_TEMPLATE, channel="wecom", event_type=WmsBridgeFailed.event_type),
         )

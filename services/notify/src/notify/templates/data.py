@@ -39,4 +39,12 @@ TEMPLATES: list[dict[str, Any]] = [
         "event": "anomaly.raised",
         "text": "【订单异常·{level_name}】{rule_name}（{rule_id}，{level}级）\n订单：{order_id}\n{text}",
     },
+    {
+        # To the warehouse group when the WMS export could not be read (fulfillment's WMS bridge).
+        "code": "wms_bridge_failed",
+        "channel": "wecom",
+        "event": "wms_bridge.failed",
+        "text": "【WMS 发货单】{business_date} 的 {file_name} 无法读取：{reason}\n"
+        "文件已移到 rejected/{moved_to}，带备注发货单未打印。请重新导出后放入收件夹。",
+    },
 ]

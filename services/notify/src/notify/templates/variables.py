@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
+from orderhub_contracts.events import (
+    AnomalyAction,
+    AnomalyRaised,
+    OrderRefunded,
+    ShipmentCreated,
+    ShipmentDispatched,
+    WmsBridgeFailed,
+)
 
 # Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
@@ -24,11 +31,13 @@ SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_n
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
 DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
+WMS_FAILED_VARIABLES = frozenset({"file_name", "reason", "moved_to", "business_date"})
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
     ShipmentDispatched.event_type: DISPATCH_VARIABLES,
+    WmsBridgeFailed.event_type: WMS_FAILED_VARIABLES,
 }
 # How an amount is shown to the customer, by the order's currency (amounts are in minor units).
 CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}
@@ -74,4 +83,13 @@ def refund_variables(event: OrderRefunded, currency: str) -> dict[str, str]:
         "order_id": event.order_id,
         "amount": amount_text(event.refund_fen, currency),
         "reason": event.reason.strip() or "售后退款",
+    }
+
+
+def wms_failed_variables(event: WmsBridgeFailed) -> dict[str, str]:
+    return {
+        "file_name": event.file_name,
+        "reason": event.reason,
+        "moved_to": event.moved_to,
+        "business_date": f"{event.business_date:%Y-%m-%d}",
     }

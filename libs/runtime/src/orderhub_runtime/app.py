@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from orderhub_contracts.topics import SUBSCRIPTIONS
+from orderhub_contracts.topics import SUBSCRIPTIONS, Topic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -55,6 +55,12 @@ class ServiceSpec(Generic[D]):
     on_start: Sequence[Callable[[Database], Awaitable[None]]] = ()
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     version: str = "0.1.0"
+    # The topics it consumes; None means its entry in the contracts' SUBSCRIPTIONS.
+    subscriptions: Sequence[Topic] | None = None
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return tuple(self.subscriptions) if self.subscriptions is not None else SUBSCRIPTIONS.get(self.name, ())
 
 
 @dataclass
@@ -151,7 +157,7 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
             settings=spec.runtime,
             db=db,
             tables=spec.tables,
-            topics=SUBSCRIPTIONS[spec.name],
+            topics=spec.topics,
             handlers=spec.handlers,
             batch_handlers=spec.batch_handlers,
         )
@@ -159,7 +165,7 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
     ctx = ServiceContext(spec=spec, engine=engine, db=db, producer=producer, relay=relay, consumer=consumer)
     for task in spec.background:
         ctx.tasks.append(asyncio.create_task(task(ctx), name=f"{spec.name}-{task.__name__}"))
-    log.info("service.started", broker_cluster_id=cluster_id, subscriptions=[t.value for t in SUBSCRIPTIONS[spec.name]])
+    log.info("service.started", broker_cluster_id=cluster_id, subscriptions=[t.value for t in spec.topics])
     return ctx
 
 
@@ -190,20 +196,24 @@ def _health_router() -> APIRouter:
     @router.get("/readyz")
     async def readyz(ctx: ContextDep) -> JSONResponse:
         checks: dict[str, str] = {}
+        errors: dict[str, str] = {}
         try:
             await asyncio.wait_for(ctx.db.ping(), timeout=2)
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"unreachable: {type(exc).__name__}"
+            checks["database"], errors["database"] = "unreachable", type(exc).__name__
         try:
             await asyncio.wait_for(ctx.producer.client.fetch_all_metadata(), timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:
-            checks["broker"] = f"unreachable: {type(exc).__name__}"
+            checks["broker"], errors["broker"] = "unreachable", type(exc).__name__
         if ctx.consumer is not None:
             checks["consumer"] = "ok" if ctx.consumer.running else "stopped"
         ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not_ready", "checks": checks}, 200 if ready else 503)
+        body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": checks}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, 200 if ready else 503)
 
     return router
 

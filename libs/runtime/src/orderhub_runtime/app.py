@@ -24,7 +24,7 @@ from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.bus.relay import OutboxRelay
 from orderhub_runtime.db import Database, make_engine
 from orderhub_runtime.errors import install_error_handlers
-from orderhub_runtime.http import CorrelationMiddleware
+from orderhub_runtime.http import BodyLimitMiddleware, CorrelationMiddleware
 from orderhub_runtime.logging import get_logger
 from orderhub_runtime.schema import MessagingTables
 from orderhub_runtime.settings import RuntimeSettings, ServiceSettings
@@ -230,6 +230,7 @@ def create_service_app(spec: ServiceSpec[Any]) -> FastAPI:
 
     app = FastAPI(title=spec.title, version=spec.version, lifespan=lifespan)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=spec.runtime.http_max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
     app.include_router(_health_router())
     for router in spec.routers:

@@ -53,6 +53,7 @@ class Forbidden(DomainError):
 
 
 DATABASE_RETRY_AFTER_S = 2
+_HTTP_CODES = {413: "payload_too_large"}
 # Server-side states in which no statement can run: shutting down, starting up, out of slots.
 _UNAVAILABLE_PG = (
     asyncpg.exceptions.PostgresConnectionError,
@@ -129,7 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse(error_body("http_error", str(exc.detail)), exc.status_code)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
     throttle = _Throttle(10.0)
 

@@ -53,6 +53,9 @@ class RuntimeSettings(BaseSettings):
     # A memory-only broker that restarts comes up empty: re-publish retained events into it.
     outbox_replay_on_new_broker: bool = True
 
+    # Request bodies above this are refused with 413 before being read whole.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
     # JSON object: {"token": {"name": "...", "role": "cs"}}. Empty outside local mode means no staff.
     staff_tokens: SecretStr = SecretStr("")
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from orderhub_contracts.topics import SUBSCRIPTIONS, Topic
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +26,7 @@ from orderhub_runtime.db import Database, make_engine
 from orderhub_runtime.errors import install_error_handlers
 from orderhub_runtime.http import BodyLimitMiddleware, CorrelationMiddleware
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.metrics import OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE, HttpMetricsMiddleware, exposition
 from orderhub_runtime.schema import MessagingTables
 from orderhub_runtime.settings import RuntimeSettings, ServiceSettings
 
@@ -163,10 +164,21 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
         )
         await consumer.start()
     ctx = ServiceContext(spec=spec, engine=engine, db=db, producer=producer, relay=relay, consumer=consumer)
+    ctx.tasks.append(asyncio.create_task(_sample_outbox(relay, spec.runtime), name=f"{spec.name}-outbox-metrics"))
     for task in spec.background:
         ctx.tasks.append(asyncio.create_task(task(ctx), name=f"{spec.name}-{task.__name__}"))
     log.info("service.started", broker_cluster_id=cluster_id, subscriptions=[t.value for t in spec.topics])
     return ctx
+
+
+async def _sample_outbox(relay: OutboxRelay, settings: RuntimeSettings) -> None:
+    """Outbox backlog and oldest-row age, sampled (not per scrape: /metrics never waits on SQL)."""
+    while True:
+        with contextlib.suppress(Exception):  # database away: keep the last values, /readyz says why
+            backlog, oldest_age = await relay.backlog()
+            OUTBOX_BACKLOG.set(backlog)
+            OUTBOX_OLDEST_AGE.set(oldest_age)
+        await asyncio.sleep(settings.metrics_sample_interval_s)
 
 
 async def stop_service(ctx: ServiceContext[Any]) -> None:
@@ -192,6 +204,11 @@ def _health_router() -> APIRouter:
     @router.get("/healthz")
     async def healthz(ctx: ContextDep) -> dict[str, str]:
         return {"status": "ok", "service": ctx.spec.name}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     @router.get("/readyz")
     async def readyz(ctx: ContextDep) -> JSONResponse:
@@ -232,6 +249,7 @@ def create_service_app(spec: ServiceSpec[Any]) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=spec.runtime.http_max_body_bytes)
     app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(HttpMetricsMiddleware)
     app.include_router(_health_router())
     for router in spec.routers:
         app.include_router(router)

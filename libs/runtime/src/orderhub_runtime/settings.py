@@ -56,6 +56,9 @@ class RuntimeSettings(BaseSettings):
     # Request bodies above this are refused with 413 before being read whole.
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
+    # How often the outbox backlog and the age of its oldest row are sampled for /metrics.
+    metrics_sample_interval_s: float = Field(default=5.0, gt=0)
+
     # JSON object: {"token": {"name": "...", "role": "cs"}}. Empty outside local mode means no staff.
     staff_tokens: SecretStr = SecretStr("")
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderhub_runtime.bus.outbox import headers_from_json
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.metrics import EVENTS_PUBLISHED
 from orderhub_runtime.schema import MessagingTables, outbox_channel
 from orderhub_runtime.settings import RuntimeSettings
 
@@ -152,7 +153,7 @@ class OutboxRelay:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
+                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers, ob.c.event_type)
                     .where(ob.c.sent_at.is_(None))
                     .order_by(ob.c.id)
                     .limit(self._settings.outbox_batch_size)
@@ -171,20 +172,30 @@ class OutboxRelay:
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         # Mark only the unbroken prefix that the broker acknowledged, to keep order on a retry.
-        sent_ids: list[int] = []
+        sent = []
         failure: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 failure = result
                 break
-            sent_ids.append(row.id)
-        if sent_ids:
+            sent.append(row)
+        if sent:
             async with self._engine.begin() as conn:
-                await conn.execute(self._mark_sent, {"ids": sent_ids})
-            self.published_total += len(sent_ids)
+                await conn.execute(self._mark_sent, {"ids": [row.id for row in sent]})
+            self.published_total += len(sent)
+            for row in sent:
+                EVENTS_PUBLISHED.labels(topic=row.topic, type=row.event_type).inc()
         if failure is not None:
             raise RuntimeError(f"publishing outbox row failed: {failure!r}")
         return len(rows)
+
+    async def backlog(self) -> tuple[int, float]:
+        """Unsent rows and the age in seconds of the oldest (0 when none), for the metrics."""
+        ob = self._tables.outbox
+        age = func.extract("epoch", func.now() - func.min(ob.c.created_at))
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(func.count(), age).where(ob.c.sent_at.is_(None)))).one()
+        return int(row[0]), float(row[1] or 0.0)
 
     async def _maybe_maintain(self) -> None:
         """Purge sent rows past retention and inbox entries past twice that."""

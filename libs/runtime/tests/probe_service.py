@@ -71,13 +71,12 @@ class Probe:
 
 async def make_probe(servers: PrivateServers, **runtime: object) -> Probe:
     """A fresh schema (named like the service) with the messaging tables, and its topics."""
-    name = f"probe_{uuid.uuid4().hex[:8]}"
-    metadata = service_metadata(name)
-    add_messaging_tables(metadata)
-    effects = Table("effects", metadata, Column("event_id", Text, primary_key=True), Column("order_id", Text))
-    payments = Table(
-        "payments", metadata, Column("id", Integer, primary_key=True, autoincrement=True), Column("order_id", Text)
+    probe = define_probe(
+        f"probe_{uuid.uuid4().hex[:8]}", servers.database_url, servers.broker.bootstrap_servers, **runtime
     )
+    name = probe.name
+    metadata = probe.effects.metadata
+    add_messaging_tables(metadata)
     engine = make_engine(servers.database_url)
     try:
         async with engine.begin() as conn:
@@ -97,17 +96,27 @@ async def make_probe(servers: PrivateServers, **runtime: object) -> Probe:
             )
     finally:
         await engine.dispose()
+    await provision_topics(probe.runtime)
+    return probe
+
+
+def define_probe(name: str, database_url: str, bootstrap: str, **runtime: object) -> Probe:
+    """The probe's tables and settings (no I/O: a server process rebuilds it from these)."""
+    metadata = service_metadata(name)
+    effects = Table("effects", metadata, Column("event_id", Text, primary_key=True), Column("order_id", Text))
+    payments = Table(
+        "payments", metadata, Column("id", Integer, primary_key=True, autoincrement=True), Column("order_id", Text)
+    )
     settings = RuntimeSettings.model_validate(
         {
             "env": "test",
-            "kafka_bootstrap_servers": servers.broker.bootstrap_servers,
+            "kafka_bootstrap_servers": bootstrap,
             "topic_prefix": f"{name}.",
             "topic_partitions": 2,
             **runtime,
         }
     )
-    await provision_topics(settings)
-    service = ServiceSettings.model_validate({"database_url": servers.database_url, "db_pool_size": 3})
+    service = ServiceSettings.model_validate({"database_url": database_url, "db_pool_size": 3})
     return Probe(name=name, effects=effects, payments=payments, runtime=settings, settings=service)
 
 

@@ -51,7 +51,7 @@ async def test_a_running_service_exports_its_series(servers: PrivateServers) -> 
             async with engine.connect() as conn:
                 return int((await conn.execute(select(func.count()).select_from(probe.effects))).scalar_one()) == 3
 
-        await eventually(handled, timeout_s=20)
+        await eventually(handled, timeout_s=45)
 
         async def scraped() -> dict[str, list[tuple[dict[str, str], float]]] | None:
             response = await client.get("/metrics")

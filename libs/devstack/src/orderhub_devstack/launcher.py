@@ -132,7 +132,7 @@ async def _serve(
             if stop.event.is_set():
                 break
             if not stack.broker_alive():
-                await _recover_broker(stack, supervisor, console)
+                await _recover_broker(stack, console)
             if stack.postgres is not None and not stack.postgres.is_running():
                 # Persistent, so simply start it again; services reconnect on their own.
                 console.say(f"PostgreSQL stopped; starting it again (log: {stack.postgres.log_path})")
@@ -161,18 +161,17 @@ async def _wait_until_serving(ports: Mapping[str, int], console: Console, timeou
     return True
 
 
-async def _recover_broker(stack: LocalStack, supervisor: Supervisor, console: Console) -> None:
-    """A memory broker restart loses every topic and offset, and clients cannot survive it
-    cleanly (acked-but-invisible writes, duplicate offsets), so all services restart too,
-    after the topics exist again. Services notice the new cluster id and replay their outbox."""
+async def _recover_broker(stack: LocalStack, console: Console) -> None:
+    """A memory broker restart loses every topic and offset. The services keep serving HTTP
+    meanwhile (writes wait in their outboxes); the topics are re-created at once, and each
+    service notices the new cluster id on its own, replays its retained events into it and
+    rejoins its consumer group. No service is restarted."""
     broker = stack.broker
     tail = broker.log_tail().strip() if broker is not None else ""
     console.say("the embedded broker died" + (f"; its last output:\n{tail}" if tail else ""))
-    console.say("stopping all services, then restarting the broker and them")
-    await supervisor.stop_all()
     info = await stack.restart_broker()
     console.say(f"broker back on {info.kafka_bootstrap_servers} as cluster {info.broker_cluster_id}")
-    supervisor.start_all()
+    console.say("services reconnect on their own and replay their outbox into it")
 
 
 def _log_notes(stack: LocalStack) -> list[str]:

@@ -97,9 +97,7 @@ OUTBOX_OLDEST_AGE = gauge(
     "orderhub_outbox_oldest_unsent_age_seconds", "Age of the oldest outbox row not yet published (0 when none)"
 )
 DEAD_LETTERS = counter("orderhub_dead_letters_total", "Records sent to the dead-letter topic", ["topic", "type"])
-BROKER_CONNECTED = gauge(
-    "orderhub_broker_connected", "1 while the component reaches the broker, 0 while it does not", ["component"]
-)
+BROKER_CONNECTED = gauge("orderhub_broker_connected", "1 while the service reaches the broker, 0 while it does not")
 
 
 class HttpMetricsMiddleware:

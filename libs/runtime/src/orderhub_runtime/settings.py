@@ -43,6 +43,13 @@ class RuntimeSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 20
     kafka_linger_ms: int = 2
 
+    # How often a service checks that the broker is reachable, and the longest pause between
+    # checks (backing off) while it is not.
+    broker_check_interval_s: float = Field(default=2.0, gt=0)
+    broker_retry_max_s: float = Field(default=5.0, gt=0)
+    # Bounds on shutdown, so a service stops promptly even with the broker away.
+    shutdown_drain_timeout_s: float = Field(default=5.0, ge=0)
+
     consumer_batch_size: int = Field(default=200, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_ms: int = 200

@@ -93,14 +93,25 @@ class EventConsumer:
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"{self._service}-consumer")
 
-    async def stop(self) -> None:
-        """Finish the batch in hand, commit its offsets, leave the group."""
+    async def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Finish the batch in hand, commit its offsets, leave the group: each step bounded, so
+        that a broker that is away cannot hold the shutdown (uncommitted records come again and
+        the inbox deduplicates them)."""
         self._stopping = True
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._task, timeout=30)
+                await asyncio.wait_for(self._task, timeout=timeout_s)
         if self._consumer is not None:
-            await self._consumer.stop()
+            try:
+                await asyncio.wait_for(self._consumer.stop(), timeout=min(timeout_s, 3.0))
+            except asyncio.CancelledError:
+                # aiokafka's fetcher lets the CancelledError of its own fetch task escape from
+                # stop() when a fetch is retrying (broker away); only a cancel of ours goes up.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception as exc:
+                log.warning("consumer.stop_incomplete", error=repr(exc)[:300])
 
     @property
     def running(self) -> bool:

@@ -18,9 +18,9 @@ import httpx
 import pytest
 import pytest_asyncio
 from orderhub_devstack.ports import free_port
-from orderhub_devstack.testing import eventually
+from orderhub_devstack.testing import eventually, running_app
 from orderhub_runtime.db import make_engine
-from probe_service import PrivateServers, Probe, make_probe, private_servers
+from probe_service import PrivateServers, Probe, make_probe, private_servers, probe_app
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -142,6 +142,31 @@ async def test_http_survives_a_broker_outage_and_events_flow_after(servers: Priv
         if service.proc is not None and service.proc.returncode is None:
             service.proc.kill()
             await service.proc.wait()
+        await engine.dispose()
+        if not servers.broker.is_alive():
+            servers.broker.start()
+
+
+async def test_a_service_starts_without_the_broker_and_connects_when_it_comes(servers: PrivateServers) -> None:
+    probe = await make_probe(servers, **FAST_CHECKS, broker_startup_wait_s=0.5)
+    engine = make_engine(servers.database_url)
+    servers.broker.stop()
+    try:
+        async with running_app(probe_app(probe)) as client:
+            assert (await client.post("/v1/payments", json={"order_id": "early", "fen": 1})).status_code == 201
+            ready = await client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["checks"] == {"database": "ok", "broker": "unreachable", "consumer": "stopped"}
+
+            servers.broker.start()
+
+            async def handled() -> int:
+                async with engine.connect() as conn:
+                    return int((await conn.execute(select(func.count()).select_from(probe.effects))).scalar_one())
+
+            await eventually(lambda: _equals(handled, 1), timeout_s=30)
+            assert (await client.get("/readyz")).status_code == 200
+    finally:
         await engine.dispose()
         if not servers.broker.is_alive():
             servers.broker.start()

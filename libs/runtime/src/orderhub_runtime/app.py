@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderhub_runtime.bus.consumer import BatchHandler, EventConsumer, Handler
-from orderhub_runtime.bus.kafka import broker_cluster_id, ensure_topics, make_producer, wait_for_admin
+from orderhub_runtime.bus.kafka import make_producer
 from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.bus.relay import OutboxRelay
 from orderhub_runtime.bus.watch import BrokerWatch
@@ -137,15 +137,9 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
         raise RuntimeError(f"{spec.name.upper()}_DATABASE_URL is not set")
     engine = make_engine(url, pool_size=spec.settings.db_pool_size)
     await _wait_for_database(engine)
-    admin = await wait_for_admin(spec.runtime, f"orderhub-{spec.name}-admin")
-    try:
-        await ensure_topics(admin, spec.runtime)
-        cluster_id = await broker_cluster_id(admin)
-    finally:
-        await admin.close()
     producer = make_producer(spec.runtime, f"orderhub-{spec.name}")
-    await producer.start()
-    watch = BrokerWatch(spec.runtime, client_id=f"orderhub-{spec.name}-watch", cluster_id=cluster_id)
+    # The cluster is unknown until the watch's first successful check, which connects the bus.
+    watch = BrokerWatch(spec.runtime, client_id=f"orderhub-{spec.name}-watch", cluster_id="")
     relay = OutboxRelay(
         engine=engine,
         database_url=url,
@@ -155,12 +149,9 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
         schema=spec.name,
         watch=watch,
     )
-    watch.on_new_cluster(relay.adopt_cluster)
     db = Database(engine, OutboxWriter(spec.tables.outbox, source=f"orderhub/{spec.name}"), relay.wake)
     for prepare in spec.on_start:
         await prepare(db)
-    await relay.replay_if_new_broker(cluster_id)
-    relay.start()
     consumer = None
     if spec.handlers or spec.batch_handlers:
         consumer = EventConsumer(
@@ -172,7 +163,14 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
             handlers=spec.handlers,
             batch_handlers=spec.batch_handlers,
         )
-        await consumer.start()
+    watch.on_new_cluster(_bus_connector(producer, relay, consumer))
+    relay.start()  # idle until the watch says the broker is there
+    if not await _first_contact(watch, spec.runtime.broker_startup_wait_s):
+        log.warning(
+            "bus.broker_unreachable_at_start",
+            bootstrap=spec.runtime.kafka_bootstrap_servers,
+            note="serving HTTP; events wait in the outbox until the broker is reachable",
+        )
     ctx = ServiceContext(
         spec=spec, engine=engine, db=db, producer=producer, relay=relay, consumer=consumer, watch=watch
     )
@@ -180,8 +178,37 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
     ctx.tasks.append(asyncio.create_task(_sample_outbox(relay, spec.runtime), name=f"{spec.name}-outbox-metrics"))
     for task in spec.background:
         ctx.tasks.append(asyncio.create_task(task(ctx), name=f"{spec.name}-{task.__name__}"))
-    log.info("service.started", broker_cluster_id=cluster_id, subscriptions=[t.value for t in spec.topics])
+    log.info("service.started", broker_cluster_id=watch.cluster_id, subscriptions=[t.value for t in spec.topics])
     return ctx
+
+
+def _bus_connector(
+    producer: AIOKafkaProducer, relay: OutboxRelay, consumer: EventConsumer | None
+) -> Callable[[str], Awaitable[None]]:
+    """What to do on reaching a cluster for the first time (at start-up, or later when the
+    service started without a broker) or a new one: start the clients not yet started, and
+    replay the retained events if it is not the cluster this service last published to."""
+    started = False
+
+    async def connect(cluster_id: str) -> None:
+        nonlocal started
+        if not started:
+            await producer.start()
+            started = True
+        await relay.adopt_cluster(cluster_id)
+        if consumer is not None and not consumer.started:
+            await consumer.start()
+
+    return connect
+
+
+async def _first_contact(watch: BrokerWatch, wait_s: float) -> bool:
+    deadline = time.monotonic() + wait_s
+    while not await watch.check():
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.5)
+    return True
 
 
 async def _sample_outbox(relay: OutboxRelay, settings: RuntimeSettings) -> None:

@@ -47,6 +47,8 @@ class RuntimeSettings(BaseSettings):
     # checks (backing off) while it is not.
     broker_check_interval_s: float = Field(default=2.0, gt=0)
     broker_retry_max_s: float = Field(default=5.0, gt=0)
+    # How long start-up waits for the broker before serving HTTP without it (connecting later).
+    broker_startup_wait_s: float = Field(default=10.0, ge=0)
     # Bounds on shutdown, so a service stops promptly even with the broker away.
     shutdown_drain_timeout_s: float = Field(default=5.0, ge=0)
 

@@ -90,8 +90,18 @@ class EventConsumer:
         self._consumer = make_consumer(
             self._settings, group_id=self._group, topics=list(self._physical), client_id=f"orderhub-{self._service}"
         )
-        await self._consumer.start()
+        try:
+            await self._consumer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):  # a half-started client; the next start makes a new one
+                await asyncio.wait_for(self._consumer.stop(), timeout=3.0)
+            self._consumer = None
+            raise
         self._task = asyncio.create_task(self._run(), name=f"{self._service}-consumer")
+
+    @property
+    def started(self) -> bool:
+        return self._task is not None
 
     async def stop(self, *, timeout_s: float = 10.0) -> None:
         """Finish the batch in hand, commit its offsets, leave the group: each step bounded, so

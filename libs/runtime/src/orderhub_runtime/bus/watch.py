@@ -30,12 +30,13 @@ class BrokerWatch:
         self._started = False
         self.cluster_id = cluster_id
         self._callbacks: list[NewClusterCallback] = []
+        # Not connected until the first check succeeds (and has run the callbacks).
         self._available = asyncio.Event()
-        self._available.set()
-        self._lost_at = 0.0
-        self._reason = ""
+        self._lost_at = time.monotonic()
+        self._reason = "not yet reached"
         self._failed_recovery = ""
-        BROKER_CONNECTED.set(1)
+        self._ever_connected = False
+        BROKER_CONNECTED.set(0)
 
     @property
     def connected(self) -> bool:
@@ -91,8 +92,9 @@ class BrokerWatch:
         except Exception as exc:
             self.lost(exc)
             return False
-        cluster_id = str(described.get("cluster_id") or "")
-        if cluster_id and cluster_id != self.cluster_id and not await self._adopt(cluster_id):
+        # A broker that reports no cluster id still gets connected once.
+        cluster_id = str(described.get("cluster_id") or "unknown")
+        if cluster_id != self.cluster_id and not await self._adopt(cluster_id):
             return False
         self._recovered()
         return True
@@ -104,7 +106,7 @@ class BrokerWatch:
     async def _adopt(self, cluster_id: str) -> bool:
         """A new cluster: topics first (it auto-creates missing ones with the wrong partition
         count on first use), then the callbacks; retried on the next check if any fails."""
-        if self._failed_recovery != cluster_id:
+        if self._failed_recovery != cluster_id and self.cluster_id:
             log.warning("bus.broker_is_new_cluster", cluster_id=cluster_id, previous=self.cluster_id)
         if self.connected:  # restarted between two checks: nothing publishes before the topics exist
             self._available.clear()
@@ -132,6 +134,7 @@ class BrokerWatch:
         self._available.set()
         self._reason = ""
         BROKER_CONNECTED.set(1)
-        log.info(
-            "bus.broker_recovered", cluster_id=self.cluster_id, outage_s=round(time.monotonic() - self._lost_at, 1)
-        )
+        after_s = round(time.monotonic() - self._lost_at, 1)
+        event = "bus.broker_recovered" if self._ever_connected else "bus.broker_connected"
+        self._ever_connected = True
+        log.info(event, cluster_id=self.cluster_id, after_s=after_s)

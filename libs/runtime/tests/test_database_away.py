@@ -16,6 +16,7 @@ from orderhub_runtime.errors import install_error_handlers, is_database_unavaila
 from probe_service import PrivateServers, make_probe, private_servers, probe_app
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -46,6 +47,29 @@ async def test_a_closed_port_is_a_503_with_retry_after() -> None:
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "database_unavailable"
     assert int(response.headers["retry-after"]) > 0
+
+
+async def test_an_exhausted_pool_is_a_503(servers: PrivateServers) -> None:
+    engine = create_async_engine(servers.database_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    router = APIRouter()
+
+    @router.get("/v1/thing")
+    async def thing() -> dict[str, int]:
+        async with engine.connect() as conn:
+            return {"one": int((await conn.execute(text("SELECT 1"))).scalar_one())}
+
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(router)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        # The test holds the pool's only connection.
+        async with engine.connect(), httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/v1/thing")
+    finally:
+        await engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "database_unavailable"
 
 
 async def test_statement_errors_are_not_unavailability() -> None:

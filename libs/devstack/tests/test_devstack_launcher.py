@@ -64,7 +64,14 @@ def test_console_tags_have_one_width_and_colour_only_when_asked() -> None:
 
 def test_service_env_and_banner() -> None:
     ports = http_ports(SERVICES)
-    assert ports == {"ingest": 8001, "rules": 8002, "fulfillment": 8003, "aftersales": 8004, "notify": 8005}
+    assert ports == {
+        "ingest": 8001,
+        "rules": 8002,
+        "fulfillment": 8003,
+        "aftersales": 8004,
+        "notify": 8005,
+        "insights": 8006,
+    }
     info = StackInfo(
         service_database_urls={s: f"postgresql+asyncpg://orderhub_{s}:pw@127.0.0.1:5/db" for s in SERVICES},
         kafka_bootstrap_servers="127.0.0.1:9",

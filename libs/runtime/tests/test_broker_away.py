@@ -23,7 +23,7 @@ from orderhub_runtime.db import make_engine
 from probe_service import PrivateServers, Probe, make_probe, private_servers, probe_app
 from sqlalchemy import func, select
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.broker, pytest.mark.asyncio(loop_scope="session")]  # private servers
 OUTAGE_S = 4.0
 FAST_CHECKS = {"broker_check_interval_s": 0.5, "broker_retry_max_s": 1.0, "outbox_poll_interval_s": 0.5}
 

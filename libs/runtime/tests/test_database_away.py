@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.broker, pytest.mark.asyncio(loop_scope="session")]  # private servers
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

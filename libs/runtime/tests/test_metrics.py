@@ -15,7 +15,7 @@ from probe_service import PrivateServers, make_probe, private_servers, probe_app
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
+pytestmark = [pytest.mark.broker, pytest.mark.asyncio(loop_scope="session")]  # private servers
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

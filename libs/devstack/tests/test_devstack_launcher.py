@@ -23,7 +23,7 @@ from orderhub_devstack.console import Console
 from orderhub_devstack.launcher import run
 from orderhub_devstack.ports import accepts_connections, free_port, port_is_free
 from orderhub_devstack.scratch import make_scratch_dir, remove_scratch_dir
-from orderhub_devstack.services import Instance, banner, http_ports, instances, parse_replicas, service_env
+from orderhub_devstack.services import FRONTENDS, Instance, banner, http_ports, instances, parse_replicas, service_env
 from orderhub_devstack.stack import StackInfo
 
 FAKE_MAIN = """
@@ -210,8 +210,9 @@ async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Lau
     pids = {m[1]: int(m[2]) for m in served}
     assert set(pids) == {*SERVICES, "rules-2"}
     assert len([line for line in launcher.lines if "| migrated" in line]) == len(SERVICES)
-    ports = [int(m[1]) for m in await launcher.wait_for(r"http://127.0.0.1:(\d+) ", count=len(SERVICES) + 1)]
-    assert len(set(ports)) == len(SERVICES) + 1
+    expected = len(SERVICES) + 1 + len(FRONTENDS)
+    ports = [int(m[1]) for m in await launcher.wait_for(r"http://127.0.0.1:(\d+) ", count=expected)]
+    assert len(set(ports)) == expected
     assert all(accepts_connections(port) for port in ports)
 
     # A crashed service comes back on its own.

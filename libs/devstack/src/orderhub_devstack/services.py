@@ -1,8 +1,9 @@
-"""What the launcher tells each service: its HTTP port and its environment."""
+"""What the launcher tells each service instance: its HTTP port and its environment."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from orderhub_devstack.stack import StackInfo
 
@@ -14,6 +15,50 @@ _WITHHELD = ("ORDERHUB_DATABASE_URL",)
 
 # Processes without a database or topics of their own, started after the services they call.
 FRONTENDS = ("console",)
+
+
+# Instance n (1-based) of the service at position i listens on base + REPLICA_PORT_STRIDE*(n-1) + i + 1:
+# rules 8002, rules-2 8012, rules-3 8022.
+REPLICA_PORT_STRIDE = 10
+MAX_REPLICAS = 9
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One process of a service: the first is named like the service, the next `<service>-2`..."""
+
+    name: str
+    service: str
+    port: int
+
+
+def parse_replicas(raw: str, services: Sequence[str]) -> dict[str, int]:
+    """`ORDERHUB_REPLICAS`, e.g. `rules=2,notify=2`: instances per service (1 when not named)."""
+    counts: dict[str, int] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        service, sep, count = item.partition("=")
+        service = service.strip()
+        if not sep or service not in services:
+            known = ", ".join(services)
+            raise ValueError(f"ORDERHUB_REPLICAS: expected <service>=<count>, a service among {known}; got {item!r}")
+        if not count.strip().isdigit() or not 1 <= int(count) <= MAX_REPLICAS:
+            raise ValueError(f"ORDERHUB_REPLICAS: the count for {service} must be 1..{MAX_REPLICAS}, got {count!r}")
+        counts[service] = int(count)
+    return counts
+
+
+def instances(
+    services: Sequence[str], base: int = DEFAULT_HTTP_PORT_BASE, replicas: Mapping[str, int] | None = None
+) -> list[Instance]:
+    """Every process to run, first instances first (they are the ones that migrate)."""
+    counts = replicas or {}
+    found = [Instance(service, service, base + i + 1) for i, service in enumerate(services)]
+    for i, service in enumerate(services):
+        for n in range(2, counts.get(service, 1) + 1):
+            found.append(Instance(f"{service}-{n}", service, base + REPLICA_PORT_STRIDE * (n - 1) + i + 1))
+    return found
 
 
 def http_ports(services: Sequence[str], base: int = DEFAULT_HTTP_PORT_BASE) -> dict[str, int]:

@@ -43,6 +43,15 @@ class RuntimeSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 20
     kafka_linger_ms: int = 2
 
+    # How often a service checks that the broker is reachable, and the longest pause between
+    # checks (backing off) while it is not.
+    broker_check_interval_s: float = Field(default=2.0, gt=0)
+    broker_retry_max_s: float = Field(default=5.0, gt=0)
+    # How long start-up waits for the broker before serving HTTP without it (connecting later).
+    broker_startup_wait_s: float = Field(default=10.0, ge=0)
+    # Bounds on shutdown, so a service stops promptly even with the broker away.
+    shutdown_drain_timeout_s: float = Field(default=5.0, ge=0)
+
     consumer_batch_size: int = Field(default=200, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
     consumer_retry_backoff_ms: int = 200
@@ -52,6 +61,12 @@ class RuntimeSettings(BaseSettings):
     outbox_retention_hours: int = Field(default=168, ge=1)
     # A memory-only broker that restarts comes up empty: re-publish retained events into it.
     outbox_replay_on_new_broker: bool = True
+
+    # Request bodies above this are refused with 413 before being read whole.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+    # How often the outbox backlog and the age of its oldest row are sampled for /metrics.
+    metrics_sample_interval_s: float = Field(default=5.0, gt=0)
 
     # JSON object: {"token": {"name": "...", "role": "cs"}}. Empty outside local mode means no staff.
     staff_tokens: SecretStr = SecretStr("")

@@ -76,11 +76,34 @@ async def ensure_topics(admin: AIOKafkaAdminClient, settings: RuntimeSettings) -
     existing = set(await admin.list_topics())
     missing = [name for name in wanted if name not in existing]
     if missing:
-        new = [NewTopic(name, settings.topic_partitions, settings.topic_replication_factor) for name in missing]
+        configs = topic_configs(settings)
+        rf = settings.topic_replication_factor
+        new = [NewTopic(name, settings.topic_partitions, rf, topic_configs=configs) for name in missing]
         with contextlib.suppress(TopicAlreadyExistsError):  # another service created them first
             await admin.create_topics(new)
-        log.info("bus.topics_created", topics=missing, partitions=settings.topic_partitions)
+        log.info(
+            "bus.topics_created",
+            topics=missing,
+            partitions=settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+            configs=configs,
+        )
     return wanted
+
+
+def topic_configs(settings: RuntimeSettings) -> dict[str, str]:
+    """Per-topic configuration of the topics a service creates: only what is set, so that the
+    embedded broker (which takes the defaults) and a real cluster are given the same request."""
+    configs: dict[str, str] = {}
+    if settings.topic_min_insync_replicas is not None:
+        if settings.topic_min_insync_replicas > settings.topic_replication_factor:
+            raise ValueError(
+                f"ORDERHUB_TOPIC_MIN_INSYNC_REPLICAS={settings.topic_min_insync_replicas} exceeds "
+                f"ORDERHUB_TOPIC_REPLICATION_FACTOR={settings.topic_replication_factor}: "
+                "no acks=all write could succeed"
+            )
+        configs["min.insync.replicas"] = str(settings.topic_min_insync_replicas)
+    return configs
 
 
 async def broker_cluster_id(admin: AIOKafkaAdminClient) -> str:

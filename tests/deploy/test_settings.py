@@ -204,3 +204,16 @@ def test_console_reaches_every_service_by_its_service_name(deploy_files: Any) ->
         port = getattr(importlib.import_module(module), name)().http_port
         key = f"CONSOLE_{service.upper()}_URL"
         assert compose[key] == k8s[key] == f"http://{service}:{port}"
+
+
+@pytest.mark.parametrize("service", ["ingest", "rules", "fulfillment", "aftersales", "notify"])
+def test_systemd_environment_files(deploy_files: Any, service: str) -> None:
+    """deploy/env/common.env and deploy/env/<service>.env (the systemd units' files) too."""
+    known = env_names(settings_class(deploy_files, service)) | env_names(RuntimeSettings)
+    names = set()
+    for file_name in ("common.env", f"{service}.env"):
+        for line in (deploy_files.root / "deploy" / "env" / file_name).read_text().splitlines():
+            if line.strip() and not line.startswith("#"):
+                names.add(line.split("=", 1)[0].strip())
+    assert sorted(names - known) == []
+    assert {"ORDERHUB_ENV", "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS", f"{service.upper()}_DATABASE_URL"} <= names

@@ -70,6 +70,12 @@ test-packages: uv ## Each package alone in its own environment (catches undeclar
 		$(UV) run --no-sync pytest $$dir/tests -q -p no:randomly $(PACKAGE_TESTS) || [ $$? -eq 5 ]; \
 	done; $(UV) sync --locked --all-packages --quiet
 
+# The container images, compose file and Kubernetes manifests cannot run here (no container
+# engine): this checks what can be (schemas, settings names, secrets, the images' wheel sets).
+.PHONY: deploy-check
+deploy-check: install ## Validate deploy/ (compose, Kubernetes, Dockerfile) against schemas, settings and uv.lock
+	@$(UV) run --no-sync pytest tests/deploy -q
+
 .PHONY: lint
 lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .

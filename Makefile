@@ -63,6 +63,10 @@ lint: install ## ruff and mypy (strict)
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation
 	@$(UV) run --no-sync python -m benchmarks.run
 
+.PHONY: bench-fulfillment
+bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m ingest.search.bench

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 from fulfillment.carriers import LocalCarrier
+from fulfillment.deps import FulfillmentDeps
 from fulfillment.handlers import build_batch_handlers
-from fulfillment.outbound.cancel import cancel_order
-from fulfillment.outbound.clearance import clear_order, hold_order
-from fulfillment.outbound.run_state import segments
+from fulfillment.outbound.repository.run_state import segments
+from fulfillment.outbound.service.cancel import cancel_order
+from fulfillment.outbound.service.clearance import clear_order, hold_order
+from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import awaiting_stock, messaging, outbound_orders, reservations
 from orderhub_contracts.envelope import Envelope, decode
 from orderhub_contracts.events import OrderValidated, to_envelope
@@ -32,7 +34,7 @@ def _clearance(order: CanonicalOrder, at: datetime | None = None) -> Envelope:
 
 async def _run(fulfillment: Any, envelopes: list[Envelope]) -> None:
     """Hand the clearances to the batch handler as one run, in one transaction."""
-    handler = build_batch_handlers(CARRIER)[OrderValidated.event_type]
+    handler = build_batch_handlers(FulfillmentDeps(FulfillmentSettings(), CARRIER))[OrderValidated.event_type]
     async with fulfillment.db.transaction() as tx:
         await handler(tx, [(e, OrderValidated.model_validate(e.data)) for e in envelopes])
 

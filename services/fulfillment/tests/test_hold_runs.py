@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 from fulfillment.carriers import LocalCarrier
+from fulfillment.deps import FulfillmentDeps
 from fulfillment.handlers import build_batch_handlers
-from fulfillment.outbound.clearance import clear_order
+from fulfillment.outbound.service.clearance import clear_order
+from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import holds, outbound_orders
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import OrderHeld, to_envelope
@@ -35,7 +37,7 @@ async def test_a_run_of_holds_records_widens_and_intercepts(fulfillment: Any) ->
         _held(fresh.order_id, "R11", "大额订单", now),
         _held(shipped_soon.order_id, "R09", "地址异常", now - timedelta(seconds=3)),  # a second rule, older
     ]
-    handler = build_batch_handlers(LocalCarrier())[OrderHeld.event_type]
+    handler = build_batch_handlers(FulfillmentDeps(FulfillmentSettings(), LocalCarrier()))[OrderHeld.event_type]
     async with fulfillment.db.transaction() as tx:
         await handler(tx, [(e, OrderHeld.model_validate(e.data)) for e in run])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fulfillment.stock.reserve import line_quantities, shortages
+from fulfillment.stock.model import line_quantities, shortages
 from orderhub_contracts.events import ShortLine
 from orderhub_contracts.order import LineItem
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from fulfillment.carriers import LocalCarrier
-from fulfillment.outbound.clearance import clear_order
-from fulfillment.stock.reserve import reserve
+from fulfillment.outbound.service.clearance import clear_order
+from fulfillment.stock.repository import reserve
 from fulfillment.tables import awaiting_stock, outbound_orders, reservations
 from sqlalchemy import func, select
 

@@ -53,6 +53,7 @@ class CanonicalOrder(BaseModel):
     items: tuple[LineItem, ...] = Field(min_length=1)
     buyer_remark: str = ""
     seller_memo: str = ""
+    gift_note: str = ""  # 礼品留言: printed on the pick list like the remarks
     discount_fen: int = Field(default=0, ge=0)
 
     @property

@@ -10,13 +10,15 @@ from orderhub_contracts.events import DomainEvent, OrderCancelled, OrderHeld, Or
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
-from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.cancel import cancel_order
-from fulfillment.outbound.clear_run import Clearance, clear_orders
-from fulfillment.outbound.hold_run import HoldRequest, hold_orders
+from fulfillment.deps import FulfillmentDeps
+from fulfillment.outbound.service.cancel import cancel_order
+from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
 
 
-def build_batch_handlers(carrier: CarrierProvider) -> dict[str, BatchHandler]:
+def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
+    carrier = deps.carrier
+
     # Event times (ce_time) order a clearance against a hold; both come from the rules service.
     async def on_orders_validated(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         clearances: list[Clearance] = []
@@ -35,7 +37,9 @@ def build_batch_handlers(carrier: CarrierProvider) -> dict[str, BatchHandler]:
     return {OrderValidated.event_type: on_orders_validated, OrderHeld.event_type: on_orders_held}
 
 
-def build_handlers(carrier: CarrierProvider) -> dict[str, Handler]:
+def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
+    carrier = deps.carrier
+
     async def on_order_cancelled(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderCancelled)
         await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time)

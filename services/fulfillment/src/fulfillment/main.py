@@ -1,4 +1,4 @@
-"""Builds the fulfillment app."""
+"""Builds the fulfillment app: settings -> deps -> ServiceSpec -> FastAPI app."""
 
 from __future__ import annotations
 
@@ -8,31 +8,31 @@ from orderhub_runtime.settings import RuntimeSettings
 
 from fulfillment.api.outbound import router as outbound_router
 from fulfillment.api.stock import router as stock_router
-from fulfillment.carriers import CarrierProvider, build_carrier
+from fulfillment.carriers import build_carrier
+from fulfillment.deps import FulfillmentDeps
 from fulfillment.handlers import build_batch_handlers, build_handlers
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
 
 
-def build_spec(
-    settings: FulfillmentSettings, runtime: RuntimeSettings, carrier: CarrierProvider
-) -> ServiceSpec[FulfillmentSettings]:
+def build_deps(settings: FulfillmentSettings) -> FulfillmentDeps:
+    return FulfillmentDeps(settings=settings, carrier=build_carrier(settings.carrier))
+
+
+def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[FulfillmentDeps]:
     return ServiceSpec(
         name="fulfillment",
         title="OrderHub fulfillment",
-        settings=settings,
-        deps=settings,
+        settings=deps.settings,
+        deps=deps,
         runtime=runtime,
         tables=messaging,
-        handlers=build_handlers(carrier),
-        batch_handlers=build_batch_handlers(carrier),
+        handlers=build_handlers(deps),
+        batch_handlers=build_batch_handlers(deps),
         routers=[stock_router, outbound_router],
     )
 
 
 def create_app(settings: FulfillmentSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
-    settings = settings or FulfillmentSettings()
-    carrier = build_carrier(settings.carrier)
-    app = create_service_app(build_spec(settings, runtime or RuntimeSettings(), carrier))
-    app.state.carrier = carrier  # for routes that allocate (a stock raise)
-    return app
+    deps = build_deps(settings or FulfillmentSettings())
+    return create_service_app(build_spec(deps, runtime or RuntimeSettings()))

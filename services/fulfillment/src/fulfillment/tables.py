@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Identity,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Sequence,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -29,7 +31,7 @@ outbound_seq = Sequence("outbound_seq", metadata=metadata)
 local_waybill_seq = Sequence("local_waybill_seq", metadata=metadata)
 
 # reserved <= on_hand is kept by the statements that change either column (a conditional
-# UPDATE each), not by a CHECK: see stock/repository.py and stock/reserve.py.
+# UPDATE each), not by a CHECK: see stock/repository.py.
 stock = Table(
     "stock",
     metadata,
@@ -69,7 +71,7 @@ outbound_orders = Table(
     "outbound_orders",
     metadata,
     Column("outbound_id", Text, primary_key=True),
-    Column("order_id", Text, nullable=False, unique=True),
+    Column("order_id", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("ship_deadline", DateTime(timezone=True), nullable=False),
     Column("receiver", JSONB, nullable=False),
@@ -80,8 +82,46 @@ outbound_orders = Table(
     Column("waybill_no", Text, nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
-    CheckConstraint("status IN ('created', 'intercepted', 'cancelled', 'shipped')", name="status_known"),
+    # What the warehouse paper needs besides the above (see outbound/board.py).
+    Column("channel", Text, nullable=False, server_default=""),
+    Column("channel_order_no", Text, nullable=False, server_default=""),
+    Column("zone", Text, nullable=False, server_default="in_stock"),
+    Column("gift_note", Text, nullable=False, server_default=""),
+    Column("remark_flags", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("shipped_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('created', 'picking', 'intercepted', 'cancelled', 'shipped')", name="status_known"),
+    CheckConstraint("zone IN ('in_stock', 'presale')", name="zone_known"),
+    # A mixed order (R14) is split into an in-stock and a presale parcel: one outbound per zone.
+    UniqueConstraint("order_id", "zone", name="uq_outbound_orders_order_id_zone"),
     Index("ix_outbound_orders_ship_deadline", "ship_deadline"),
+)
+
+# The product catalogue (商品资料): fulfillment owns it and publishes product.updated.
+products = Table(
+    "products",
+    metadata,
+    Column("sku", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("category", Text, nullable=False, server_default=""),
+    Column("list_price_fen", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False, server_default="CNY"),
+    Column("bin_location", Text, nullable=False, server_default=""),
+    Column("presale_ship_date", Date),
+    Column("updated_by", Text, nullable=False, server_default=""),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    CheckConstraint("list_price_fen >= 0", name="list_price_not_negative"),
+)
+
+# Remark flags from rules (anomaly.raised, e.g. R12 备注需关注), kept per order: they may arrive
+# before the order's outbound exists, which copies them into its remark_flags.
+order_flags = Table(
+    "order_flags",
+    metadata,
+    Column("order_id", Text, nullable=False),
+    Column("rule_id", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("order_id", "rule_id"),
 )
 
 # One active (unreleased) hold per order; released holds stay as history.

@@ -10,11 +10,12 @@ from orderhub_contracts.order import LineItem
 from orderhub_runtime.app import DatabaseDep
 from pydantic import BaseModel
 
-from fulfillment.api.deps import AnyStaff
-from fulfillment.cancellations import is_cancelled
-from fulfillment.holds import active_hold
-from fulfillment.outbound.repository import OutboundOrder, outbound_for_order
-from fulfillment.outbound.waiting import waiting_order
+from fulfillment.deps import AnyStaff
+from fulfillment.outbound.model import OutboundOrder
+from fulfillment.outbound.repository import outbound_for_order
+from fulfillment.outbound.repository.cancellations import is_cancelled
+from fulfillment.outbound.repository.holds import active_hold
+from fulfillment.outbound.repository.waiting import waiting_order
 
 router = APIRouter(prefix="/v1", tags=["outbound"])
 
@@ -71,7 +72,7 @@ async def list_outbound(
     order_id: Annotated[str, Query(min_length=1, max_length=100)], db: DatabaseDep, _: AnyStaff
 ) -> OrderFulfillmentOut:
     """The order's outbound orders (empty when none exists yet) and what holds it back."""
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         outbound = await outbound_for_order(conn, order_id)
         waiting = await waiting_order(conn, order_id)
         hold = await active_hold(conn, order_id)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.repository.holds import active_hold
+from fulfillment.outbound.repository.locks import try_lock_order
+from fulfillment.outbound.repository.waiting import waiting_for_skus, waiting_order
+from fulfillment.outbound.service.allocate import Allocated, allocate
+from fulfillment.stock.model import line_quantities
+from fulfillment.stock.repository import lock_skus
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-
-from fulfillment.carriers import CarrierProvider
-from fulfillment.holds import active_hold
-from fulfillment.locks import try_lock_order
-from fulfillment.outbound.allocate import Allocated, allocate
-from fulfillment.outbound.waiting import waiting_for_skus, waiting_order
-from fulfillment.stock.repository import lock_skus
-from fulfillment.stock.reserve import line_quantities
 
 log = get_logger(__name__)
 

@@ -13,17 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.model import OutboundStatus
+from fulfillment.outbound.repository import reactivate
+from fulfillment.outbound.repository.holds import release_holds
+from fulfillment.outbound.repository.locks import lock_orders
+from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states, segments
+from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-
-from fulfillment.carriers import CarrierProvider
-from fulfillment.holds import release_holds
-from fulfillment.locks import lock_orders
-from fulfillment.outbound.allocate_run import Candidate, allocate_run
-from fulfillment.outbound.repository import OutboundStatus, reactivate
-from fulfillment.outbound.run_state import ExistingOutbound, OrderState, order_states, segments
 
 log = get_logger(__name__)
 

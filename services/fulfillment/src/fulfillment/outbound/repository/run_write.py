@@ -14,8 +14,8 @@ from orderhub_contracts.order import CanonicalOrder
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment.outbound.repository import OutboundOrder
-from fulfillment.stock.reserve import StockRowChanged
+from fulfillment.outbound.model import OutboundOrder
+from fulfillment.stock.model import StockRowChanged
 
 
 @dataclass(frozen=True)
@@ -39,17 +39,21 @@ WITH d AS (
     SELECT * FROM unnest(CAST(:r_orders AS text[]), CAST(:r_skus AS text[]), CAST(:r_quantities AS int[]))
 ), created AS (
     INSERT INTO fulfillment.outbound_orders (
-        outbound_id, order_id, status, ship_deadline, receiver, items, buyer_remark, seller_memo, carrier, waybill_no
+        outbound_id, order_id, status, ship_deadline, receiver, items, buyer_remark, seller_memo, carrier, waybill_no,
+        zone, channel, channel_order_no, gift_note, remark_flags
     )
     SELECT o.outbound_id, o.order_id, o.status, o.ship_deadline, CAST(o.receiver AS jsonb), CAST(o.items AS jsonb),
-           o.buyer_remark, o.seller_memo, o.carrier, o.waybill_no
+           o.buyer_remark, o.seller_memo, o.carrier, o.waybill_no, o.zone, o.channel, o.channel_order_no,
+           o.gift_note,
+           ARRAY(SELECT f.label FROM fulfillment.order_flags f WHERE f.order_id = o.order_id ORDER BY f.rule_id)
     FROM unnest(
         CAST(:o_ids AS text[]), CAST(:o_orders AS text[]), CAST(:o_statuses AS text[]),
         CAST(:o_deadlines AS timestamptz[]), CAST(:o_receivers AS text[]), CAST(:o_items AS text[]),
         CAST(:o_buyer_remarks AS text[]), CAST(:o_seller_memos AS text[]), CAST(:o_carriers AS text[]),
-        CAST(:o_waybills AS text[])
+        CAST(:o_waybills AS text[]), CAST(:o_zones AS text[]), CAST(:o_channels AS text[]),
+        CAST(:o_channel_order_nos AS text[]), CAST(:o_gift_notes AS text[])
     ) AS o(outbound_id, order_id, status, ship_deadline, receiver, items, buyer_remark, seller_memo, carrier,
-           waybill_no)
+           waybill_no, zone, channel, channel_order_no, gift_note)
 ), dequeued AS (
     DELETE FROM fulfillment.awaiting_stock WHERE order_id = ANY(CAST(:o_orders AS text[]))
 ), queued AS (
@@ -102,6 +106,10 @@ async def write_allocations(
         "o_seller_memos": [o.seller_memo for o in outbounds],
         "o_carriers": [o.carrier for o in outbounds],
         "o_waybills": [o.waybill_no for o in outbounds],
+        "o_zones": [o.zone.value for o in outbounds],
+        "o_channels": [o.channel for o in outbounds],
+        "o_channel_order_nos": [o.channel_order_no for o in outbounds],
+        "o_gift_notes": [o.gift_note for o in outbounds],
         "q_orders": [q.order.order_id for q in queued],
         "q_skus": [json.dumps(sorted({i.sku for i in q.order.items})) for q in queued],
         "q_snapshots": [q.order.model_dump_json() for q in queued],

@@ -11,8 +11,8 @@ from orderhub_contracts.address import Receiver
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from fulfillment.holds import Hold
-from fulfillment.outbound.repository import OutboundStatus
+from fulfillment.outbound.model import OutboundStatus
+from fulfillment.outbound.repository.holds import Hold
 
 
 @dataclass(frozen=True)

@@ -3,20 +3,13 @@ orders that were waiting for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from orderhub_runtime.db import Tx
 
 from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.backfill import allocate_waiting
-from fulfillment.outbound.waiting import skus_needed_with
-from fulfillment.stock.repository import StockLevel, get_stock, lock_skus, set_on_hand
-
-
-@dataclass(frozen=True)
-class StockSet:
-    level: StockLevel
-    allocated_orders: list[str]
+from fulfillment.outbound.repository.waiting import skus_needed_with
+from fulfillment.outbound.service.backfill import allocate_waiting
+from fulfillment.stock.model import StockSet
+from fulfillment.stock.repository import get_stock, lock_skus, set_on_hand
 
 
 async def set_stock(tx: Tx, sku: str, on_hand: int, carrier: CarrierProvider) -> StockSet:

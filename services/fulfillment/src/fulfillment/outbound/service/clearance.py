@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
-
-from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.clear_run import Clearance, clear_orders
-from fulfillment.outbound.hold_run import HoldRequest, hold_orders
 
 
 async def clear_order(tx: Tx, order: CanonicalOrder, carrier: CarrierProvider, *, cleared_at: datetime) -> None:

@@ -1,45 +1,23 @@
-"""Outbound order rows. One per order (order_id is unique), with its carrier and waybill."""
+"""Outbound order rows: one per order and zone (a mixed order has an in-stock and a presale one),
+each with its carrier and waybill."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
 from datetime import datetime
-from enum import StrEnum
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import LineItem
 from orderhub_contracts.timezone import as_shanghai
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus, Zone
 from fulfillment.tables import outbound_orders, outbound_seq
 
 
-class OutboundStatus(StrEnum):
-    CREATED = "created"
-    INTERCEPTED = "intercepted"  # held after its waybill was issued: must not leave the warehouse
-    CANCELLED = "cancelled"
-    SHIPPED = "shipped"
-
-
-@dataclass(frozen=True)
-class OutboundOrder:
-    outbound_id: str
-    order_id: str
-    status: OutboundStatus
-    ship_deadline: datetime
-    receiver: Receiver
-    items: tuple[LineItem, ...]
-    buyer_remark: str
-    seller_memo: str
-    carrier: str
-    waybill_no: str
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-
-
-def _from_row(row: RowMapping) -> OutboundOrder:
+def from_row(row: RowMapping) -> OutboundOrder:
     return OutboundOrder(
         outbound_id=row["outbound_id"],
         order_id=row["order_id"],
@@ -53,6 +31,12 @@ def _from_row(row: RowMapping) -> OutboundOrder:
         waybill_no=row["waybill_no"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        zone=Zone(row["zone"]),
+        channel=row["channel"],
+        channel_order_no=row["channel_order_no"],
+        gift_note=row["gift_note"],
+        remark_flags=tuple(row["remark_flags"]),
+        shipped_at=row["shipped_at"],
     )
 
 
@@ -84,13 +68,29 @@ async def insert_outbound(conn: AsyncConnection, outbound: OutboundOrder) -> Non
             seller_memo=outbound.seller_memo,
             carrier=outbound.carrier,
             waybill_no=outbound.waybill_no,
+            zone=outbound.zone.value,
+            channel=outbound.channel,
+            channel_order_no=outbound.channel_order_no,
+            gift_note=outbound.gift_note,
+            remark_flags=list(outbound.remark_flags),
         )
     )
 
 
 async def outbound_for_order(conn: AsyncConnection, order_id: str) -> OutboundOrder | None:
-    row = (await conn.execute(select(outbound_orders).where(outbound_orders.c.order_id == order_id))).mappings().first()
-    return None if row is None else _from_row(row)
+    """The order's first outbound (the in-stock one of a split order); see outbounds_for_order."""
+    found = await outbounds_for_order(conn, order_id)
+    return found[0] if found else None
+
+
+async def outbounds_for_order(conn: AsyncConnection, order_id: str) -> list[OutboundOrder]:
+    """Every outbound of the order: one, or two for a split order (in-stock first)."""
+    query = (
+        select(outbound_orders)
+        .where(outbound_orders.c.order_id == order_id)
+        .order_by(outbound_orders.c.zone, outbound_orders.c.outbound_id)
+    )
+    return [from_row(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def set_status(conn: AsyncConnection, outbound_id: str, status: OutboundStatus) -> None:
@@ -116,3 +116,18 @@ async def reactivate(
             updated_at=func.now(),
         )
     )
+
+
+_REFRESH_FLAGS = text(
+    """
+UPDATE fulfillment.outbound_orders o
+SET remark_flags = ARRAY(SELECT f.label FROM fulfillment.order_flags f WHERE f.order_id = o.order_id ORDER BY f.rule_id)
+WHERE o.order_id = ANY(CAST(:order_ids AS text[]))
+"""
+)
+
+
+async def refresh_remark_flags(conn: AsyncConnection, order_ids: Collection[str]) -> None:
+    """Copy the orders' recorded remark flags (order_flags) onto their outbound orders."""
+    if order_ids:
+        await conn.execute(_REFRESH_FLAGS, {"order_ids": sorted(order_ids)})

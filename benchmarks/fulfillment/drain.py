@@ -1,4 +1,4 @@
-"""`python -m fulfillment.bench_service`: how many cleared orders per second the fulfillment
+"""`python -m benchmarks.fulfillment` (`make bench-fulfillment`): how many cleared orders per second the fulfillment
 service allocates on its own, on a private embedded Postgres and broker (needs the development
 environment: orderhub-devstack).
 
@@ -25,6 +25,8 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from fulfillment.main import create_app
+from fulfillment.settings import FulfillmentSettings
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import encode
 from orderhub_contracts.events import OrderValidated, to_envelope
@@ -35,9 +37,6 @@ from orderhub_devstack.bootstrap import asyncpg_dsn
 from orderhub_devstack.stack import StackInfo
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
-
-from fulfillment.main import create_app
-from fulfillment.settings import FulfillmentSettings
 
 
 def generate_orders(count: int, skus: int, seed: int) -> list[CanonicalOrder]:
@@ -144,7 +143,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(prog="python -m fulfillment.bench_service", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fulfillment", description=__doc__)
     parser.add_argument("--orders", type=int, default=5_000)
     parser.add_argument("--skus", type=int, default=200)
     parser.add_argument("--short-share", type=float, default=0.05, help="share of the demand left unstocked")

@@ -9,16 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fulfillment.carriers import CarrierProvider, WaybillRequest
+from fulfillment.deadlines import ship_deadline
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.repository import (
+    insert_outbound,
+    next_outbound_id,
+    refresh_remark_flags,
+)
+from fulfillment.outbound.repository.waiting import dequeue, enqueue
+from fulfillment.stock.model import line_quantities
+from fulfillment.stock.repository import reserve
 from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-
-from fulfillment.carriers import CarrierProvider, WaybillRequest
-from fulfillment.deadlines import ship_deadline
-from fulfillment.outbound.repository import OutboundOrder, OutboundStatus, insert_outbound, next_outbound_id
-from fulfillment.outbound.waiting import dequeue, enqueue
-from fulfillment.stock.reserve import line_quantities, reserve
 
 log = get_logger(__name__)
 
@@ -67,10 +72,14 @@ async def allocate(
         items=order.items,
         buyer_remark=order.buyer_remark,
         seller_memo=order.seller_memo,
+        channel=order.channel.value,
+        channel_order_no=order.channel_order_no,
+        gift_note=order.gift_note,
         carrier=carrier.code,
         waybill_no=waybill_no,
     )
     await insert_outbound(tx.conn, outbound)
+    await refresh_remark_flags(tx.conn, [order.order_id])
     await tx.publish(
         ShipmentCreated(
             order_id=order.order_id,

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.model import OutboundStatus
+from fulfillment.outbound.repository import outbound_for_order, set_status
+from fulfillment.outbound.repository.cancellations import record_cancellation
+from fulfillment.outbound.repository.locks import lock_order
+from fulfillment.outbound.repository.waiting import dequeue
+from fulfillment.outbound.service.backfill import allocate_waiting
+from fulfillment.stock.repository import release
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-
-from fulfillment.cancellations import record_cancellation
-from fulfillment.carriers import CarrierProvider
-from fulfillment.locks import lock_order
-from fulfillment.outbound.backfill import allocate_waiting
-from fulfillment.outbound.repository import OutboundStatus, outbound_for_order, set_status
-from fulfillment.outbound.waiting import dequeue
-from fulfillment.stock.reserve import release
 
 log = get_logger(__name__)
 

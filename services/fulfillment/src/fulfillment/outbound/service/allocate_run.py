@@ -15,26 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from fulfillment.carriers import CarrierProvider, WaybillRequest
+from fulfillment.deadlines import ship_deadline
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.repository import next_outbound_ids
+from fulfillment.outbound.repository.run_write import Queued, write_allocations
+from fulfillment.stock.model import line_quantities, shortages
+from fulfillment.stock.repository import ensure_stock_rows, lock_skus
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
-from sqlalchemy import text
-
-from fulfillment.carriers import CarrierProvider, WaybillRequest
-from fulfillment.deadlines import ship_deadline
-from fulfillment.outbound.repository import OutboundOrder, OutboundStatus, next_outbound_ids
-from fulfillment.outbound.run_write import Queued, write_allocations
-from fulfillment.stock.repository import lock_skus
-from fulfillment.stock.reserve import line_quantities, shortages
 
 log = get_logger(__name__)
-
-_KNOWN_SKUS = text(
-    "INSERT INTO fulfillment.stock (sku, on_hand, reserved) SELECT unnest(CAST(:skus AS text[])), 0, 0"
-    " ON CONFLICT (sku) DO NOTHING"
-)
 
 
 @dataclass(frozen=True)
@@ -52,7 +46,7 @@ async def allocate_run(tx: Tx, candidates: Sequence[Candidate], carrier: Carrier
     conn = tx.conn
     needs = [line_quantities(c.order.items) for c in candidates]
     skus = sorted({sku for quantities in needs for sku in quantities})
-    await conn.execute(_KNOWN_SKUS, {"skus": skus})
+    await ensure_stock_rows(conn, skus)
     available = {sku: level.available for sku, level in (await lock_skus(conn, skus)).items()}
 
     fits: list[tuple[Candidate, dict[str, int]]] = []
@@ -103,6 +97,9 @@ def _outbound(candidate: Candidate, outbound_id: str, carrier_code: str, waybill
         items=order.items,
         buyer_remark=order.buyer_remark,
         seller_memo=order.seller_memo,
+        channel=order.channel.value,
+        channel_order_no=order.channel_order_no,
+        gift_note=order.gift_note,
         carrier=carrier_code,
         waybill_no=waybill_no,
     )

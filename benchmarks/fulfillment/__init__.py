@@ -1,0 +1,1 @@
+"""Fulfillment's benchmarks (`make bench-fulfillment`): `python -m benchmarks.fulfillment`."""

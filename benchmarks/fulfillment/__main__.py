@@ -1,0 +1,3 @@
+from benchmarks.fulfillment.drain import cli
+
+cli()

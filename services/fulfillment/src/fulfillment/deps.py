@@ -1,0 +1,27 @@
+"""The service's own dependencies (built once by main.create_app) and the Annotated aliases the
+routes use: the deps, and who may call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+from orderhub_runtime.app import provided
+from orderhub_runtime.auth import require_staff
+from orderhub_runtime.settings import StaffMember
+
+from fulfillment.carriers import CarrierProvider
+from fulfillment.settings import FulfillmentSettings
+
+
+@dataclass(frozen=True)
+class FulfillmentDeps:
+    settings: FulfillmentSettings
+    carrier: CarrierProvider
+
+
+Deps = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]
+AnyStaff = Annotated[StaffMember, Depends(require_staff())]
+StockKeeper = Annotated[StaffMember, Depends(require_staff("warehouse", "manager"))]
+Warehouse = StockKeeper  # the warehouse (or a manager): catalogue, board, ship scans

@@ -16,7 +16,7 @@ from fulfillment.tables import messaging
 
 
 def build_deps(settings: FulfillmentSettings) -> FulfillmentDeps:
-    return FulfillmentDeps(settings=settings, carrier=build_carrier(settings.carrier))
+    return FulfillmentDeps(settings=settings, carrier=build_carrier(settings))
 
 
 def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[FulfillmentDeps]:

@@ -96,7 +96,7 @@ async def test_label_errors_keep_their_codes(sim: Any, mode: str, code: str, ret
 
 
 async def test_a_bad_secret_is_permanent_and_a_timeout_retryable_and_ambiguous(sim: Any) -> None:
-    control, provider = sim
+    control, _ = sim
     wrong = Kuaidi100Provider(
         httpx.AsyncClient(transport=httpx.ASGITransport(control._transport.app), base_url="http://sim"),  # type: ignore[attr-defined]
         Kuaidi100Account(**{**ACCOUNT.__dict__, "secret": "wrong"}),

@@ -17,6 +17,7 @@ from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clearance import clear_order, hold_order
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import awaiting_stock, messaging, outbound_orders, reservations
+from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.envelope import Envelope, decode
 from orderhub_contracts.events import OrderValidated, to_envelope
 from orderhub_contracts.order import CanonicalOrder
@@ -32,14 +33,14 @@ def _clearance(order: CanonicalOrder, at: datetime | None = None) -> Envelope:
     return envelope if at is None else envelope.model_copy(update={"time": at})
 
 
-async def _run(fulfillment: Any, envelopes: list[Envelope]) -> None:
+async def _run(fulfillment: FulfillmentEnv, envelopes: list[Envelope]) -> None:
     """Hand the clearances to the batch handler as one run, in one transaction."""
     handler = build_batch_handlers(FulfillmentDeps(FulfillmentSettings(), CARRIER))[OrderValidated.event_type]
     async with fulfillment.db.transaction() as tx:
         await handler(tx, [(e, OrderValidated.model_validate(e.data)) for e in envelopes])
 
 
-async def _published(fulfillment: Any, order_ids: list[str]) -> list[Envelope]:
+async def _published(fulfillment: FulfillmentEnv, order_ids: list[str]) -> list[Envelope]:
     """The events committed for these orders, in outbox order."""
     outbox = messaging.outbox
     query = select(outbox.c.key, outbox.c.value, outbox.c.headers).where(outbox.c.key.in_(order_ids))
@@ -48,19 +49,19 @@ async def _published(fulfillment: Any, order_ids: list[str]) -> list[Envelope]:
     return [decode(r.key.encode(), r.value, headers_from_json(r.headers)) for r in rows]
 
 
-async def _outbounds(fulfillment: Any, order_ids: list[str]) -> dict[str, Any]:
+async def _outbounds(fulfillment: FulfillmentEnv, order_ids: list[str]) -> dict[str, Any]:
     query = select(outbound_orders).where(outbound_orders.c.order_id.in_(order_ids))
     async with fulfillment.engine.connect() as conn:
         return {row.order_id: row for row in (await conn.execute(query)).all()}
 
 
-async def _waiting(fulfillment: Any, order_ids: list[str]) -> list[str]:
+async def _waiting(fulfillment: FulfillmentEnv, order_ids: list[str]) -> list[str]:
     query = select(awaiting_stock.c.order_id).where(awaiting_stock.c.order_id.in_(order_ids))
     async with fulfillment.engine.connect() as conn:
         return [row.order_id for row in (await conn.execute(query.order_by(awaiting_stock.c.queue_seq))).all()]
 
 
-async def test_stock_running_out_mid_run_is_first_come_first_served(fulfillment: Any) -> None:
+async def test_stock_running_out_mid_run_is_first_come_first_served(fulfillment: FulfillmentEnv) -> None:
     sku, other = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(sku, 5)
     await fulfillment.put_stock(other, 100)
@@ -98,7 +99,7 @@ async def test_stock_running_out_mid_run_is_first_come_first_served(fulfillment:
     assert (await fulfillment.put_stock(sku, 7)).json()["allocated_orders"] == [c.order_id]
 
 
-async def test_held_and_cancelled_orders_inside_a_run(fulfillment: Any) -> None:
+async def test_held_and_cancelled_orders_inside_a_run(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 2)
     held, cancelled, released, plain = (fulfillment.order({sku: 1}) for _ in range(4))
@@ -129,7 +130,7 @@ async def test_held_and_cancelled_orders_inside_a_run(fulfillment: Any) -> None:
     ]
 
 
-async def test_intercepted_outbound_is_reactivated_from_a_run(fulfillment: Any) -> None:
+async def test_intercepted_outbound_is_reactivated_from_a_run(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 3)
     order, other = fulfillment.order({sku: 2}), fulfillment.order({sku: 1})
@@ -146,7 +147,7 @@ async def test_intercepted_outbound_is_reactivated_from_a_run(fulfillment: Any) 
     assert (await fulfillment.stock(sku))["reserved"] == 3
 
 
-async def test_an_order_repeated_in_a_run_is_cleared_once(fulfillment: Any) -> None:
+async def test_an_order_repeated_in_a_run_is_cleared_once(fulfillment: FulfillmentEnv) -> None:
     sku, scarce = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(sku, 10)
     await fulfillment.put_stock(scarce, 0)
@@ -168,7 +169,7 @@ async def test_an_order_repeated_in_a_run_is_cleared_once(fulfillment: Any) -> N
     ]
 
 
-async def test_a_run_ends_as_clearing_one_by_one_would(fulfillment: Any) -> None:
+async def test_a_run_ends_as_clearing_one_by_one_would(fulfillment: FulfillmentEnv) -> None:
     rng = random.Random(11)
     shape = [{k: rng.randint(1, 3) for k in rng.sample(range(3), rng.randint(1, 2))} for _ in range(40)]
     picks = [rng.randrange(40) for _ in range(60)]  # with repeats
@@ -203,7 +204,7 @@ async def test_a_run_ends_as_clearing_one_by_one_would(fulfillment: Any) -> None
     assert len(one_by_one[2]) > 0 and any(t == "stock.shortage" for _, t, _ in one_by_one[1])
 
 
-async def test_reservations_of_a_run_match_each_order(fulfillment: Any) -> None:
+async def test_reservations_of_a_run_match_each_order(fulfillment: FulfillmentEnv) -> None:
     sku, other = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(sku, 10)
     await fulfillment.put_stock(other, 10)

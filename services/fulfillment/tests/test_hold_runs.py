@@ -4,7 +4,6 @@ widens the order's hold and intercepts an outbound not yet shipped, as one by on
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from fulfillment.carriers import LocalCarrier
@@ -13,6 +12,7 @@ from fulfillment.handlers import build_batch_handlers
 from fulfillment.outbound.service.clearance import clear_order
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import holds, outbound_orders
+from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import OrderHeld, to_envelope
 from sqlalchemy import select
@@ -25,7 +25,7 @@ def _held(order_id: str, rule: str, reason: str, at: datetime) -> Envelope:
     return to_envelope(event, source="orderhub/test").model_copy(update={"time": at})
 
 
-async def test_a_run_of_holds_records_widens_and_intercepts(fulfillment: Any) -> None:
+async def test_a_run_of_holds_records_widens_and_intercepts(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 5)
     shipped_soon, fresh = fulfillment.order({sku: 1}), fulfillment.order({sku: 1})

@@ -4,9 +4,9 @@ give its stock back."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
+from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import OrderCancelled, OrderHeld
 
@@ -17,7 +17,7 @@ def _held(order_id: str, rule: str = "R11") -> OrderHeld:
     return OrderHeld(order_id=order_id, rule_ids=(rule,), reasons=("大额订单",))
 
 
-async def test_held_order_gets_no_waybill_until_released(fulfillment: Any) -> None:
+async def test_held_order_gets_no_waybill_until_released(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 5)
     order = fulfillment.order({sku: 1})
@@ -39,7 +39,7 @@ async def test_held_order_gets_no_waybill_until_released(fulfillment: Any) -> No
     assert state["items"][0]["waybill_no"] == shipped.data["waybill_no"]
 
 
-async def test_hold_after_allocation_intercepts_and_release_reactivates(fulfillment: Any) -> None:
+async def test_hold_after_allocation_intercepts_and_release_reactivates(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 5)
     order = fulfillment.order({sku: 2})
@@ -69,7 +69,7 @@ async def test_hold_after_allocation_intercepts_and_release_reactivates(fulfillm
     assert (await fulfillment.stock(sku))["reserved"] == 2
 
 
-async def test_held_order_waiting_for_stock_is_not_allocated_by_a_raise(fulfillment: Any) -> None:
+async def test_held_order_waiting_for_stock_is_not_allocated_by_a_raise(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 0)
     order = fulfillment.order({sku: 1})
@@ -87,7 +87,7 @@ async def test_held_order_waiting_for_stock_is_not_allocated_by_a_raise(fulfillm
     assert await fulfillment.outbox_count(order.order_id, "stock.shortage") == 1
 
 
-async def test_cancellation_releases_stock_and_cancels_the_outbound(fulfillment: Any) -> None:
+async def test_cancellation_releases_stock_and_cancels_the_outbound(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 3)
     order, waiting = fulfillment.order({sku: 3}), fulfillment.order({sku: 2})
@@ -105,7 +105,7 @@ async def test_cancellation_releases_stock_and_cancels_the_outbound(fulfillment:
     assert (await fulfillment.stock(sku))["reserved"] == 2
 
 
-async def test_cancellation_before_clearance_prevents_allocation(fulfillment: Any) -> None:
+async def test_cancellation_before_clearance_prevents_allocation(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 3)
     order = fulfillment.order({sku: 1})

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
+from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.events import ShipmentCreated, StockShortage
 from orderhub_devstack.testing import publish_envelope
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def test_clean_order_gets_one_outbound_and_waybill(fulfillment: Any) -> None:
+async def test_clean_order_gets_one_outbound_and_waybill(fulfillment: FulfillmentEnv) -> None:
     sku_a, sku_b = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(sku_a, 10)
     await fulfillment.put_stock(sku_b, 1)
@@ -45,7 +45,7 @@ async def test_clean_order_gets_one_outbound_and_waybill(fulfillment: Any) -> No
     assert not (state["awaiting_stock"] or state["on_hold"] or state["cancelled"])
 
 
-async def test_redelivered_clearance_changes_nothing(fulfillment: Any) -> None:
+async def test_redelivered_clearance_changes_nothing(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 10)
     order = fulfillment.order({sku: 1})
@@ -63,7 +63,7 @@ async def test_redelivered_clearance_changes_nothing(fulfillment: Any) -> None:
     assert (await fulfillment.stock(sku))["reserved"] == 1
 
 
-async def test_short_order_waits_reserving_nothing_until_stock_is_raised(fulfillment: Any) -> None:
+async def test_short_order_waits_reserving_nothing_until_stock_is_raised(fulfillment: FulfillmentEnv) -> None:
     plenty, scarce = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(plenty, 50)
     await fulfillment.put_stock(scarce, 1)
@@ -89,7 +89,7 @@ async def test_short_order_waits_reserving_nothing_until_stock_is_raised(fulfill
     assert (await fulfillment.fulfillment_of(order.order_id))["awaiting_stock"] is False
 
 
-async def test_raised_stock_goes_to_waiting_orders_oldest_first(fulfillment: Any) -> None:
+async def test_raised_stock_goes_to_waiting_orders_oldest_first(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 0)
     first, second, small = fulfillment.order({sku: 2}), fulfillment.order({sku: 2}), fulfillment.order({sku: 1})
@@ -107,7 +107,7 @@ async def test_raised_stock_goes_to_waiting_orders_oldest_first(fulfillment: Any
     assert await fulfillment.outbox_count(second.order_id, "stock.shortage") == 1  # not re-announced per retry
 
 
-async def test_outbound_lookup_needs_staff_and_an_order_id(fulfillment: Any) -> None:
+async def test_outbound_lookup_needs_staff_and_an_order_id(fulfillment: FulfillmentEnv) -> None:
     cs = {"Authorization": "Bearer local-cs"}
     assert (await fulfillment.client.get("/v1/outbound", params={"order_id": "DABE1"})).status_code == 401
     assert (await fulfillment.client.get("/v1/outbound", headers=cs)).status_code == 422
@@ -122,7 +122,7 @@ async def test_outbound_lookup_needs_staff_and_an_order_id(fulfillment: Any) -> 
     }
 
 
-async def test_order_for_a_sku_never_stocked_waits_for_its_first_stock(fulfillment: Any) -> None:
+async def test_order_for_a_sku_never_stocked_waits_for_its_first_stock(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     order = fulfillment.order({sku: 2})
     await fulfillment.validate(order)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fulfillment_harness import FulfillmentEnv
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def test_put_creates_the_sku_and_get_reads_it(fulfillment: Any) -> None:
+async def test_put_creates_the_sku_and_get_reads_it(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     response = await fulfillment.put_stock(sku, 12)
     assert response.status_code == 200, response.text
@@ -26,13 +27,13 @@ async def test_put_creates_the_sku_and_get_reads_it(fulfillment: Any) -> None:
     assert read.json()["available"] == 12
 
 
-async def test_a_manager_may_set_stock_too(fulfillment: Any) -> None:
+async def test_a_manager_may_set_stock_too(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.put_stock(fulfillment.sku(), 0, {"Authorization": "Bearer local-manager"})
     assert response.status_code == 200, response.text
     assert response.json()["on_hand"] == 0
 
 
-async def test_unknown_sku_is_not_found(fulfillment: Any) -> None:
+async def test_unknown_sku_is_not_found(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.client.get(
         f"/v1/stock/{fulfillment.sku()}", headers={"Authorization": "Bearer local-ops"}
     )
@@ -40,7 +41,7 @@ async def test_unknown_sku_is_not_found(fulfillment: Any) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
-async def test_setting_stock_needs_a_staff_token(fulfillment: Any) -> None:
+async def test_setting_stock_needs_a_staff_token(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.put_stock(fulfillment.sku(), 5, {})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
@@ -49,20 +50,20 @@ async def test_setting_stock_needs_a_staff_token(fulfillment: Any) -> None:
     assert (await fulfillment.client.get(f"/v1/stock/{fulfillment.sku()}")).status_code == 401
 
 
-async def test_customer_service_may_not_set_stock(fulfillment: Any) -> None:
+async def test_customer_service_may_not_set_stock(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.put_stock(fulfillment.sku(), 5, {"Authorization": "Bearer local-cs"})
     assert response.status_code == 403
     assert "warehouse" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("on_hand", [-1, 2.5, "7", None, True, 10**12])
-async def test_invalid_on_hand_is_refused(fulfillment: Any, on_hand: Any) -> None:
+async def test_invalid_on_hand_is_refused(fulfillment: FulfillmentEnv, on_hand: Any) -> None:
     response = await fulfillment.put_stock(fulfillment.sku(), on_hand)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-async def test_malformed_bodies_are_refused(fulfillment: Any) -> None:
+async def test_malformed_bodies_are_refused(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     headers = {"Authorization": "Bearer local-warehouse"}
     for body in ({}, {"on_hand": 3, "reserved": 1}, [3]):
@@ -72,7 +73,7 @@ async def test_malformed_bodies_are_refused(fulfillment: Any) -> None:
     assert response.status_code == 422
 
 
-async def test_on_hand_cannot_drop_below_what_is_reserved(fulfillment: Any) -> None:
+async def test_on_hand_cannot_drop_below_what_is_reserved(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     assert (await fulfillment.put_stock(sku, 5)).status_code == 200
     order = fulfillment.order({sku: 3})

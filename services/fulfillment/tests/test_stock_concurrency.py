@@ -12,18 +12,19 @@ from fulfillment.carriers import LocalCarrier
 from fulfillment.outbound.service.clearance import clear_order
 from fulfillment.stock.repository import reserve
 from fulfillment.tables import awaiting_stock, outbound_orders, reservations
+from fulfillment_harness import FulfillmentEnv
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 RACERS = 30
 
 
-async def _count(fulfillment: Any, query: Any) -> int:
+async def _count(fulfillment: FulfillmentEnv, query: Any) -> int:
     async with fulfillment.engine.connect() as conn:
         return int((await conn.execute(query)).scalar_one())
 
 
-async def test_thirty_reservations_against_ten_units_reserve_exactly_ten(fulfillment: Any) -> None:
+async def test_thirty_reservations_against_ten_units_reserve_exactly_ten(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 10)
     order_ids = [f"DABE-RACE-{sku}-{i}" for i in range(RACERS)]
@@ -40,7 +41,7 @@ async def test_thirty_reservations_against_ten_units_reserve_exactly_ten(fulfill
     assert await _count(fulfillment, select(func.sum(reservations.c.quantity)).where(reservations.c.sku == sku)) == 10
 
 
-async def test_thirty_concurrent_clearances_allocate_exactly_what_is_in_stock(fulfillment: Any) -> None:
+async def test_thirty_concurrent_clearances_allocate_exactly_what_is_in_stock(fulfillment: FulfillmentEnv) -> None:
     sku, other = fulfillment.sku(), fulfillment.sku()
     await fulfillment.put_stock(sku, 10)
     await fulfillment.put_stock(other, 100)
@@ -68,7 +69,7 @@ async def test_thirty_concurrent_clearances_allocate_exactly_what_is_in_stock(fu
     assert (await fulfillment.stock(other))["reserved"] == 10  # the short orders reserved nothing
 
 
-async def test_raising_stock_while_orders_race_still_never_oversells(fulfillment: Any) -> None:
+async def test_raising_stock_while_orders_race_still_never_oversells(fulfillment: FulfillmentEnv) -> None:
     sku = fulfillment.sku()
     await fulfillment.put_stock(sku, 0)
     orders = [fulfillment.order({sku: 1}) for _ in range(RACERS)]

@@ -1,9 +1,10 @@
 """Event contracts: frozen models, past tense, one owning topic each. `ce_type` is the
-`event_type` class attribute; `ce_subject` and the Kafka key are the order ID."""
+`event_type` class attribute; `ce_subject` and the Kafka key are the order ID (the SKU for
+product.updated)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -192,8 +193,20 @@ class ShipmentIntercepted(DomainEvent):
     reason: str
 
 
+class ShipmentReleased(DomainEvent):
+    """An intercepted outbound order was released with its hold: it may leave again (the order is
+    back to allocated, with the waybill it already had)."""
+
+    event_type: ClassVar[str] = "shipment.released"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    outbound_id: str
+    waybill_no: str
+
+
 class ShipmentDispatched(DomainEvent):
-    """The parcel left the warehouse with the carrier (发货)."""
+    """The parcel left the warehouse with the carrier (发货). A split order (R14) has one per
+    parcel; `order.shipped` follows when every parcel of the order has left."""
 
     event_type: ClassVar[str] = "shipment.dispatched"
     topic: ClassVar[Topic] = Topic.FULFILLMENT
@@ -201,6 +214,36 @@ class ShipmentDispatched(DomainEvent):
     waybill_no: str
     carrier: str
     dispatched_at: AwareDatetime
+    outbound_id: str = ""
+    zone: str = "in_stock"  # in_stock | presale
+
+
+class OrderShipped(DomainEvent):
+    """Every parcel of the order has left the warehouse: the order is shipped (已发货)."""
+
+    event_type: ClassVar[str] = "order.shipped"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_nos: tuple[str, ...]
+    shipped_at: AwareDatetime
+
+
+class ProductUpdated(DomainEvent):
+    """The catalogue entry of a SKU was created or changed (keyed by the SKU, not an order)."""
+
+    event_type: ClassVar[str] = "product.updated"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    sku: str
+    title: str
+    category: str
+    list_price_fen: int = Field(ge=0)
+    currency: str = "CNY"
+    bin_location: str = ""
+    presale_ship_date: date | None = None  # Asia/Shanghai business day the presale SKU ships
+    updated_at: AwareDatetime
+
+    def subject(self) -> str:
+        return self.sku
 
 
 class TrackingUpdated(DomainEvent):
@@ -259,7 +302,10 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         StockShortage,
         ShipmentCreated,
         ShipmentIntercepted,
+        ShipmentReleased,
         ShipmentDispatched,
+        OrderShipped,
+        ProductUpdated,
         TrackingUpdated,
         NotificationSent,
         NotificationFailed,

@@ -1,4 +1,4 @@
-"""Builds the aftersales app."""
+"""Builds the aftersales app: settings -> deps -> ServiceSpec -> FastAPI app."""
 
 from __future__ import annotations
 
@@ -6,26 +6,26 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
-from aftersales.api import router
-from aftersales.handlers import BATCH_HANDLERS
+from aftersales.api.order_refs import router as order_refs_router
+from aftersales.deps import AftersalesDeps
+from aftersales.handlers import build_batch_handlers
 from aftersales.settings import AftersalesSettings
 from aftersales.tables import messaging
 
 
-def build_spec(
-    settings: AftersalesSettings | None = None, runtime: RuntimeSettings | None = None
-) -> ServiceSpec[AftersalesSettings]:
+def build_spec(deps: AftersalesDeps, runtime: RuntimeSettings) -> ServiceSpec[AftersalesDeps]:
     return ServiceSpec(
         name="aftersales",
         title="OrderHub aftersales",
-        settings=(settings := settings or AftersalesSettings()),
-        deps=settings,
-        runtime=runtime or RuntimeSettings(),
+        settings=deps.settings,
+        deps=deps,
+        runtime=runtime,
         tables=messaging,
-        batch_handlers=BATCH_HANDLERS,
-        routers=[router],
+        batch_handlers=build_batch_handlers(deps),
+        routers=[order_refs_router],
     )
 
 
 def create_app(settings: AftersalesSettings | None = None, runtime: RuntimeSettings | None = None) -> FastAPI:
-    return create_service_app(build_spec(settings, runtime))
+    deps = AftersalesDeps(settings=settings or AftersalesSettings())
+    return create_service_app(build_spec(deps, runtime or RuntimeSettings()))

@@ -1,0 +1,1 @@
+"""What aftersales keeps of every order (items, receiver, waybill) for return tickets."""

@@ -6,13 +6,16 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from fulfillment.api.carrier_webhooks import router as carrier_webhooks_router
 from fulfillment.api.outbound import router as outbound_router
+from fulfillment.api.shipments import router as shipments_router
 from fulfillment.api.stock import router as stock_router
 from fulfillment.carriers import build_carrier
 from fulfillment.deps import FulfillmentDeps
 from fulfillment.handlers import build_batch_handlers, build_handlers
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
+from fulfillment.tracking.worker import carrier_task
 
 
 def build_deps(settings: FulfillmentSettings) -> FulfillmentDeps:
@@ -29,7 +32,9 @@ def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[F
         tables=messaging,
         handlers=build_handlers(deps),
         batch_handlers=build_batch_handlers(deps),
-        routers=[stock_router, outbound_router],
+        routers=[stock_router, outbound_router, shipments_router, carrier_webhooks_router],
+        background=[carrier_task(deps)],
+        on_stop=[deps.carrier.aclose],
     )
 
 

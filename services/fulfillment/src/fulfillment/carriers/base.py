@@ -80,3 +80,7 @@ class CarrierProvider(Protocol):
     def read_push(self, form: Mapping[str, str]) -> TrackReport:
         """The track in a callback whose signature holds; raises BadPush otherwise."""
         ...
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, if any."""
+        ...

@@ -49,5 +49,8 @@ class LocalCarrier:
     async def query(self, carrier: str, waybill_no: str, phone: str) -> TrackReport | None:
         return None
 
+    async def aclose(self) -> None:
+        return None
+
     def read_push(self, form: Mapping[str, str]) -> TrackReport:
         raise BadPush("the local carrier pushes nothing")

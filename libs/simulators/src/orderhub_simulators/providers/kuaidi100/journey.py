@@ -89,6 +89,8 @@ class Parcel:
         if self.done:
             return None
         state, status, sub_state, text = self.steps[len(self.checkpoints)]
+        if self.checkpoints:  # times are to the second: each checkpoint at least a second later
+            now = max(now.replace(microsecond=0), self.checkpoints[-1].time + timedelta(seconds=1))
         area = self.dest if len(self.checkpoints) >= 2 else self.origin
         checkpoint = Checkpoint(now, state, status, sub_state, text.format(origin=self.origin, dest=self.dest), area)
         self.checkpoints.append(checkpoint)

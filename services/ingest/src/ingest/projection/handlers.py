@@ -18,10 +18,14 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
     NotificationSent,
+    OrderCompleted,
     OrderHeld,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentException,
     StockShortage,
+    TrackingUpdated,
 )
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.consumer import BatchHandler
@@ -149,5 +153,9 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     ShipmentCreated,
     NotificationSent,
     NotificationFailed,
+    TrackingUpdated,
+    ShipmentDelivered,
+    ShipmentException,
+    OrderCompleted,
 )
 BATCH_HANDLERS: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}

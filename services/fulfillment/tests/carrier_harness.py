@@ -9,14 +9,11 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
-from fulfillment.tracking.model import TrackDispatch
-from fulfillment.tracking.service import track_dispatch
 from fulfillment_harness import WAREHOUSE, FulfillmentEnv
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_devstack.testing import eventually
@@ -64,20 +61,13 @@ class CarrierEnv:
         return found
 
     async def dispatched(self, order: CanonicalOrder, *, scenario: str = "normal") -> str:
-        """The order allocated, its parcel dispatched and subscribed at the carrier; its waybill."""
+        """The order allocated, its parcel scanned out (POST /v1/scans/ship) and subscribed at the
+        carrier; its waybill."""
         await self.sim.post("/_sim/scenarios", json={"scenarios": [scenario]})
         outbound = await self.allocated(order)
         waybill_no: str = outbound["waybill_no"]
-        parcel = TrackDispatch(
-            order_id=order.order_id,
-            outbound_id=outbound["outbound_id"],
-            carrier=outbound["carrier"],
-            waybill_no=waybill_no,
-            phone=order.receiver.phone,
-            dispatched_at=datetime.now(UTC),
-        )
-        async with self.ff.db.transaction() as tx:
-            await track_dispatch(tx, parcel)
+        scanned = await self.ff.client.post("/v1/scans/ship", json={"waybill_no": waybill_no}, headers=WAREHOUSE)
+        assert scanned.status_code == 200, scanned.text
 
         async def subscribed() -> bool:
             return bool((await self.sim.get(f"/_sim/parcels/{waybill_no}")).json().get("subscribed"))

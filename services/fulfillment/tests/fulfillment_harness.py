@@ -127,3 +127,33 @@ class FulfillmentEnv:
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
+
+    async def put_product(
+        self, sku: str, *, bin_location: str = "", presale_ship_date: str | None = None, **fields: Any
+    ) -> httpx.Response:
+        body: dict[str, Any] = {
+            "title": f"商品 {sku}",
+            "category": "厨房电器",
+            "list_price_fen": 19_900,
+            "bin_location": bin_location,
+            "presale_ship_date": presale_ship_date,
+        } | fields
+        return await self.client.put(f"/v1/products/{sku}", json=body, headers=WAREHOUSE)
+
+    async def board(self, **params: Any) -> dict[str, Any]:
+        response = await self.client.get("/v1/board", params={"limit": 2000} | params, headers=WAREHOUSE)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def scan_ship(self, waybill_no: str) -> httpx.Response:
+        return await self.client.post("/v1/scans/ship", json={"waybill_no": waybill_no}, headers=WAREHOUSE)
+
+    async def outbounds(self, order_id: str, count: int = 1) -> list[dict[str, Any]]:
+        """The order's outbound orders once `count` exist (in-stock first)."""
+
+        async def found() -> list[dict[str, Any]] | None:
+            items: list[dict[str, Any]] = (await self.fulfillment_of(order_id))["items"]
+            return items if len(items) >= count else None
+
+        return await eventually(found, timeout_s=15)

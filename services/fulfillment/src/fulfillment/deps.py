@@ -12,6 +12,7 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.settings import StaffMember
 
 from fulfillment.carriers import CarrierProvider
+from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.settings import FulfillmentSettings
 
 
@@ -19,6 +20,10 @@ from fulfillment.settings import FulfillmentSettings
 class FulfillmentDeps:
     settings: FulfillmentSettings
     carrier: CarrierProvider
+
+    @property
+    def policy(self) -> ShipPolicy:
+        return ShipPolicy(in_stock_window=self.settings.in_stock_window)
 
 
 Deps = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]

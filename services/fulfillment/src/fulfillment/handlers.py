@@ -9,6 +9,7 @@ from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     AfterSalesCaseClosed,
     AfterSalesCaseOpened,
+    AnomalyRaised,
     DomainEvent,
     OrderCancelled,
     OrderHeld,
@@ -21,6 +22,7 @@ from fulfillment.completion import service as completion
 from fulfillment.deps import FulfillmentDeps
 from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.flags import flag_order
 from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
 
 
@@ -33,7 +35,7 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         for envelope, event in items:
             assert isinstance(event, OrderValidated)
             clearances.append(Clearance(event.order, cleared_at=envelope.time, envelope=envelope))
-        await clear_orders(tx, clearances, carrier)
+        await clear_orders(tx, clearances, carrier, deps.policy)
 
     async def on_orders_held(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
         requests: list[HoldRequest] = []
@@ -50,7 +52,12 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
 
     async def on_order_cancelled(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderCancelled)
-        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time)
+        await cancel_order(tx, event.order_id, event.reason, carrier, cancelled_at=envelope.time, policy=deps.policy)
+
+    async def on_anomaly_raised(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AnomalyRaised)
+        if event.rule_id in deps.settings.remark_flag_rules:
+            await flag_order(tx, event.order_id, event.rule_id, event.rule_name, raised_at=envelope.time)
 
     async def on_case_opened(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, AfterSalesCaseOpened)
@@ -64,4 +71,5 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
         OrderCancelled.event_type: on_order_cancelled,
         AfterSalesCaseOpened.event_type: on_case_opened,
         AfterSalesCaseClosed.event_type: on_case_closed,
+        AnomalyRaised.event_type: on_anomaly_raised,
     }

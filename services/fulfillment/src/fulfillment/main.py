@@ -6,8 +6,11 @@ from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
+from fulfillment.api.board import router as board_router
 from fulfillment.api.carrier_webhooks import router as carrier_webhooks_router
 from fulfillment.api.outbound import router as outbound_router
+from fulfillment.api.products import router as products_router
+from fulfillment.api.scans import router as scans_router
 from fulfillment.api.shipments import router as shipments_router
 from fulfillment.api.stock import router as stock_router
 from fulfillment.carriers import build_carrier
@@ -32,7 +35,15 @@ def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[F
         tables=messaging,
         handlers=build_handlers(deps),
         batch_handlers=build_batch_handlers(deps),
-        routers=[stock_router, outbound_router, shipments_router, carrier_webhooks_router],
+        routers=[
+            stock_router,
+            outbound_router,
+            products_router,
+            board_router,
+            scans_router,
+            shipments_router,
+            carrier_webhooks_router,
+        ],
         background=[carrier_task(deps)],
         on_stop=[deps.carrier.aclose],
     )

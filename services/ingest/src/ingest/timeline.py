@@ -15,8 +15,12 @@ from orderhub_contracts.events import (
     NotificationSent,
     OrderHeld,
     OrderPlaced,
+    OrderShipped,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDispatched,
+    ShipmentIntercepted,
+    ShipmentReleased,
     StockShortage,
 )
 from orderhub_contracts.money import format_yuan
@@ -114,6 +118,27 @@ def _shipment(e: ShipmentCreated) -> TimelineEntry:
     return TimelineEntry(f"已生成出库单 {e.outbound_id}, {e.carrier} 运单号 {e.waybill_no}", data)
 
 
+def _dispatched(e: ShipmentDispatched) -> TimelineEntry:
+    data = {"outbound_id": e.outbound_id, "zone": e.zone, "carrier": e.carrier, "waybill_no": e.waybill_no}
+    part = "预售包裹" if e.zone == "presale" else "包裹"
+    return TimelineEntry(f"{part}已交快递: {e.carrier} 运单号 {e.waybill_no}", data)
+
+
+def _order_shipped(e: OrderShipped) -> TimelineEntry:
+    waybills = "、".join(e.waybill_nos)
+    return TimelineEntry(f"全部包裹已发出 (运单号 {waybills})", {"waybill_nos": list(e.waybill_nos)})
+
+
+def _intercepted(e: ShipmentIntercepted) -> TimelineEntry:
+    data = {"outbound_id": e.outbound_id, "waybill_no": e.waybill_no, "reason": e.reason}
+    return TimelineEntry(f"出库单 {e.outbound_id} 已拦截 (运单号 {e.waybill_no}): {e.reason}", data)
+
+
+def _released(e: ShipmentReleased) -> TimelineEntry:
+    data = {"outbound_id": e.outbound_id, "waybill_no": e.waybill_no}
+    return TimelineEntry(f"出库单 {e.outbound_id} 已放行, 运单号 {e.waybill_no} 照常发货", data)
+
+
 def _sent(e: NotificationSent) -> TimelineEntry:
     channel = CHANNEL_NAMES.get(e.channel, e.channel)
     text = mask_phones_in_text(e.text)
@@ -149,6 +174,10 @@ _BUILDERS: dict[type[DomainEvent], Callable[[Any], TimelineEntry]] = {
     OrderHeld: _held,
     StockShortage: _shortage,
     ShipmentCreated: _shipment,
+    ShipmentDispatched: _dispatched,
+    OrderShipped: _order_shipped,
+    ShipmentIntercepted: _intercepted,
+    ShipmentReleased: _released,
     NotificationSent: _sent,
     NotificationFailed: _failed,
 }

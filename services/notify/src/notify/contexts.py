@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
 
 # Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
@@ -23,10 +23,12 @@ CARRIER_NAMES = {
 SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
+DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
+    ShipmentDispatched.event_type: DISPATCH_VARIABLES,
 }
 # How an amount is shown to the customer, by the order's currency (amounts are in minor units).
 CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}

@@ -10,6 +10,7 @@ from orderhub_runtime.settings import RuntimeSettings
 
 from notify.api.messages import router
 from notify.contexts import PROVIDED
+from notify.dispatches import DispatchNotifier
 from notify.handlers import Notifier
 from notify.limits import Limits
 from notify.providers.base import ProviderSet
@@ -38,6 +39,7 @@ def build_spec(
         resolver=RecipientResolver(settings.routing),
         provider_names=provider_names(settings),
     )
+    dispatches = DispatchNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
     configured = settings
     variables = {code: template.variables for code, template in templates.items()}
     wrap = wrap_providers or (lambda providers: providers)
@@ -49,8 +51,8 @@ def build_spec(
         deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=notifier.handlers(),
-        batch_handlers=notifier.batch_handlers(),
+        handlers=notifier.handlers() | dispatches.handlers(),
+        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers(),
         routers=[router],
         background=[sender.run],
     )

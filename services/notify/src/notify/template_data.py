@@ -14,6 +14,13 @@ TEMPLATES: list[dict[str, Any]] = [
         "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
     },
     {
+        # Sent when the parcel is scanned out at the warehouse door (POST /v1/scans/ship).
+        "code": "shipment_dispatched",
+        "channel": "sms",
+        "event": "shipment.dispatched",
+        "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
+    },
+    {
         "code": "order_refunded",
         "channel": "sms",
         "event": "order.refunded",

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from fulfillment.deps import AnyStaff
 from fulfillment.outbound.model import OutboundOrder
-from fulfillment.outbound.repository import outbound_for_order
+from fulfillment.outbound.repository import outbounds_for_order
 from fulfillment.outbound.repository.cancellations import is_cancelled
 from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.waiting import waiting_order
@@ -39,6 +39,12 @@ class OutboundOut(BaseModel):
     seller_memo: str
     created_at: datetime | None
     updated_at: datetime | None
+    zone: str  # in_stock | presale
+    channel: str
+    channel_order_no: str
+    gift_note: str
+    remark_flags: list[str]
+    shipped_at: datetime | None
 
     @classmethod
     def of(cls, o: OutboundOrder) -> OutboundOut:
@@ -56,12 +62,18 @@ class OutboundOut(BaseModel):
             seller_memo=o.seller_memo,
             created_at=o.created_at,
             updated_at=o.updated_at,
+            zone=o.zone.value,
+            channel=o.channel,
+            channel_order_no=o.channel_order_no,
+            gift_note=o.gift_note,
+            remark_flags=list(o.remark_flags),
+            shipped_at=o.shipped_at,
         )
 
 
 class OrderFulfillmentOut(BaseModel):
     order_id: str
-    items: list[OutboundOut]  # the outbound orders (one today; split shipments may add more)
+    items: list[OutboundOut]  # one per parcel (a mixed order has two), in-stock first
     awaiting_stock: bool
     on_hold: bool
     cancelled: bool
@@ -73,13 +85,13 @@ async def list_outbound(
 ) -> OrderFulfillmentOut:
     """The order's outbound orders (empty when none exists yet) and what holds it back."""
     async with db.read() as conn:
-        outbound = await outbound_for_order(conn, order_id)
+        outbounds = await outbounds_for_order(conn, order_id)
         waiting = await waiting_order(conn, order_id)
         hold = await active_hold(conn, order_id)
         cancelled = await is_cancelled(conn, order_id)
     return OrderFulfillmentOut(
         order_id=order_id,
-        items=[OutboundOut.of(outbound)] if outbound else [],
+        items=[OutboundOut.of(o) for o in outbounds],
         awaiting_stock=waiting is not None,
         on_hold=hold is not None,
         cancelled=cancelled,

@@ -63,7 +63,7 @@ async def read_stock(sku: Sku, db: DatabaseDep, _: AnyStaff) -> StockOut:
 async def write_stock(sku: Sku, body: StockUpdate, db: DatabaseDep, deps: Deps, staff: StockKeeper) -> StockSetOut:
     """Set the on-hand count (creating the SKU if new). Refused with 409 below what is reserved.
     Orders waiting for this SKU are allocated at once, oldest first."""
-    result = await db.run_in_transaction(lambda tx: service.set_stock(tx, sku, body.on_hand, deps.carrier))
+    result = await db.run_in_transaction(lambda tx: service.set_stock(tx, sku, body.on_hand, deps.carrier, deps.policy))
     log.info(
         "stock.set",
         sku=sku,

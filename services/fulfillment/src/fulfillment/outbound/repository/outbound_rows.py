@@ -131,3 +131,25 @@ async def refresh_remark_flags(conn: AsyncConnection, order_ids: Collection[str]
     """Copy the orders' recorded remark flags (order_flags) onto their outbound orders."""
     if order_ids:
         await conn.execute(_REFRESH_FLAGS, {"order_ids": sorted(order_ids)})
+
+
+async def outbound_by_waybill(
+    conn: AsyncConnection, waybill_no: str, *, for_update: bool = False
+) -> OutboundOrder | None:
+    query = select(outbound_orders).where(outbound_orders.c.waybill_no == waybill_no)
+    if for_update:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).mappings().first()
+    return None if row is None else from_row(row)
+
+
+async def mark_shipped(conn: AsyncConnection, outbound_id: str) -> datetime:
+    """The parcel left: status shipped, stamped now; answers the time stamped."""
+    stmt = (
+        update(outbound_orders)
+        .where(outbound_orders.c.outbound_id == outbound_id)
+        .values(status=OutboundStatus.SHIPPED.value, shipped_at=func.now(), updated_at=func.now())
+        .returning(outbound_orders.c.shipped_at)
+    )
+    shipped_at: datetime = (await conn.execute(stmt)).scalar_one()
+    return shipped_at

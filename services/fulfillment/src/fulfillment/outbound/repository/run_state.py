@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from orderhub_contracts.address import Receiver
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.outbound.model import OutboundStatus
@@ -27,7 +28,7 @@ class ExistingOutbound:
 class OrderState:
     cancelled: bool
     hold: Hold | None
-    outbound: ExistingOutbound | None
+    outbounds: tuple[ExistingOutbound, ...]  # one per parcel; none before allocation
     waiting: bool
 
 
@@ -42,6 +43,7 @@ SELECT
 FROM unnest(CAST(:order_ids AS text[])) AS i(order_id)
 LEFT JOIN fulfillment.holds h ON h.order_id = i.order_id AND h.released_at IS NULL
 LEFT JOIN fulfillment.outbound_orders o ON o.order_id = i.order_id
+ORDER BY i.order_id, o.outbound_id
 """
 )
 
@@ -50,15 +52,18 @@ async def order_states(conn: AsyncConnection, order_ids: Collection[str]) -> dic
     states: dict[str, OrderState] = {}
     for row in await conn.execute(_STATES, {"order_ids": list(order_ids)}):
         hold = None if row.held_at is None else Hold(row.order_id, tuple(row.rule_ids), row.held_at)
-        outbound = (
-            None
-            if row.outbound_id is None
-            else ExistingOutbound(
-                row.outbound_id, OutboundStatus(row.status), row.waybill_no, Receiver.model_validate(row.receiver)
-            )
-        )
-        states[row.order_id] = OrderState(bool(row.cancelled), hold, outbound, bool(row.waiting))
+        outbounds: tuple[ExistingOutbound, ...] = () if row.outbound_id is None else (_existing(row),)
+        known = states.get(row.order_id)
+        if known is not None:  # a second parcel of a split order
+            outbounds = known.outbounds + outbounds
+        states[row.order_id] = OrderState(bool(row.cancelled), hold, outbounds, bool(row.waiting))
     return states
+
+
+def _existing(row: Row[Any]) -> ExistingOutbound:
+    return ExistingOutbound(
+        row.outbound_id, OutboundStatus(row.status), row.waybill_no, Receiver.model_validate(row.receiver)
+    )
 
 
 def segments(order_ids: list[str]) -> list[tuple[int, int]]:

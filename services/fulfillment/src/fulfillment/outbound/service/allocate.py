@@ -1,4 +1,5 @@
-"""The allocate use case: reserve stock → outbound order (出库单) → waybill → shipment.created.
+"""The allocate use case: reserve stock → outbound order (出库单) per parcel → waybill →
+shipment.created.
 Short of stock, the order joins the awaiting-stock queue instead and nothing is reserved.
 Callers hold the order's lock (see locks.py) and have checked it is neither held nor cancelled.
 Used for waiting orders that stock becomes available for; clearances come in runs and go
@@ -10,17 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fulfillment.carriers import CarrierProvider, WaybillRequest
-from fulfillment.deadlines import ship_deadline
-from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.model import OutboundOrder
 from fulfillment.outbound.repository import (
     insert_outbound,
     next_outbound_id,
     refresh_remark_flags,
 )
 from fulfillment.outbound.repository.waiting import dequeue, enqueue
+from fulfillment.outbound.service.parcels import ShipPolicy, announce_outbounds, outbound_of, plan_orders
 from fulfillment.stock.model import line_quantities
 from fulfillment.stock.repository import reserve
-from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
+from orderhub_contracts.events import ShortLine, StockShortage
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -30,7 +31,7 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Allocated:
-    outbound: OutboundOrder
+    outbounds: tuple[OutboundOrder, ...]  # one per parcel, in-stock first
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ async def allocate(
     *,
     cleared_at: datetime,
     announce_shortage: bool,
+    policy: ShipPolicy = ShipPolicy(),
 ) -> Allocation:
     """`announce_shortage`: publish stock.shortage if short (once per clearance, not per retry)."""
     short = await reserve(tx.conn, order.order_id, line_quantities(order.items))
@@ -59,44 +61,16 @@ async def allocate(
         return AwaitingStock(tuple(short))
 
     await dequeue(tx.conn, order.order_id)
-    outbound_id = await next_outbound_id(tx.conn, datetime.now(UTC))
-    waybill_no = await carrier.issue_waybill(
-        tx.conn, WaybillRequest(outbound_id=outbound_id, order_id=order.order_id, receiver=order.receiver)
-    )
-    outbound = OutboundOrder(
-        outbound_id=outbound_id,
-        order_id=order.order_id,
-        status=OutboundStatus.CREATED,
-        ship_deadline=ship_deadline(order, cleared_at=cleared_at),
-        receiver=order.receiver,
-        items=order.items,
-        buyer_remark=order.buyer_remark,
-        seller_memo=order.seller_memo,
-        channel=order.channel.value,
-        channel_order_no=order.channel_order_no,
-        gift_note=order.gift_note,
-        carrier=carrier.code,
-        waybill_no=waybill_no,
-    )
-    await insert_outbound(tx.conn, outbound)
-    await refresh_remark_flags(tx.conn, [order.order_id])
-    await tx.publish(
-        ShipmentCreated(
-            order_id=order.order_id,
-            outbound_id=outbound_id,
-            carrier=carrier.code,
-            waybill_no=waybill_no,
-            receiver=order.receiver,
-            items=order.items,
-            ship_deadline=outbound.ship_deadline,
+    [parcels] = await plan_orders(tx.conn, [(order, cleared_at)], policy)
+    outbounds: list[OutboundOrder] = []
+    for parcel in parcels:
+        outbound_id = await next_outbound_id(tx.conn, datetime.now(UTC))
+        waybill_no = await carrier.issue_waybill(
+            tx.conn, WaybillRequest(outbound_id=outbound_id, order_id=order.order_id, receiver=order.receiver)
         )
-    )
-    log.info(
-        "outbound.created",
-        order_id=order.order_id,
-        outbound_id=outbound_id,
-        carrier=carrier.code,
-        waybill_no=waybill_no,
-        ship_deadline=outbound.ship_deadline.isoformat(),
-    )
-    return Allocated(outbound)
+        outbound = outbound_of(order, parcel, outbound_id, carrier.code, waybill_no)
+        await insert_outbound(tx.conn, outbound)
+        outbounds.append(outbound)
+    await refresh_remark_flags(tx.conn, [order.order_id])
+    await announce_outbounds(tx, outbounds)
+    return Allocated(tuple(outbounds))

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from fulfillment.carriers import CarrierProvider, WaybillRequest
-from fulfillment.deadlines import ship_deadline
-from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.model import OutboundOrder
 from fulfillment.outbound.repository import next_outbound_ids
 from fulfillment.outbound.repository.run_write import Queued, write_allocations
+from fulfillment.outbound.service.parcels import ShipPolicy, announce_outbounds, outbound_of, plan_orders
 from fulfillment.stock.model import line_quantities, shortages
 from fulfillment.stock.repository import ensure_stock_rows, lock_skus
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import ShipmentCreated, ShortLine, StockShortage
+from orderhub_contracts.events import ShortLine, StockShortage
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -39,7 +39,9 @@ class Candidate:
     envelope: Envelope | None  # the event it answers: what its outgoing events are caused by
 
 
-async def allocate_run(tx: Tx, candidates: Sequence[Candidate], carrier: CarrierProvider) -> None:
+async def allocate_run(
+    tx: Tx, candidates: Sequence[Candidate], carrier: CarrierProvider, policy: ShipPolicy = ShipPolicy()
+) -> None:
     """Allocate each candidate, in order (the orders are distinct), or queue it short of stock."""
     if not candidates:
         return
@@ -60,68 +62,30 @@ async def allocate_run(tx: Tx, candidates: Sequence[Candidate], carrier: Carrier
             available[sku] -= quantity
         fits.append((candidate, quantities))
 
-    at = datetime.now(UTC)
-    outbound_ids = await next_outbound_ids(conn, at, len(fits))
+    # Each allocated order becomes one outbound per parcel (two for a mixed order), in run order.
+    planned = await plan_orders(conn, [(c.order, c.cleared_at) for c, _ in fits], policy)
+    parcels = [(c, parcel) for (c, _), order_parcels in zip(fits, planned, strict=True) for parcel in order_parcels]
+    outbound_ids = await next_outbound_ids(conn, datetime.now(UTC), len(parcels))
     requests = [
         WaybillRequest(outbound_id=outbound_id, order_id=c.order.order_id, receiver=c.order.receiver)
-        for outbound_id, (c, _) in zip(outbound_ids, fits, strict=True)
+        for outbound_id, (c, _) in zip(outbound_ids, parcels, strict=True)
     ]
     waybills = await carrier.issue_waybills(conn, requests)
-    outbounds = {
-        c.order.order_id: _outbound(c, outbound_id, carrier.code, waybill_no)
-        for outbound_id, waybill_no, (c, _) in zip(outbound_ids, waybills, fits, strict=True)
-    }
+    outbounds: dict[str, list[OutboundOrder]] = {}
+    for outbound_id, waybill_no, (c, parcel) in zip(outbound_ids, waybills, parcels, strict=True):
+        outbound = outbound_of(c.order, parcel, outbound_id, carrier.code, waybill_no)
+        outbounds.setdefault(c.order.order_id, []).append(outbound)
     queued = [Queued(c.order, c.cleared_at) for c in candidates if c.order.order_id in short]
-    await write_allocations(conn, {c.order.order_id: q for c, q in fits}, list(outbounds.values()), queued)
+    every_outbound = [o for order_outbounds in outbounds.values() for o in order_outbounds]
+    await write_allocations(conn, {c.order.order_id: q for c, q in fits}, every_outbound, queued)
 
     for candidate in candidates:
         if candidate.envelope is not None:
             tx.acting_on(candidate.envelope)
         order_id = candidate.order.order_id
         if order_id in outbounds:
-            await _announce_outbound(tx, outbounds[order_id])
+            await announce_outbounds(tx, outbounds[order_id])
         else:
             if candidate.announce_shortage:
                 await tx.publish(StockShortage(order_id=order_id, lines=tuple(short[order_id])))
             log.info("stock.shortage", order_id=order_id, lines=[s.model_dump() for s in short[order_id]])
-
-
-def _outbound(candidate: Candidate, outbound_id: str, carrier_code: str, waybill_no: str) -> OutboundOrder:
-    order = candidate.order
-    return OutboundOrder(
-        outbound_id=outbound_id,
-        order_id=order.order_id,
-        status=OutboundStatus.CREATED,
-        ship_deadline=ship_deadline(order, cleared_at=candidate.cleared_at),
-        receiver=order.receiver,
-        items=order.items,
-        buyer_remark=order.buyer_remark,
-        seller_memo=order.seller_memo,
-        channel=order.channel.value,
-        channel_order_no=order.channel_order_no,
-        gift_note=order.gift_note,
-        carrier=carrier_code,
-        waybill_no=waybill_no,
-    )
-
-
-async def _announce_outbound(tx: Tx, outbound: OutboundOrder) -> None:
-    await tx.publish(
-        ShipmentCreated(
-            order_id=outbound.order_id,
-            outbound_id=outbound.outbound_id,
-            carrier=outbound.carrier,
-            waybill_no=outbound.waybill_no,
-            receiver=outbound.receiver,
-            items=outbound.items,
-            ship_deadline=outbound.ship_deadline,
-        )
-    )
-    log.info(
-        "outbound.created",
-        order_id=outbound.order_id,
-        outbound_id=outbound.outbound_id,
-        carrier=outbound.carrier,
-        waybill_no=outbound.waybill_no,
-        ship_deadline=outbound.ship_deadline.isoformat(),
-    )

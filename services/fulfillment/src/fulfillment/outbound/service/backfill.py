@@ -11,6 +11,7 @@ from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.locks import try_lock_order
 from fulfillment.outbound.repository.waiting import waiting_for_skus, waiting_order
 from fulfillment.outbound.service.allocate import Allocated, allocate
+from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.stock.model import line_quantities
 from fulfillment.stock.repository import lock_skus
 from orderhub_runtime.db import Tx
@@ -19,7 +20,9 @@ from orderhub_runtime.logging import get_logger
 log = get_logger(__name__)
 
 
-async def allocate_waiting(tx: Tx, skus: Iterable[str], carrier: CarrierProvider) -> list[str]:
+async def allocate_waiting(
+    tx: Tx, skus: Iterable[str], carrier: CarrierProvider, policy: ShipPolicy = ShipPolicy()
+) -> list[str]:
     """Allocate the waiting orders that need any of `skus`; returns the allocated order IDs."""
     conn, trigger = tx.conn, set(skus)
     available = {sku: level.available for sku, level in (await lock_skus(conn, trigger)).items()}
@@ -36,7 +39,9 @@ async def allocate_waiting(tx: Tx, skus: Iterable[str], carrier: CarrierProvider
         needs = line_quantities(waiting.order.items)
         if any(needs[sku] > available.get(sku, 0) for sku in trigger & needs.keys()):
             continue
-        outcome = await allocate(tx, waiting.order, carrier, cleared_at=waiting.cleared_at, announce_shortage=False)
+        outcome = await allocate(
+            tx, waiting.order, carrier, cleared_at=waiting.cleared_at, announce_shortage=False, policy=policy
+        )
         if isinstance(outcome, Allocated):
             allocated.append(order_id)
             for sku in trigger & needs.keys():

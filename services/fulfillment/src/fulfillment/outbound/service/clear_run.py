@@ -20,7 +20,9 @@ from fulfillment.outbound.repository.holds import release_holds
 from fulfillment.outbound.repository.locks import lock_orders
 from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states, segments
 from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
+from fulfillment.outbound.service.parcels import ShipPolicy
 from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import ShipmentReleased
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -35,18 +37,20 @@ class Clearance:
     envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
 
 
-async def clear_orders(tx: Tx, clearances: Sequence[Clearance], carrier: CarrierProvider) -> None:
+async def clear_orders(
+    tx: Tx, clearances: Sequence[Clearance], carrier: CarrierProvider, policy: ShipPolicy = ShipPolicy()
+) -> None:
     order_ids = [c.order.order_id for c in clearances]
     await lock_orders(tx.conn, order_ids)
     for start, end in segments(order_ids):
-        await _clear_segment(tx, clearances[start:end], carrier)
+        await _clear_segment(tx, clearances[start:end], carrier, policy)
 
 
-async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: CarrierProvider) -> None:
+async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: CarrierProvider, policy: ShipPolicy) -> None:
     conn = tx.conn
     states = await order_states(conn, [c.order.order_id for c in clearances])
     released: dict[str, datetime] = {}
-    reactivations: list[tuple[ExistingOutbound, CanonicalOrder]] = []
+    reactivations: list[tuple[ExistingOutbound, Clearance]] = []
     candidates: list[Candidate] = []
     for clearance in clearances:
         state = states[clearance.order.order_id]
@@ -55,24 +59,26 @@ async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: Carri
         if state.hold is not None:
             released[clearance.order.order_id] = clearance.cleared_at
             log.info("hold.released", order_id=clearance.order.order_id, rule_ids=list(state.hold.rule_ids))
-        if state.outbound is not None:
-            if state.outbound.status is OutboundStatus.INTERCEPTED:
-                reactivations.append((state.outbound, clearance.order))
-            else:
+        if state.outbounds:
+            intercepted = [o for o in state.outbounds if o.status is OutboundStatus.INTERCEPTED]
+            reactivations += [(outbound, clearance) for outbound in intercepted]
+            if not intercepted:
                 log.info(
                     "clearance.ignored",
                     order_id=clearance.order.order_id,
                     reason="outbound exists",
-                    status=state.outbound.status.value,
+                    status=",".join(o.status.value for o in state.outbounds),
                 )
             continue
         # A repeated clearance of a queued order re-tries it quietly; after a release it is news.
         announce = not state.waiting or state.hold is not None
         candidates.append(Candidate(clearance.order, clearance.cleared_at, announce, clearance.envelope))
     await release_holds(conn, released)
-    for outbound, order in reactivations:
-        await _reactivate(tx, outbound, order)
-    await allocate_run(tx, candidates, carrier)
+    for outbound, clearance in reactivations:
+        if clearance.envelope is not None:
+            tx.acting_on(clearance.envelope)
+        await _reactivate(tx, outbound, clearance.order)
+    await allocate_run(tx, candidates, carrier, policy)
 
 
 def _goes_on(clearance: Clearance, state: OrderState) -> bool:
@@ -98,6 +104,10 @@ async def _reactivate(tx: Tx, outbound: ExistingOutbound, order: CanonicalOrder)
     """Back to `created`, taking the released order's receiver and remarks (an address fixed
     during the hold must reach the parcel); its stock stayed reserved throughout."""
     await reactivate(tx.conn, outbound.outbound_id, order.receiver, order.buyer_remark, order.seller_memo)
+    # The release moved the order back to validated; this puts it back to allocated.
+    await tx.publish(
+        ShipmentReleased(order_id=order.order_id, outbound_id=outbound.outbound_id, waybill_no=outbound.waybill_no)
+    )
     log.info(
         "outbound.reactivated",
         order_id=order.order_id,

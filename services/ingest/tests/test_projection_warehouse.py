@@ -1,0 +1,113 @@
+"""The status projection of the warehouse's events: a released parcel puts a held order back to
+allocated, and the order is shipped only once every parcel has left (order.shipped)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from ingest.projection.rules import target_status
+from orderhub_contracts.events import (
+    DomainEvent,
+    OrderHeld,
+    OrderShipped,
+    ShipmentDispatched,
+    ShipmentIntercepted,
+    ShipmentReleased,
+)
+from orderhub_contracts.order import CanonicalOrder
+from orderhub_contracts.state_machine import OrderStatus
+from orderhub_devstack.testing import eventually, publish
+from orderhub_runtime.settings import RuntimeSettings
+from projection_support import CS, Body, place, shipped, validated
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ON_THE_SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
+
+
+def test_warehouse_event_targets() -> None:
+    assert target_status("shipment.released") == OrderStatus.ALLOCATED
+    assert target_status("order.shipped") == OrderStatus.SHIPPED
+    assert target_status("shipment.dispatched") is None  # one parcel of possibly several
+    assert target_status("shipment.intercepted") is None
+
+
+async def _send(runtime: RuntimeSettings, *events: DomainEvent) -> None:
+    for event in events:
+        await publish(runtime.kafka_bootstrap_servers, event, prefix=runtime.topic_prefix)
+
+
+async def _view(client: httpx.AsyncClient, order_id: str, entries: int) -> dict[str, Any]:
+    async def check() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await client.get(f"/v1/orders/{order_id}", headers=CS)).json()
+        return view if len(view["timeline"]) >= entries else None
+
+    return await eventually(check, timeout_s=20)
+
+
+def _dispatched(order: CanonicalOrder, waybill_no: str, zone: str) -> ShipmentDispatched:
+    return ShipmentDispatched(
+        order_id=order.order_id,
+        waybill_no=waybill_no,
+        carrier="LOCAL",
+        dispatched_at=datetime.now(UTC),
+        outbound_id=f"OB-{waybill_no}",
+        zone=zone,
+    )
+
+
+@ON_THE_SESSION_LOOP
+async def test_hold_and_release_of_an_allocated_order_ends_allocated(
+    client: httpx.AsyncClient, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings, order_body: Body
+) -> None:
+    order = await place(client, ingest_engine, order_body())
+    shipment = shipped(order)
+    hold = OrderHeld(order_id=order.order_id, rule_ids=("R15",), reasons=("已打单改地址",))
+    intercepted = ShipmentIntercepted(
+        order_id=order.order_id, outbound_id=shipment.outbound_id, waybill_no=shipment.waybill_no, reason="已打单改地址"
+    )
+    released = ShipmentReleased(
+        order_id=order.order_id, outbound_id=shipment.outbound_id, waybill_no=shipment.waybill_no
+    )
+    # One at a time, as they are caused: each lands after the one before.
+    await _send(ingest_runtime, validated(order))
+    await _view(client, order.order_id, 2)
+    await _send(ingest_runtime, shipment)
+    await _view(client, order.order_id, 3)
+    await _send(ingest_runtime, hold, intercepted)
+    await _view(client, order.order_id, 5)
+    await _send(ingest_runtime, validated(order))
+    assert (await _view(client, order.order_id, 6))["status"] == "validated"
+    await _send(ingest_runtime, released)
+    view = await _view(client, order.order_id, 7)
+    assert view["status"] == "allocated"
+    assert "已放行" in view["timeline"][-1]["summary"]
+
+
+@ON_THE_SESSION_LOOP
+async def test_order_is_shipped_when_its_last_parcel_leaves(
+    client: httpx.AsyncClient, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings, order_body: Body
+) -> None:
+    order = await place(client, ingest_engine, order_body())
+    await _send(ingest_runtime, validated(order), shipped(order))
+    await _view(client, order.order_id, 3)
+    await _send(ingest_runtime, _dispatched(order, "LC000000000101", "in_stock"))
+    view = await _view(client, order.order_id, 4)
+    assert view["status"] == "allocated"  # the presale parcel has not left yet
+    assert "LC000000000101" in view["timeline"][-1]["summary"]
+    await _send(
+        ingest_runtime,
+        _dispatched(order, "LC000000000102", "presale"),
+        OrderShipped(
+            order_id=order.order_id, waybill_nos=("LC000000000101", "LC000000000102"), shipped_at=datetime.now(UTC)
+        ),
+    )
+    view = await _view(client, order.order_id, 6)
+    assert view["status"] == "shipped"
+    assert [e["event_type"] for e in view["timeline"][-3:]] == [
+        "shipment.dispatched",
+        "shipment.dispatched",
+        "order.shipped",
+    ]

@@ -8,12 +8,13 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fulfillment_harness import WAREHOUSE, FulfillmentEnv
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_devstack.testing import eventually
@@ -42,10 +43,23 @@ async def serve_on(app: FastAPI, port: int) -> AsyncIterator[None]:
         await task
 
 
+def fake_ingest(views: dict[str, dict[str, Any]]) -> FastAPI:
+    """Ingest's `GET /v1/orders/{id}` answering what the test put in `views` (404 otherwise)."""
+    app = FastAPI()
+
+    @app.get("/v1/orders/{order_id}")
+    async def order(order_id: str) -> JSONResponse:
+        found = views.get(order_id)
+        return JSONResponse(found or {"error": {"code": "not_found"}}, status_code=200 if found else 404)
+
+    return app
+
+
 @dataclass
 class CarrierEnv:
     ff: FulfillmentEnv
     sim: httpx.AsyncClient  # the 快递100 simulator's control and API
+    customer_views: dict[str, dict[str, Any]] = field(default_factory=dict)  # what fake ingest answers
 
     async def allocated(self, order: CanonicalOrder) -> dict[str, Any]:
         """Stock the order's SKUs, clear it, and answer its outbound order once it exists."""

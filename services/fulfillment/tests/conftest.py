@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest_asyncio
-from carrier_harness import CarrierEnv, free_port, serve_on
+from carrier_harness import CarrierEnv, fake_ingest, free_port, serve_on
 from fulfillment.main import create_app
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
@@ -65,7 +66,8 @@ async def carriers(orderhub_stack: StackInfo, fulfillment_database: str) -> Asyn
     )
     sim_app = create_kuaidi100()
     port = free_port()
-    async with serve(sim_app) as sim_port:
+    views: dict[str, dict[str, Any]] = {}
+    async with serve(sim_app) as sim_port, serve(fake_ingest(views)) as ingest_port:
         sim_url = f"http://127.0.0.1:{sim_port}"
         settings = FulfillmentSettings(
             database_url=fulfillment_database,
@@ -76,6 +78,7 @@ async def carriers(orderhub_stack: StackInfo, fulfillment_database: str) -> Asyn
             tracking_query_after_s=1.0,
             carrier_jobs_poll_s=0.2,
             complete_after_s=2.0,
+            ingest_url=f"http://127.0.0.1:{ingest_port}",
         )
         app = create_app(settings, runtime)
         engine = make_engine(fulfillment_database, pool_size=10)
@@ -90,7 +93,7 @@ async def carriers(orderhub_stack: StackInfo, fulfillment_database: str) -> Asyn
                 ff = FulfillmentEnv(
                     client=client, engine=engine, db=db, bootstrap=orderhub_stack.kafka_bootstrap_servers, prefix=prefix
                 )
-                yield CarrierEnv(ff=ff, sim=sim)
+                yield CarrierEnv(ff=ff, sim=sim, customer_views=views)
         finally:
             await engine.dispose()
             await delete_topics(orderhub_stack.kafka_bootstrap_servers, topic_names(prefix))

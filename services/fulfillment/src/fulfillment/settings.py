@@ -42,6 +42,10 @@ class FulfillmentSettings(ServiceSettings):
     # Tracking: a parcel without news for this long is queried actively (well before R17's 48 h).
     tracking_query_after_s: float = Field(default=12 * 3600, gt=0)
     carrier_jobs_poll_s: float = Field(default=1.0, gt=0)  # subscriptions, cancellations, queries
+    # The status-accuracy KPI reads the customer's view from ingest's API, with this staff token.
+    ingest_url: str = "http://127.0.0.1:8001"
+    ingest_token: SecretStr = SecretStr("local-manager")
+    kpi_sample_size: int = Field(default=50, ge=1, le=10_000)
     # An order is completed this long after delivery when no after-sales case is open.
     complete_after_s: float = Field(default=7 * 24 * 3600, ge=0)
     # In-stock parcels must leave this many hours after payment (发货时效).

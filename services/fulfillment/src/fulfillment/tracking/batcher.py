@@ -1,8 +1,9 @@
 """Verified pushes from concurrent requests, applied together: each request waits for its push to
-be committed (快递100 must not be told 成功 before that), and while one run's transaction is
-running the next pushes gather for the following one. A run costs one transaction and a handful
-of statements (`service.accept_pushes`), not one per push. A run that fails is replayed one push
-per transaction, so one bad push fails only its own request (answered 500: the carrier retries)."""
+be committed (快递100 must not be told 成功 before that), and while a run's transaction is running
+the next pushes gather for the following one (two runs are in flight at once). A run costs one
+transaction and a handful of statements (`service.accept_pushes`), not one per push. A run that
+fails is replayed one push per transaction, so one bad push fails only its own request (answered
+500: the carrier retries)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,11 @@ _Item = tuple[TrackReport, str, "asyncio.Future[ApplyResult]"]
 
 
 class PushBatcher:
-    def __init__(self, provider: str, complete_after: timedelta, *, max_run: int = 200) -> None:
+    def __init__(self, provider: str, complete_after: timedelta, *, max_run: int = 200, runs: int = 2) -> None:
         self.provider = provider
         self._complete_after = complete_after
         self._max_run = max_run
+        self._runs = runs  # runs in flight at once (their parcels are locked in waybill order: no deadlock)
         self._queue: asyncio.Queue[_Item] = asyncio.Queue()
 
     async def submit(self, report: TrackReport, body: str) -> ApplyResult:
@@ -37,6 +39,9 @@ class PushBatcher:
         return await future
 
     async def run(self, db: Database) -> None:
+        await asyncio.gather(*(self._loop(db) for _ in range(self._runs)))
+
+    async def _loop(self, db: Database) -> None:
         while True:
             items = [await self._queue.get()]
             while len(items) < self._max_run and not self._queue.empty():

@@ -41,19 +41,9 @@ async def insert_shipment(conn: AsyncConnection, row: dict[str, Any]) -> bool:
     return (await conn.execute(stmt)).first() is not None
 
 
-async def lock_shipment(conn: AsyncConnection, waybill_no: str) -> Shipment | None:
-    row = (await conn.execute(select(shipments).where(s.waybill_no == waybill_no).with_for_update())).first()
-    return _shipment(row) if row else None
-
-
 async def shipment(conn: AsyncConnection, waybill_no: str) -> Shipment | None:
     row = (await conn.execute(select(shipments).where(s.waybill_no == waybill_no))).first()
     return _shipment(row) if row else None
-
-
-async def shipments_of_order(conn: AsyncConnection, order_id: str) -> list[Shipment]:
-    rows = await conn.execute(select(shipments).where(s.order_id == order_id).order_by(s.dispatched_at))
-    return [_shipment(r) for r in rows]
 
 
 async def checkpoints(conn: AsyncConnection, waybill_no: str) -> list[TrackedCheckpoint]:
@@ -65,43 +55,6 @@ async def checkpoints(conn: AsyncConnection, waybill_no: str) -> list[TrackedChe
         TrackedCheckpoint(Checkpoint(r.occurred_at, r.context, r.carrier_state, r.area), r.source, r.received_at)
         for r in rows
     ]
-
-
-async def insert_checkpoints(conn: AsyncConnection, waybill_no: str, added: Sequence[Checkpoint], source: str) -> None:
-    if not added:
-        return
-    rows = [
-        {
-            "waybill_no": waybill_no,
-            "occurred_at": c.time,
-            "context": c.context,
-            "carrier_state": c.state,
-            "area": c.area,
-            "source": source,
-        }
-        for c in added
-    ]
-    await conn.execute(pg_insert(shipment_checkpoints).values(rows).on_conflict_do_nothing())
-
-
-async def set_latest(
-    conn: AsyncConnection,
-    waybill_no: str,
-    *,
-    status: ParcelStatus,
-    latest: Checkpoint,
-    delivered_at: datetime | None,
-) -> None:
-    values: dict[str, Any] = {
-        "status": status.value,
-        "carrier_state": latest.state,
-        "latest_at": latest.time,
-        "latest_context": latest.context,
-        "updated_at": func.now(),
-    }
-    if delivered_at is not None:
-        values["delivered_at"] = delivered_at
-    await conn.execute(update(shipments).where(s.waybill_no == waybill_no).values(**values))
 
 
 async def claim_quiet(conn: AsyncConnection, now: datetime, quiet_for: timedelta, limit: int) -> list[Shipment]:

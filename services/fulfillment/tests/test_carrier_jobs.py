@@ -17,7 +17,6 @@ from fulfillment.tracking.repository import jobs_for
 from fulfillment.tracking.worker import backoff, run_jobs
 from fulfillment_harness import FulfillmentEnv
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 LATER = datetime.now(UTC) + timedelta(days=400)
 ACCOUNT = Kuaidi100Account(
     key="k",
@@ -62,6 +61,7 @@ def test_backoff_doubles_and_is_capped() -> None:
     assert backoff(30) == timedelta(hours=1)
 
 
+@pytest.mark.asyncio(loop_scope="session")
 @pytest.mark.parametrize(
     ("code", "done", "failed", "retried"),
     [("501", True, False, False), ("500", False, False, True), ("701", False, True, False)],

@@ -19,8 +19,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.tables import order_keys, order_timeline, orders, transition_rejections
-from ingest.tracking import TRACKING_EVENT_TYPES
 from ingest.timeline import TimelineEntry
+from ingest.tracking import TRACKING_EVENT_TYPES
 
 
 @dataclass(frozen=True, slots=True)

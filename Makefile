@@ -105,6 +105,9 @@ bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared or
 .PHONY: bench-paper
 bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the bridge, a 200-order pick list (xlsx + PDF)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment.paper $(ARGS)
+.PHONY: bench-tracking
+bench-tracking: install ## Fulfillment alone taking 快递100 track pushes (pushes/s applied; p99 at 200 pushes/s)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.tracking_bench $(ARGS)
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)

@@ -18,14 +18,18 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
     NotificationSent,
+    OrderCompleted,
     OrderHeld,
     OrderShipped,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDelivered,
     ShipmentDispatched,
+    ShipmentException,
     ShipmentIntercepted,
     ShipmentReleased,
     StockShortage,
+    TrackingUpdated,
 )
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.errors import RetryLater
@@ -156,4 +160,8 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     OrderShipped,
     NotificationSent,
     NotificationFailed,
+    TrackingUpdated,
+    ShipmentDelivered,
+    ShipmentException,
+    OrderCompleted,
 )

@@ -9,9 +9,11 @@ any development tool or the embedded servers' package."""
 
 from __future__ import annotations
 
+import fnmatch
 import shlex
 import subprocess
 import tomllib
+import zipfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -116,3 +118,56 @@ def test_image_wheels_are_the_locked_ones(deploy_files: Any, service: str) -> No
         requirement = Requirement(declared)
         if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
             assert canonicalize_name(requirement.name) in wheels, f"{service} declares {declared}; not in the image"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_non_editable_install_carries_every_file_of_the_package(service: str, tmp_path: Path) -> None:
+    """The images install the workspace packages as wheels (`--no-editable`, no sources in the
+    image): each wheel must hold every file of its package, e.g. the Alembic migrations that
+    `python -m <service> migrate` runs and the console's templates and static files."""
+    root = Path(__file__).resolve().parents[2]
+    command = [find_uv_bin(), "build", "--wheel", "--package", f"orderhub-{service}", "--out-dir", str(tmp_path)]
+    result = subprocess.run(
+        [*command, "--offline", "--quiet"], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    if result.returncode != 0 and "offline" in result.stderr.lower():
+        pytest.skip(f"the build backend is not in uv's cache: {result.stderr.strip()[:200]}")
+    assert result.returncode == 0, result.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        packed = set(archive.namelist())
+    source = root / "services" / service / "src"
+    files = {
+        str(path.relative_to(source))
+        for path in source.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and not path.name.endswith(".pyc")
+    }
+    assert sorted(files - packed) == []
+    if service != "console":
+        assert f"{service}/migrations/env.py" in packed
+
+
+def test_build_context_keeps_what_the_build_copies(deploy_files: Any) -> None:
+    """Dockerfile.dockerignore (BuildKit reads it beside the Dockerfile) leaves the lock, the
+    workspace manifests and sources in the context, and keeps tests, caches and .venv out."""
+    patterns = [
+        line.strip()
+        for line in (deploy_files.root / "deploy" / "docker" / "Dockerfile.dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    def ignored(path: str) -> bool:
+        parts = path.split("/")
+        for pattern in patterns:
+            bare = pattern.removeprefix("**/")
+            if pattern.startswith("**/"):
+                if any(fnmatch.fnmatch(part, bare) for part in parts):
+                    return True
+            elif fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(parts[0], pattern):
+                return True
+        return False
+
+    kept = ["pyproject.toml", "uv.lock", "libs/runtime/pyproject.toml", "libs/runtime/src/orderhub_runtime/cli.py"]
+    kept += [f"services/{s}/src/{s}/__main__.py" for s in SERVICES]
+    assert [path for path in kept if ignored(path)] == []
+    assert all(ignored(p) for p in [".venv/bin/python", "services/ingest/tests/conftest.py", ".git/HEAD"])

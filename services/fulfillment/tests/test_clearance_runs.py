@@ -12,7 +12,7 @@ import pytest
 from fulfillment.carriers import LocalCarrier
 from fulfillment.deps import FulfillmentDeps
 from fulfillment.handlers import build_batch_handlers
-from fulfillment.outbound.repository.run_state import segments
+from fulfillment.outbound.model import segments
 from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clearance import clear_order, hold_order
 from fulfillment.settings import FulfillmentSettings

@@ -27,7 +27,7 @@ from orderhub_runtime.bus.outbox import OutboxWriter
 from orderhub_runtime.db import Database
 from orderhub_runtime.settings import RuntimeSettings
 from projection_support import Body, place, shipped, validated
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -133,6 +133,10 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "order.held",
         "stock.shortage",
         "shipment.created",
+        "shipment.intercepted",
+        "shipment.released",
+        "shipment.dispatched",
+        "order.shipped",
         "notification.sent",
         "notification.failed",
     }
@@ -230,8 +234,17 @@ async def test_an_event_projected_while_the_run_waited_for_its_order_fails_the_r
     async with ingest_engine.connect() as other:
         await other.begin()
         await other.execute(select(orders.c.order_id).where(orders.c.order_id == order.order_id).with_for_update())
+        holder = (await other.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         run = asyncio.create_task(project(ingest_engine, [item, at(held(order), 2)]))
-        await asyncio.sleep(0.5)  # the run is now waiting for the lock
+
+        async def run_waits_for_the_lock() -> bool:
+            async with ingest_engine.connect() as probe:
+                blocked = text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE CAST(:holder AS int) = ANY(pg_blocking_pids(pid))"
+                )
+                return bool((await probe.execute(blocked, {"holder": holder})).scalar_one())
+
+        await eventually(run_waits_for_the_lock, timeout_s=10, interval_s=0.02)
         await other.execute(
             order_timeline.insert().values(
                 order_id=order.order_id,

@@ -47,3 +47,19 @@ class OutboundOrder:
     gift_note: str = ""
     remark_flags: tuple[str, ...] = ()
     shipped_at: datetime | None = None
+
+
+def segments(order_ids: list[str]) -> list[tuple[int, int]]:
+    """Split a run into consecutive [start, end) stretches in which no order appears twice: an
+    order's state read for a stretch stays true throughout it, and taking the stretches one
+    after another keeps the run's order exactly."""
+    bounds: list[tuple[int, int]] = []
+    start, seen = 0, set[str]()
+    for index, order_id in enumerate(order_ids):
+        if order_id in seen:
+            bounds.append((start, index))
+            start, seen = index, set()
+        seen.add(order_id)
+    if start < len(order_ids):
+        bounds.append((start, len(order_ids)))
+    return bounds

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.model import OutboundStatus
+from fulfillment.outbound.model import OutboundStatus, segments
 from fulfillment.outbound.repository import reactivate
 from fulfillment.outbound.repository.holds import release_holds
 from fulfillment.outbound.repository.locks import lock_orders
-from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states, segments
+from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states
 from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
 from fulfillment.outbound.service.parcels import ShipPolicy
 from orderhub_contracts.envelope import Envelope

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from fulfillment.outbound.model import OPEN_STATUSES
+from fulfillment.outbound.model import OPEN_STATUSES, segments
 from fulfillment.outbound.repository.holds import HoldOutcome, record_holds
 from fulfillment.outbound.repository.locks import lock_orders
-from fulfillment.outbound.repository.run_state import segments
 from orderhub_contracts.events import ShipmentIntercepted
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger

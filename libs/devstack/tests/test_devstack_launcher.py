@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 from orderhub_contracts.topics import SERVICES
 from orderhub_devstack.console import Console
@@ -81,6 +82,7 @@ def test_service_env_and_banner() -> None:
     assert "http://127.0.0.1:8005/docs" in text and "local-warehouse" in text and "secret" not in text
 
 
+@pytest.mark.broker  # starts its own servers
 async def test_launcher_refuses_taken_http_ports() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -171,6 +173,7 @@ async def launcher() -> AsyncIterator[Launcher]:
         await remove_scratch_dir(scratch)
 
 
+@pytest.mark.broker  # starts its own servers
 async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Launcher) -> None:
     await launcher.wait_for(r"\| migrated", count=len(SERVICES))
     await launcher.wait_for("OrderHub is up")

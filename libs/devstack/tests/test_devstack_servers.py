@@ -40,6 +40,7 @@ def test_broker_reports_a_taken_port(listener: int) -> None:
         EmbeddedBroker(listener).start()
 
 
+@pytest.mark.broker  # starts its own servers
 async def test_broker_comes_back_empty_with_a_new_cluster_id() -> None:
     broker = EmbeddedBroker(free_port())
     broker.start()
@@ -67,6 +68,7 @@ async def _count_rows(pg: EmbeddedPostgres) -> int:
         await conn.close()
 
 
+@pytest.mark.broker  # starts its own servers
 async def test_postgres_restarts_in_place_and_survives_stale_state(scratch: Path, listener: int) -> None:
     data, port = scratch / "postgres", free_port()
     pg = EmbeddedPostgres(data, port, "first-password")

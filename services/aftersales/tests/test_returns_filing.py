@@ -20,7 +20,7 @@ async def test_a_customer_files_for_their_own_order_and_sees_it(aftersales: Afte
     mine = await aftersales.client.get("/v1/miniprogram/returns", headers=ALICE)
     assert body["ticket_id"] in [t["ticket_id"] for t in mine.json()]
     events = await aftersales.events(order.order_id)
-    assert [t for t, _ in events] == ["return.requested", "aftersales.opened"]
+    assert [t for t, _ in events] == ["return.requested", "aftersales.case_opened"]
 
 
 async def test_another_customers_order_or_ticket_is_not_found(aftersales: AftersalesEnv) -> None:

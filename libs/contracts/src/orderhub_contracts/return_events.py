@@ -129,17 +129,9 @@ class ReturnCancelled(ReturnEvent):
     topic: ClassVar[Topic] = Topic.AFTERSALES
 
 
-class AfterSalesOpened(DomainEvent):
-    """The order's first open ticket: the order is in after-sales (售后中)."""
-
-    event_type: ClassVar[str] = "aftersales.opened"
-    topic: ClassVar[Topic] = Topic.AFTERSALES
-    order_id: str
-    ticket_id: str
-
-
 class AfterSalesSettled(DomainEvent):
-    """The order's last open ticket ended: the order goes back to delivered."""
+    """The order's last open ticket ended: the order goes back to delivered (each ticket also
+    opens and closes its case: aftersales.case_opened / aftersales.case_closed)."""
 
     event_type: ClassVar[str] = "aftersales.settled"
     topic: ClassVar[Topic] = Topic.AFTERSALES

@@ -119,6 +119,8 @@ async def _wait_for_database(engine: AsyncEngine, *, timeout_s: float = 60.0) ->
 
 
 async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
+    if not spec.runtime.is_local:
+        spec.settings.refuse_development_secrets()
     url = spec.settings.database_url.get_secret_value()
     if not url:
         raise RuntimeError(f"{spec.name.upper()}_DATABASE_URL is not set")

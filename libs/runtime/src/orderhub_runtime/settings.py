@@ -80,7 +80,10 @@ class RuntimeSettings(BaseSettings):
 
 
 class ServiceSettings(BaseSettings):
-    """Base for each service's own settings; subclasses set `env_prefix`."""
+    """Base for each service's own settings; subclasses set `env_prefix`.
+
+    Secret defaults exist so that local mode works out of the box; outside local mode a service
+    refuses to start while any of them is still in force (`refuse_development_secrets`)."""
 
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -88,3 +91,32 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     db_pool_size: int = Field(default=10, ge=1)
+
+    def development_secrets(self) -> dict[str, set[str]]:
+        """Setting name -> values that are only ever right for development: by default every
+        secret's non-empty default. Services add their known development keys."""
+        known: dict[str, set[str]] = {}
+        for name, info in type(self).model_fields.items():
+            default = info.default
+            if isinstance(default, SecretStr) and default.get_secret_value():
+                known[name] = {default.get_secret_value()}
+        return known
+
+    def refuse_development_secrets(self) -> None:
+        """Raise, naming each setting, if a secret still holds a development value."""
+        prefix = str(self.model_config.get("env_prefix", "")).upper()
+        offending = sorted(
+            f"{prefix}{name.upper()}"
+            for name, values in self.development_secrets().items()
+            if _secret_text(getattr(self, name, None)) in values
+        )
+        if offending:
+            raise ValueError(
+                "development secrets are not accepted outside local mode; set real values for: " + ", ".join(offending)
+            )
+
+
+def _secret_text(value: object) -> str | None:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value if isinstance(value, str) else None

@@ -14,6 +14,7 @@ from orderhub_contracts.events import (
     OrderShipped,
     ProductUpdated,
     ShipmentCreated,
+    ShipmentDelivered,
     TrackingUpdated,
 )
 from orderhub_contracts.return_events import ReturnWaybillIssued
@@ -67,6 +68,10 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
         if event.status == "delivered":
             await service.record_progress(tx, RecordProgress(event.order_id, "delivered", event.occurred_at))
 
+    async def on_shipment_delivered(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ShipmentDelivered)
+        await service.record_progress(tx, RecordProgress(event.order_id, "delivered", event.delivered_at))
+
     async def on_product_updated(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, ProductUpdated)
         await service.record_category(tx, RecordCategory(event.sku, event.category, event.title, event.updated_at))
@@ -80,6 +85,7 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
         OrderCancelled.event_type: on_order_cancelled,
         OrderShipped.event_type: on_order_shipped,
         TrackingUpdated.event_type: on_tracking_updated,
+        ShipmentDelivered.event_type: on_shipment_delivered,
         ProductUpdated.event_type: on_product_updated,
         ReturnWaybillIssued.event_type: on_return_waybill,
     }

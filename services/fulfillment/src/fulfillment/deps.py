@@ -3,7 +3,7 @@ routes use: the deps, and who may call."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends
@@ -12,6 +12,7 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.settings import StaffMember
 
 from fulfillment.carriers import CarrierProvider
+from fulfillment.kpi.customer_view import CustomerViews, NoCustomerViews
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.settings import FulfillmentSettings
 
@@ -20,6 +21,8 @@ from fulfillment.settings import FulfillmentSettings
 class FulfillmentDeps:
     settings: FulfillmentSettings
     carrier: CarrierProvider
+    # The customer's view of orders (ingest's API), for the status-accuracy KPI.
+    views: CustomerViews = field(default_factory=NoCustomerViews)
 
     @property
     def policy(self) -> ShipPolicy:
@@ -29,4 +32,5 @@ class FulfillmentDeps:
 Deps = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]
 AnyStaff = Annotated[StaffMember, Depends(require_staff())]
 StockKeeper = Annotated[StaffMember, Depends(require_staff("warehouse", "manager"))]
+Manager = Annotated[StaffMember, Depends(require_staff("manager"))]
 Warehouse = StockKeeper  # the warehouse (or a manager): catalogue, board, ship scans

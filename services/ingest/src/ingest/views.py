@@ -24,6 +24,7 @@ from ingest.api.schemas import (
 from ingest.orders.placing import PlacedRows
 from ingest.orders.repository import get_order_row
 from ingest.orders.timeline_repository import list_rejections, list_timeline
+from ingest.tracking import latest_tracking
 
 Row = Mapping[Any, Any]  # a row read back, or one as just written
 
@@ -95,6 +96,7 @@ def build_order_view(
         updated_at=as_shanghai(row["updated_at"]),
         timeline=[_timeline_entry(t) for t in timeline],
         status_history=status_history(timeline),
+        tracking=latest_tracking([(t["event_type"], t["data"]) for t in timeline]),
         transition_rejections=[
             RejectionView(
                 event_id=r["event_id"],

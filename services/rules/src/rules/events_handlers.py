@@ -4,7 +4,8 @@
 - shipment.created → the waybill exists (R15); its ship deadline moves the R16 timer armed at
   payment (a batch handler: `rules.shipments`)
 - shipment.dispatched → shipped: R16 timer cancelled, R17 timer armed
-- shipment.tracking_updated → R17 timer re-armed; delivered cancels it; returned → R17 at once
+- shipment.tracking_updated → R17 timer re-armed; delivered cancels it; returned or exception
+  (疑难, 拒签, 退回) → R17 at once
 - notification.failed → R03 (trigger notification.failed), for orders this service knows
 """
 
@@ -71,7 +72,7 @@ def build_event_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[st
         if event.status == "delivered":
             await orders.update_fields(tx.conn, event.order_id, delivered_at=event.occurred_at)
             await timers.cancel(tx.conn, event.order_id, TimerKind.LOGISTICS)
-        elif event.status == "returned":
+        elif event.status in ("returned", "exception"):  # refused, sent back, or 疑难: R17 now
             await timers.cancel(tx.conn, event.order_id, TimerKind.LOGISTICS)
             record = await _locked(tx, event.order_id)
             await triggers.check(tx, rulebook, record, "logistics.check", {"carrier_returned": True})

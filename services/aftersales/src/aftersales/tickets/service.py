@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from orderhub_contracts.address import Receiver
+from orderhub_contracts.events import AfterSalesCaseOpened
 from orderhub_contracts.return_events import (
-    AfterSalesOpened,
     ReturnApproved,
     ReturnCancelled,
     ReturnReassigned,
@@ -129,8 +129,8 @@ async def file_return(tx: Tx, command: FileReturn) -> Ticket:
     fields = event_fields(ticket, ReturnStatus.REQUESTED, command.actor, command.reason, now)
     fields["previous_status"] = ""
     await tx.publish(ReturnRequested(**fields, lines=lines, category=category, assignee=ticket.assignee))
-    if await repository.count_open(tx.conn, order.order_id) == 1:
-        await tx.publish(AfterSalesOpened(order_id=order.order_id, ticket_id=ticket.ticket_id))
+    kind = "refund" if command.return_type is ReturnType.REFUND_ONLY else command.return_type.value
+    await tx.publish(AfterSalesCaseOpened(order_id=order.order_id, case_id=ticket.ticket_id, kind=kind, opened_at=now))
     log.info("ticket.filed", ticket_id=ticket.ticket_id, order_id=order.order_id, assignee=ticket.assignee)
     return ticket
 

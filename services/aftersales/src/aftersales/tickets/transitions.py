@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from orderhub_contracts.events import AfterSalesCaseClosed
 from orderhub_contracts.return_events import AfterSalesSettled, ReturnClosed, ReturnEvent
 from orderhub_contracts.returns import OPEN_RETURN_STATUSES, ReturnStatus, can_return_transition
 from orderhub_runtime.db import Tx
@@ -16,6 +17,13 @@ from aftersales.tickets import repository
 from aftersales.tickets.model import Ticket
 
 log = get_logger(__name__)
+
+# What a ticket's case ended with (aftersales.case_closed), by the status it was closed from.
+_OUTCOMES = {
+    ReturnStatus.REFUNDED: "refunded",
+    ReturnStatus.EXCHANGED: "exchanged",
+    ReturnStatus.REJECTED: "rejected",
+}
 
 # Statuses that end on their own: the ticket closes in the same transaction.
 _CLOSE_AT_ONCE = frozenset({ReturnStatus.REJECTED, ReturnStatus.REFUNDED, ReturnStatus.EXCHANGED})
@@ -70,7 +78,11 @@ async def advance(
     log.info("ticket.moved", ticket_id=ticket.ticket_id, order_id=ticket.order_id, status=target.value, by=actor)
     if target in _CLOSE_AT_ONCE:
         return await advance(tx, moved, ReturnStatus.CLOSED, ReturnClosed, actor="system")
-    # closed or cancelled: was it the order's last open ticket?
-    if target not in OPEN_RETURN_STATUSES and await repository.count_open(tx.conn, ticket.order_id) == 0:
-        await tx.publish(AfterSalesSettled(order_id=ticket.order_id, ticket_id=ticket.ticket_id))
+    if target not in OPEN_RETURN_STATUSES:  # closed or cancelled: the case ends
+        outcome = "withdrawn" if target is ReturnStatus.CANCELLED else _OUTCOMES.get(ticket.status, "closed")
+        await tx.publish(
+            AfterSalesCaseClosed(order_id=ticket.order_id, case_id=ticket.ticket_id, outcome=outcome, closed_at=now)
+        )
+        if await repository.count_open(tx.conn, ticket.order_id) == 0:  # the order's last open ticket
+            await tx.publish(AfterSalesSettled(order_id=ticket.order_id, ticket_id=ticket.ticket_id))
     return moved

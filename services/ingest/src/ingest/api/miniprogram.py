@@ -30,8 +30,10 @@ from ingest.channels.miniprogram.weixin import LoginRefused, code2session
 from ingest.orders.commands import PlaceOrder
 from ingest.orders.intake import accept_order
 from ingest.orders.repository import get_order_row
+from ingest.orders.timeline_repository import tracking_entries
 from ingest.settings import IngestSettings
 from ingest.tables import order_items
+from ingest.tracking import TrackingView, latest_tracking
 
 router = APIRouter(prefix="/v1/miniprogram", tags=["mini-program"])
 log = get_logger(__name__)
@@ -94,6 +96,7 @@ class CustomerOrderView(BaseModel):
     receiver_phone: str  # masked
     address: str
     buyer_remark: str
+    tracking: TrackingView | None = Field(default=None, description="最新物流: the parcel's latest checkpoint")
     payment: dict[str, str] | None = Field(
         default=None, description="parameters for wx.requestPayment (timeStamp, nonceStr, package, signType, paySign)"
     )
@@ -305,4 +308,5 @@ async def _view(conn: AsyncConnection, order_id: str) -> CustomerOrderView:
         receiver_phone=mask_phone(row["receiver_phone"]),
         address=address,
         buyer_remark=row["buyer_remark"],
+        tracking=latest_tracking(await tracking_entries(conn, order_id)),
     )

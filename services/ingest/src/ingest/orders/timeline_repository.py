@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from orderhub_contracts.state_machine import OrderStatus
 from sqlalchemy import RowMapping, select
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.tables import order_timeline, transition_rejections
 from ingest.timeline import TimelineEntry
+from ingest.tracking import TRACKING_EVENT_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +88,12 @@ async def list_rejections(conn: AsyncConnection, order_id: str) -> Sequence[RowM
         .order_by(transition_rejections.c.id)
     )
     return (await conn.execute(query)).mappings().all()
+
+
+async def tracking_entries(conn: AsyncConnection, order_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event type, data) of the order's tracking events (shipment.tracking_updated, .delivered, .exception)."""
+    t = order_timeline.c
+    rows = await conn.execute(
+        select(t.event_type, t.data).where(t.order_id == order_id, t.event_type.in_(TRACKING_EVENT_TYPES))
+    )
+    return [(r.event_type, r.data) for r in rows]

@@ -18,14 +18,18 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
     NotificationSent,
+    OrderCompleted,
     OrderHeld,
     OrderShipped,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDelivered,
     ShipmentDispatched,
+    ShipmentException,
     ShipmentIntercepted,
     ShipmentReleased,
     StockShortage,
+    TrackingUpdated,
 )
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.consumer import BatchHandler
@@ -157,5 +161,9 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     OrderShipped,
     NotificationSent,
     NotificationFailed,
+    TrackingUpdated,
+    ShipmentDelivered,
+    ShipmentException,
+    OrderCompleted,
 )
 BATCH_HANDLERS: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}

@@ -5,22 +5,35 @@ Test modules import it by name (`from aftersales_harness import AftersalesEnv`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from aftersales.customers import StaticSessions
+from aftersales.main import create_app
 from aftersales.refunds.model import RefundAnswer, RefundRequest
+from aftersales.refunds.providers import RefundProvider
+from aftersales.settings import AftersalesSettings
 from aftersales.tables import messaging, order_refs, tickets
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import DomainEvent, OrderPlaced, OrderShipped, ProductUpdated, to_envelope
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.return_events import ReturnWaybillIssued
-from orderhub_devstack.testing import eventually, publish_envelope
-from orderhub_runtime.db import Database
+from orderhub_devstack.bootstrap import delete_topics, topic_names
+from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.testing import eventually, publish_envelope, running_app
+from orderhub_runtime.bus.outbox import OutboxWriter
+from orderhub_runtime.db import Database, make_engine
+from orderhub_runtime.migrations import upgrade_head
+from orderhub_runtime.settings import RuntimeSettings
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -46,6 +59,9 @@ class CountingRefunds:
         self.refunds.setdefault(request.refund_no, request)
         return RefundAnswer(provider_refund_id=f"WX{request.refund_no}", status="SUCCESS")
 
+    async def aclose(self) -> None:
+        return None
+
     def refunded_fen(self, out_trade_no: str) -> int:
         return sum(r.amount_fen for r in self.refunds.values() if r.out_trade_no == out_trade_no)
 
@@ -57,7 +73,12 @@ class AftersalesEnv:
     db: Database
     bootstrap: str
     prefix: str
-    refunds: CountingRefunds
+    refunds: RefundProvider
+
+    @property
+    def counting(self) -> CountingRefunds:
+        assert isinstance(self.refunds, CountingRefunds)
+        return self.refunds
 
     async def publish(self, event: DomainEvent) -> Envelope:
         envelope = to_envelope(event, source="orderhub/test")
@@ -175,3 +196,34 @@ class AftersalesEnv:
     async def ticket_events(self, ticket_id: str, order_id: str) -> list[str]:
         events = await self.events(order_id)
         return [t for t, data in events if t.startswith("return.") and data.get("ticket_id") == ticket_id]
+
+
+@contextlib.asynccontextmanager
+async def running_aftersales(
+    orderhub_stack: StackInfo, refunds: RefundProvider, **settings: Any
+) -> AsyncIterator[AftersalesEnv]:
+    """The service on its own topic prefix, with fixed customers and the given refund provider."""
+    url = orderhub_stack.service_database_urls["aftersales"]
+    await asyncio.to_thread(upgrade_head, "aftersales", url)
+    prefix = f"{orderhub_stack.topic_prefix}as{uuid.uuid4().hex[:6]}."
+    runtime = RuntimeSettings(
+        env="test", kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers, topic_prefix=prefix
+    )
+    values: dict[str, Any] = {"refund_interval_s": 0.2, "photo_max_bytes": 64 * 1024} | settings
+    config = AftersalesSettings(database_url=SecretStr(url), **values)
+    app = create_app(config, runtime, sessions=StaticSessions(CUSTOMERS), refunds=refunds)
+    engine = make_engine(url, pool_size=10)
+    db = Database(engine, OutboxWriter(messaging.outbox, source="orderhub/aftersales"), lambda: None)
+    try:
+        async with running_app(app) as client:
+            yield AftersalesEnv(
+                client=client,
+                engine=engine,
+                db=db,
+                bootstrap=orderhub_stack.kafka_bootstrap_servers,
+                prefix=prefix,
+                refunds=refunds,
+            )
+    finally:
+        await engine.dispose()
+        await delete_topics(orderhub_stack.kafka_bootstrap_servers, topic_names(prefix))

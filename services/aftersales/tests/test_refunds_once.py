@@ -31,7 +31,7 @@ async def test_two_concurrent_approvals_give_one_refund(aftersales: AftersalesEn
     assert {r.status_code for r in refunds} == {200}
     assert {r.json()["refund_no"] for r in refunds} == {f"RF{ticket_id}"}
     await aftersales.until_status(ticket_id, "closed")
-    assert aftersales.refunds.refunded_fen(order.channel_order_no) == 28_500  # (60000 - 3000) / 2
+    assert aftersales.counting.refunded_fen(order.channel_order_no) == 28_500  # (60000 - 3000) / 2
     ledger = (await aftersales.client.get("/v1/refunds", params={"order": order.order_id}, headers=CS)).json()
     assert [(r["ticket_id"], r["amount_fen"], r["status"]) for r in ledger] == [(ticket_id, 28_500, "succeeded")]
     assert (await aftersales.ticket_events(ticket_id, order.order_id)).count("return.refunded") == 1
@@ -53,15 +53,15 @@ async def test_a_crash_between_the_refund_call_and_the_commit_resends_the_same_r
         return await service.book_refund(tx, ticket_id)
 
     refund, request = await aftersales.db.run_in_transaction(approve_and_book)
-    answer = await aftersales.refunds.refund(request)
+    answer = await aftersales.counting.refund(request)
     assert answer.succeeded and refund.status == "pending"
     # After the restart (the background loop, or a retry), the same refund number goes out again.
     await run_refund(aftersales.db, aftersales.refunds, ticket_id)
     await run_refund(aftersales.db, aftersales.refunds, ticket_id)
     await aftersales.until_status(ticket_id, "closed")
-    sent = [r for r in aftersales.refunds.calls if r.out_trade_no == order.channel_order_no]
+    sent = [r for r in aftersales.counting.calls if r.out_trade_no == order.channel_order_no]
     assert {r.refund_no for r in sent} == {f"RF{ticket_id}"}
-    assert aftersales.refunds.refunded_fen(order.channel_order_no) == 19_900
+    assert aftersales.counting.refunded_fen(order.channel_order_no) == 19_900
     async with aftersales.engine.connect() as conn:
         ref = await get_order_ref(conn, order.order_id)
         ledger = await service.ledger(conn, order.order_id)
@@ -83,4 +83,4 @@ async def test_tickets_of_one_order_never_refund_more_than_was_paid(aftersales: 
         ledger = await service.ledger(conn, order.order_id)
     assert ref is not None and ref.refunded_fen == ref.paid_fen == 9_998
     assert sum(r.amount_fen for r in ledger) == 9_998 and len(ledger) == 3
-    assert aftersales.refunds.refunded_fen(order.channel_order_no) == 9_998
+    assert aftersales.counting.refunded_fen(order.channel_order_no) == 9_998

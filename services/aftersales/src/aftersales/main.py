@@ -11,11 +11,13 @@ from aftersales.api.miniprogram import router as miniprogram_router
 from aftersales.api.order_refs import router as order_refs_router
 from aftersales.api.returns import router as returns_router
 from aftersales.api.routing import router as routing_router
+from aftersales.api.wechatpay import router as wechatpay_router
 from aftersales.customers import CustomerSessions, IngestSessions
 from aftersales.deps import AftersalesDeps
 from aftersales.handlers import build_batch_handlers, build_handlers
 from aftersales.refunds.providers import LocalRefunds, RefundProvider
 from aftersales.refunds.runner import refund_loop
+from aftersales.refunds.wechatpay import WeChatPayRefunds
 from aftersales.settings import AftersalesSettings
 from aftersales.tables import messaging
 
@@ -30,16 +32,18 @@ def build_spec(deps: AftersalesDeps, runtime: RuntimeSettings) -> ServiceSpec[Af
         tables=messaging,
         handlers=build_handlers(deps),
         batch_handlers=build_batch_handlers(deps),
-        routers=[order_refs_router, miniprogram_router, returns_router, dock_router, routing_router],
+        routers=[order_refs_router, miniprogram_router, returns_router, dock_router, routing_router, wechatpay_router],
         background=[refund_loop(deps.refunds, deps.settings.refund_interval_s)],
-        on_stop=[deps.sessions.close],
+        on_stop=[deps.sessions.close, deps.refunds.aclose],
     )
 
 
 def build_refunds(settings: AftersalesSettings) -> RefundProvider:
     if settings.refund_provider == "local":
         return LocalRefunds()
-    raise ValueError(f"unknown refund provider {settings.refund_provider!r}; known: local")
+    if settings.refund_provider == "wechatpay":
+        return WeChatPayRefunds(settings.wechatpay)
+    raise ValueError(f"unknown refund provider {settings.refund_provider!r}; known: wechatpay, local")
 
 
 def create_app(

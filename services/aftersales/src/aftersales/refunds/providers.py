@@ -14,6 +14,8 @@ class RefundProvider(Protocol):
         """Refund `request.amount_fen`; asking again with the same refund_no answers the same refund."""
         ...
 
+    async def aclose(self) -> None: ...
+
 
 class LocalRefunds:
     """In-process and idempotent by refund number, like the real one."""
@@ -24,3 +26,6 @@ class LocalRefunds:
     async def refund(self, request: RefundRequest) -> RefundAnswer:
         self.refunds.setdefault(request.refund_no, request)
         return RefundAnswer(provider_refund_id=f"LOCAL{request.refund_no}", status="SUCCESS")
+
+    async def aclose(self) -> None:
+        return None

@@ -33,6 +33,11 @@ async def refund_of_ticket(conn: AsyncConnection, ticket_id: str, *, lock: bool 
     return None if row is None else _refund(row)
 
 
+async def ticket_of_refund(conn: AsyncConnection, refund_no: str) -> str | None:
+    found = await conn.scalar(select(refunds.c.ticket_id).where(refunds.c.refund_no == refund_no))
+    return None if found is None else str(found)
+
+
 async def mark_succeeded(conn: AsyncConnection, refund_no: str, provider_refund_id: str, at: datetime) -> bool:
     statement = (
         update(refunds)

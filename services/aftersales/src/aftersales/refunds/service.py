@@ -129,6 +129,15 @@ async def settle_refund(tx: Tx, ticket_id: str, provider_refund_id: str) -> bool
     return True
 
 
+async def settle_notified(tx: Tx, refund_no: str, provider_refund_id: str) -> bool:
+    """WeChat Pay's result notification said SUCCESS for this refund number."""
+    ticket_id = await repository.ticket_of_refund(tx.conn, refund_no)
+    if ticket_id is None:
+        log.warning("refund.notified_unknown", refund_no=refund_no)
+        return False
+    return await settle_refund(tx, ticket_id, provider_refund_id)
+
+
 async def awaiting_refund(conn: AsyncConnection, limit: int) -> list[str]:
     return await repository.tickets_awaiting_refund(conn, limit)
 

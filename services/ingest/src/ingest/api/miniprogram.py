@@ -50,6 +50,10 @@ class NothingToPay(DomainError):
     code = "invalid_request"
 
 
+class SessionOwnerOut(BaseModel):
+    openid: str
+
+
 class LoginIn(BaseModel):
     code: str = Field(min_length=1, max_length=128, description="the code from wx.login()")
 
@@ -125,6 +129,13 @@ async def current_customer(request: Request) -> str:
 Customer = Annotated[str, Depends(current_customer)]
 
 
+@router.get("/session", responses={401: {"description": "unknown or expired session"}})
+async def session_owner(openid: Customer) -> SessionOwnerOut:
+    """Who the caller's session token belongs to: lets the other services (aftersales' returns)
+    accept the customer's own token without reading ingest's sessions."""
+    return SessionOwnerOut(openid=openid)
+
+
 @router.post("/session", response_model=SessionOut, responses={401: {"description": "code refused by WeChat"}})
 async def login(body: LoginIn, request: Request, ctx: ContextDep) -> SessionOut:
     """Exchange the wx.login code for a session token (WeChat code2session). The session_key stays here."""
@@ -192,6 +203,7 @@ async def place_order(
         ),
         shop_id=_settings(ctx).miniprogram_app_key,
         buyer_remark=body.buyer_remark,
+        buyer_id=openid,
     )
     if command.to_order("-").paid_total_fen <= 0:  # WeChat Pay takes no zero-amount payment
         raise NothingToPay("the order total must be more than 0 fen", details={"field": "items"})

@@ -31,12 +31,14 @@ from orderhub_contracts.events import (
     StockShortage,
     TrackingUpdated,
 )
+from orderhub_contracts.return_events import ReturnRefunded
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
+from ingest.aftersales import PROJECTED_AFTERSALES, publish_refunds
 from ingest.orders.timeline_repository import TimelineRecord
 from ingest.projection.rules import Decision, Outcome, decide, target_status
 from ingest.projection.store import Rejection, lock_orders, write_run
@@ -148,7 +150,6 @@ def _log(step: _Step) -> None:
         )
 
 
-# aftersales.v1 is subscribed too, but it defines no event types yet; its events are skipped.
 PROJECTED: tuple[type[DomainEvent], ...] = (
     AnomalyRaised,
     OrderValidated,
@@ -165,5 +166,14 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     ShipmentDelivered,
     ShipmentException,
     OrderCompleted,
+    *PROJECTED_AFTERSALES,  # every ticket transition on the timeline
 )
+
+
+async def project_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    await project_run(tx, items)
+    await publish_refunds(tx, items)
+
+
 BATCH_HANDLERS: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}
+BATCH_HANDLERS[ReturnRefunded.event_type] = project_refunds

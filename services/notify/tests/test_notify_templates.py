@@ -43,7 +43,16 @@ def _anomaly(*actions: AnomalyAction) -> AnomalyRaised:
 
 def test_the_shipped_templates_load() -> None:
     book = load_templates(TEMPLATES, PROVIDED)
-    assert set(book) == {"shipment_created", "shipment_dispatched", "order_refunded", "anomaly_sms", "anomaly_wecom"}
+    assert set(book) == {
+        "shipment_created",
+        "shipment_dispatched",
+        "order_refunded",
+        "anomaly_sms",
+        "anomaly_wecom",
+        "return_waybill",
+        "return_rejected",
+        "return_discrepancy",
+    }
     assert book["shipment_created"].channel == "sms"
     assert book["shipment_created"].variables == ("order_id", "carrier", "waybill_no")
     assert book["order_refunded"].variables == ("order_id", "amount", "reason")

@@ -15,6 +15,7 @@ from notify.handlers import Notifier
 from notify.limits import Limits
 from notify.providers.base import ProviderSet
 from notify.providers.factory import build_providers, provider_names
+from notify.returns import ReturnNotifier
 from notify.routing import RecipientResolver
 from notify.sender import Sender
 from notify.settings import NotifySettings
@@ -40,6 +41,7 @@ def build_spec(
         provider_names=provider_names(settings),
     )
     dispatches = DispatchNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
+    returns = ReturnNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
     configured = settings
     variables = {code: template.variables for code, template in templates.items()}
     wrap = wrap_providers or (lambda providers: providers)
@@ -51,8 +53,8 @@ def build_spec(
         deps=settings,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=notifier.handlers() | dispatches.handlers(),
-        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers(),
+        handlers=notifier.handlers() | dispatches.handlers() | returns.handlers(),
+        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers() | returns.batch_handlers(),
         routers=[router],
         background=[sender.run],
     )

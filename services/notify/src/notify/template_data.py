@@ -39,4 +39,26 @@ TEMPLATES: list[dict[str, Any]] = [
         "event": "anomaly.raised",
         "text": "【订单异常·{level_name}】{rule_name}（{rule_id}，{level}级）\n订单：{order_id}\n{text}",
     },
+    {
+        # The return waybill fulfillment issued for an approved return (aftersales.v1).
+        "code": "return_waybill",
+        "channel": "sms",
+        "event": "return.waybill_issued",
+        "text": "【订单中枢】您的售后申请{ticket_id}已同意，请使用{carrier}退货运单号{waybill_no}"
+        "寄回商品（订单号{order_id}）。",
+    },
+    {
+        "code": "return_rejected",
+        "channel": "sms",
+        "event": "return.rejected",
+        "text": "【订单中枢】很抱歉，您的售后申请{ticket_id}未通过：{reason}（订单号{order_id}）",
+    },
+    {
+        # A return parcel that does not match the request: the warehouse lead, on WeCom.
+        "code": "return_discrepancy",
+        "channel": "wecom",
+        "event": "return.discrepancy",
+        "text": "【退货收货差异】售后单{ticket_id}（订单{order_id}）\n{problems}\n"
+        "收货人：{actor}，请拍照上传后再完成收货。",
+    },
 ]

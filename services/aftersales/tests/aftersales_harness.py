@@ -62,6 +62,9 @@ class CountingRefunds:
     async def aclose(self) -> None:
         return None
 
+    async def calls_for(self, out_trade_no: str) -> list[RefundRequest]:
+        return [r for r in self.calls if r.out_trade_no == out_trade_no]
+
     def refunded_fen(self, out_trade_no: str) -> int:
         return sum(r.amount_fen for r in self.refunds.values() if r.out_trade_no == out_trade_no)
 

@@ -11,6 +11,7 @@ from orderhub_contracts.events import (
     OrderCancelled,
     OrderPaid,
     OrderPlaced,
+    OrderRefunded,
     OrderShipped,
     ProductUpdated,
     ShipmentCreated,
@@ -32,6 +33,7 @@ from aftersales.order_refs.model import (
 )
 from aftersales.tickets import service as tickets
 from aftersales.tickets.model import AttachReturnWaybill
+from aftersales.tickets.platform import RecordPlatformRefund, record_platform_refund
 
 
 def build_batch_handlers(deps: AftersalesDeps) -> dict[str, BatchHandler]:
@@ -72,6 +74,12 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
         assert isinstance(event, ShipmentDelivered)
         await service.record_progress(tx, RecordProgress(event.order_id, "delivered", event.delivered_at))
 
+    async def on_order_refunded(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderRefunded)
+        if not event.ticket_id:  # a refund made on the platform, not one of our tickets'
+            command = RecordPlatformRefund(event.order_id, event.refund_fen, event.reason, f"platform:{envelope.id}")
+            await record_platform_refund(tx, command)
+
     async def on_product_updated(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, ProductUpdated)
         await service.record_category(tx, RecordCategory(event.sku, event.category, event.title, event.updated_at))
@@ -82,6 +90,7 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
 
     return {
         OrderPaid.event_type: on_order_paid,
+        OrderRefunded.event_type: on_order_refunded,
         OrderCancelled.event_type: on_order_cancelled,
         OrderShipped.event_type: on_order_shipped,
         TrackingUpdated.event_type: on_tracking_updated,

@@ -72,7 +72,8 @@ PROJECTED_AFTERSALES: tuple[type[DomainEvent], ...] = tuple(_SUMMARIES)
 async def publish_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
     """A ticket's refund is the order's refund: order.refunded, with the amount and the ticket."""
     for _, event in items:
-        if isinstance(event, ReturnRefunded):
+        # a platform's refund already came as order.refunded from the channel; only ours are news
+        if isinstance(event, ReturnRefunded) and event.method != "platform":
             await tx.publish(
                 OrderRefunded(
                     order_id=event.order_id,

@@ -67,6 +67,10 @@ bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert r
 bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
 
+.PHONY: bench-aftersales
+bench-aftersales: install ## Aftersales alone: ticket transitions/s and their latency through the public API
+	@$(UV) run --no-sync python -m benchmarks.aftersales $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m ingest.search.bench

@@ -15,9 +15,11 @@ from aftersales.tables import agents, return_routes
 _OPEN = [s.value for s in OPEN_RETURN_STATUSES]
 
 # The on-duty agent of the category with the fewest open tickets (ties: by name, so it is stable).
-# The agents' rows are locked so two filings at once do not both pick the same "least loaded".
-_LEAST_LOADED = text(
-    """
+# The chosen agent's row is locked until the filing commits; a filing at the same moment skips
+# that agent and takes the next least loaded (so a burst spreads over the agents instead of
+# queueing behind one lock), and only when every agent is being given a ticket right now does it
+# wait for the least loaded.
+_LEAST_LOADED = """
 SELECT a.agent
 FROM aftersales.return_routes r
 JOIN aftersales.agents a ON a.agent = r.agent AND a.on_duty
@@ -27,7 +29,8 @@ ORDER BY (SELECT count(*) FROM aftersales.tickets t
 LIMIT 1
 FOR UPDATE OF a
 """
-)
+_LEAST_LOADED_FREE = text(_LEAST_LOADED + " SKIP LOCKED")
+_LEAST_LOADED_WAIT = text(_LEAST_LOADED)
 
 
 async def replace_routes(conn: AsyncConnection, routes: Sequence[Route]) -> None:
@@ -50,7 +53,10 @@ async def set_duty(conn: AsyncConnection, agent: str, on_duty: bool) -> None:
 
 
 async def least_loaded_agent(conn: AsyncConnection, category: str) -> str | None:
-    row = (await conn.execute(_LEAST_LOADED, {"category": category, "open": _OPEN})).first()
+    params = {"category": category, "open": _OPEN}
+    row = (await conn.execute(_LEAST_LOADED_FREE, params)).first()
+    if row is None:
+        row = (await conn.execute(_LEAST_LOADED_WAIT, params)).first()
     return None if row is None else str(row[0])
 
 

@@ -8,9 +8,9 @@ PYTHON_VERSION := 3.11
 export UV_PYTHON := $(PYTHON_VERSION)
 TEST_PATHS := libs/contracts/tests libs/runtime/tests libs/devstack/tests libs/ops/tests libs/simulators/tests \
 	services/ingest/tests services/rules/tests services/fulfillment/tests services/aftersales/tests \
-	services/notify/tests tests
+	services/notify/tests services/insights/tests tests
 PACKAGES := orderhub-contracts orderhub-runtime orderhub-devstack orderhub-ops orderhub-simulators orderhub-ingest \
-	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify
+	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify orderhub-insights
 
 .PHONY: help
 help: ## List the targets
@@ -57,15 +57,29 @@ lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .
 	@$(UV) run --no-sync ruff format --check . >/dev/null || echo "(ruff format: some files would be reformatted)"
 	@$(UV) run --no-sync mypy libs/contracts/src libs/runtime/src libs/devstack/src libs/ops/src libs/simulators/src \
-		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src
+		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src services/insights/src
 
 .PHONY: bench
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation
 	@$(UV) run --no-sync python -m benchmarks.run
 
+.PHONY: bench-rules
+bench-rules: install ## Rules alone: rule evaluation, address resolution, the service draining a backlog (ARGS="--rate 1000")
+	@$(UV) run --no-sync python -m benchmarks.rules.engine
+	@$(UV) run --no-sync python -m benchmarks.rules.address_bench
+	@$(UV) run --no-sync python -m benchmarks.rules.service $(ARGS)
+
+.PHONY: bench-notify
+bench-notify: install ## Notify alone on the recording providers: latency at 200 events/s, throughput at 1,000/s
+	@$(UV) run --no-sync python -m benchmarks.notify.service $(ARGS)
+
 .PHONY: bench-fulfillment
 bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
+
+.PHONY: bench-tracking
+bench-tracking: install ## Fulfillment alone taking 快递100 track pushes (pushes/s applied; p99 at 200 pushes/s)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.tracking_bench $(ARGS)
 
 .PHONY: bench-aftersales
 bench-aftersales: install ## Aftersales alone: ticket transitions/s and their latency through the public API
@@ -73,7 +87,15 @@ bench-aftersales: install ## Aftersales alone: ticket transitions/s and their la
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
-	@$(UV) run --no-sync python -m ingest.search.bench
+	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench
+
+.PHONY: bench-ingest
+bench-ingest: install ## Ingest CPU and SQL statements per order: POST /v1/orders and the timeline projection
+	@$(UV) run --no-sync python -m benchmarks.ingest.cpu_bench
+
+.PHONY: bench-insights
+bench-insights: install ## Heat analysis over a million orders (load, analysis and picture timings)
+	@$(UV) run --no-sync python -m benchmarks.insights.heat_bench
 
 .PHONY: topics
 topics: install ## Topics and consumer lag of the running system

@@ -43,7 +43,9 @@ def _describe(result: LoadResult) -> dict[str, object]:
 
 
 def _rules_bench() -> str:
-    probe = subprocess.run([sys.executable, "-m", "rules.engine.bench"], capture_output=True, text=True, timeout=600)
+    probe = subprocess.run(
+        [sys.executable, "-m", "benchmarks.rules.engine"], capture_output=True, text=True, timeout=600
+    )
     return probe.stdout.strip() if probe.returncode == 0 else f"rules bench failed: {probe.stderr[-500:]}"
 
 

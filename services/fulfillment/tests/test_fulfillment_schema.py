@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from fulfillment.tables import SCHEMA, metadata
 from fulfillment_harness import FulfillmentEnv
-from orderhub_devstack.testing import migrated_schema_diff
+from orderhub_devstack.testing import schema_drift
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 async def test_migration_matches_tables(fulfillment: FulfillmentEnv, fulfillment_database: str) -> None:
-    assert await migrated_schema_diff(fulfillment_database, metadata, SCHEMA) == []
+    assert await schema_drift(fulfillment_database, metadata, SCHEMA) == []
 
 
 async def test_openapi_lists_the_staff_routes(fulfillment: FulfillmentEnv) -> None:

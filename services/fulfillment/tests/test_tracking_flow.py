@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from carrier_harness import CarrierEnv
 from fulfillment.carriers.signing import callback_sign
+from fulfillment.carriers.tracking import Checkpoint, TrackReport
 from fulfillment.completion.repository import completion_of
 from fulfillment.tracking.repository import jobs_for, rejected_pushes
+from fulfillment.tracking.service import apply_tracks
 from orderhub_contracts.events import AfterSalesCaseClosed, AfterSalesCaseOpened, OrderCancelled
 from orderhub_devstack.testing import eventually
 
@@ -141,3 +143,34 @@ async def test_an_open_after_sales_case_holds_completion(carriers: CarrierEnv) -
     )
     await carriers.ff.events(order.order_id, "order.completed")
     assert await carriers.ff.outbox_count(order.order_id, "order.completed") == 1
+
+
+async def test_a_run_of_pushes_ends_as_one_after_the_other(carriers: CarrierEnv) -> None:
+    """Several reports of one parcel in one run (as the batcher makes them): merged in order."""
+    order = carriers.ff.order({carriers.ff.sku(): 1})
+    waybill = await carriers.dispatched(order)
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    picked = Checkpoint(t0, "已揽收", "1")
+    out = Checkpoint(t0 + timedelta(hours=2), "正在派件", "5")
+    signed = Checkpoint(t0 + timedelta(hours=3), "已签收", "3")
+
+    def report(*checkpoints: Checkpoint) -> TrackReport:
+        return TrackReport("zhongtong", waybill, checkpoints)
+
+    run = [report(picked), report(out, picked), report(picked), report(signed, out, picked), report(out, picked)]
+    async with carriers.ff.db.transaction() as tx:
+        results = await apply_tracks(
+            tx, [*run, TrackReport("zhongtong", "NOSUCH", ())], source="push", complete_after=timedelta(days=7)
+        )
+    assert [r.applied.value for r in results] == [
+        "advanced",
+        "advanced",
+        "unchanged",
+        "advanced",
+        "unchanged",
+        "unknown",
+    ]
+    body = await carriers.shipment(waybill)
+    assert body["status"] == "delivered" and len(body["track"]) == 3
+    assert await carriers.ff.outbox_count(order.order_id, "shipment.tracking_updated") == 3
+    assert await carriers.ff.outbox_count(order.order_id, "shipment.delivered") == 1

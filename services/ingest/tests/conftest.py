@@ -8,15 +8,18 @@ import random
 import string
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from ingest.main import create_app
+from ingest.deps import IngestDeps
+from ingest.main import build_spec
 from ingest.settings import IngestSettings
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import running_app
+from orderhub_runtime.app import create_service_app
 from orderhub_runtime.db import make_engine
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
@@ -42,14 +45,32 @@ async def ingest_engine(orderhub_stack: StackInfo) -> AsyncIterator[AsyncEngine]
     await engine.dispose()
 
 
+@dataclass(frozen=True)
+class RunningIngest:
+    deps: IngestDeps
+    http: httpx.AsyncClient
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def client(
+async def running_ingest(
     orderhub_stack: StackInfo, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The ingest app running in-process (relay and consumer included), as an HTTP client."""
+) -> AsyncIterator[RunningIngest]:
+    """The ingest app running in-process (relay and consumer included), with its dependencies."""
     settings = IngestSettings(database_url=orderhub_stack.service_database_urls["ingest"])
-    async with running_app(create_app(settings, ingest_runtime)) as http:
-        yield http
+    spec = build_spec(settings, ingest_runtime)
+    async with running_app(create_service_app(spec)) as http:
+        yield RunningIngest(spec.deps, http)
+
+
+@pytest.fixture
+def client(running_ingest: RunningIngest) -> httpx.AsyncClient:
+    """The running ingest app as an HTTP client."""
+    return running_ingest.http
+
+
+@pytest.fixture
+def ingest_deps(running_ingest: RunningIngest) -> IngestDeps:
+    return running_ingest.deps
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import pytest_asyncio
-from ingest.api import ops
 from ingest.channels.base import ChannelOrder, OrderRef, PlatformError, PushNotice, PushRejected, PushSink
 from ingest.channels.hub import ChannelHub
-from ingest.channels.receive import receive_push
+from ingest.channels.service import receive_push
+from ingest.deps import IngestDeps
 from ingest.settings import IngestSettings
 from ingest.tables import fetch_tasks, messaging
 from orderhub_contracts.order import Channel
@@ -71,12 +71,14 @@ async def db(ingest_engine: AsyncEngine) -> Database:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def hub(orderhub_stack: StackInfo, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[ChannelHub]:
+async def hub(
+    orderhub_stack: StackInfo, ingest_deps: IngestDeps, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[ChannelHub]:
     """Our side still has the old secret; the platform already signs with the rotated one. The ops
-    endpoints of the running app see this hub."""
+    endpoints of the running app see this hub's adapters (the same mapping)."""
     settings = IngestSettings(database_url=orderhub_stack.service_database_urls["ingest"])
-    hub = ChannelHub(settings, httpx.AsyncClient(), {"phone": SignedPushes(OLD)})
-    monkeypatch.setattr(ops, "get_hub", lambda ctx: hub)
+    hub = ChannelHub(settings, httpx.AsyncClient(), ingest_deps.hub.adapters)
+    monkeypatch.setitem(hub.adapters, "phone", SignedPushes(OLD))
     yield hub
     await hub.aclose()
 
@@ -99,7 +101,7 @@ async def test_a_push_with_a_bad_signature_is_archived_and_replayed_after_the_fi
 ) -> None:
     no = "ARC" + uuid.uuid4().hex[:10]
     headers, body = signed(RIGHT, no)
-    outcome = await receive_push(db, hub.adapter("phone"), headers, body)
+    outcome = await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), headers, body))
     assert (outcome.accepted, outcome.status, outcome.reason) == (False, 401, "signature mismatch")
     assert await open_tasks(ingest_engine, no) == []  # nothing queued from an unverified push
 
@@ -147,7 +149,7 @@ async def test_unsigned_forged_or_malformed_pushes_are_refused_and_kept(
 ) -> None:
     if headers is None:  # correctly signed, but not what the platform's format promises
         headers = {"X-Sign": hmac.new(OLD, body, hashlib.sha256).hexdigest()}
-    outcome = await receive_push(db, hub.adapter("phone"), headers, body)
+    outcome = await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), headers, body))
     assert not outcome.accepted and outcome.status == status and outcome.reason.startswith(reason)
     row = (await client.get(f"/v1/ops/pushes/{outcome.push_id}", headers=OPS)).json()
     assert (row["verdict"], row["body"]) == ("rejected", body.decode())
@@ -158,7 +160,7 @@ async def test_an_accepted_push_is_archived_too_and_ops_endpoints_need_the_ops_r
     client: httpx.AsyncClient, hub: ChannelHub, db: Database, ingest_engine: AsyncEngine
 ) -> None:
     no = "ARC" + uuid.uuid4().hex[:10]
-    outcome = await receive_push(db, hub.adapter("phone"), *signed(OLD, no))
+    outcome = await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *signed(OLD, no)))
     assert outcome.accepted
     row = (await client.get(f"/v1/ops/pushes/{outcome.push_id}", headers=OPS)).json()
     assert (row["verdict"], row["notices"]) == ("accepted", 1)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.changes import KnownState, change_entry, diff, is_stale
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import (
     OrderAddressChanged,

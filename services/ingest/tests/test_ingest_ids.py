@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
-from ingest.orders.commands import PlaceOrder
-from ingest.orders.intake import accept_order
+from ingest.orders.model import PlaceOrder
+from ingest.orders.service import accept_order
 from ingest.tables import messaging
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.ids import base_order_id, candidate_order_ids, collision_suffix

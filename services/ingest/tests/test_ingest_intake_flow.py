@@ -21,13 +21,12 @@ import httpx
 import pytest
 import pytest_asyncio
 from ingest.channels.base import ChannelOrder, OrderRef, PlatformError, PushNotice, PushRejected, PushSink
-from ingest.channels.fetch_queue import complete, enqueue_fetch, lease_due
 from ingest.channels.hub import ChannelHub
-from ingest.channels.intake import ingest_platform_order
-from ingest.channels.receive import receive_push
-from ingest.channels.sync import read_watermark, sync_shop_once, sync_windows
+from ingest.channels.repository import complete, enqueue_fetch, lease_due, read_watermark
+from ingest.channels.service import ingest_platform_order, receive_push
+from ingest.channels.sync import sync_shop_once, sync_windows
 from ingest.channels.worker import run_fetches_once
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 from ingest.settings import IngestSettings
 from ingest.tables import fetch_tasks, messaging, order_keys, order_timeline, orders
 from orderhub_contracts.address import Receiver
@@ -226,9 +225,11 @@ async def test_push_sync_and_push_again_make_one_order_and_one_placed(
     no = number()
     platform.put(no, paid_at=datetime.now(UTC).replace(microsecond=0))
     headers, body = platform.push(no)
-    outcome = await receive_push(db, hub.adapter("phone"), headers, body)
+    outcome = await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), headers, body))
     assert outcome.accepted and [n.ref.channel_order_no for n in outcome.notices] == [no]
-    duplicate = await receive_push(db, hub.adapter("phone"), headers, body)  # the platform delivers it twice
+    duplicate = await db.run_in_transaction(
+        lambda tx: receive_push(tx, hub.adapter("phone"), headers, body)
+    )  # the platform delivers it twice
     assert duplicate.accepted
     await drain(hub, db)
     order_id = await order_id_of(ingest_engine, no)
@@ -236,7 +237,7 @@ async def test_push_sync_and_push_again_make_one_order_and_one_placed(
 
     assert await sync_shop_once(hub, db, "phone", SHOP) >= 1
     await drain(hub, db)
-    await receive_push(db, hub.adapter("phone"), *platform.push(no))
+    await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no)))
     await drain(hub, db)
 
     assert await order_id_of(ingest_engine, no) == order_id
@@ -306,7 +307,7 @@ async def test_platform_changes_become_their_own_events(
 ) -> None:
     no = number()
     platform.put(no)  # placed, not yet paid
-    await receive_push(db, hub.adapter("phone"), *platform.push(no))
+    await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no)))
     await drain(hub, db)
     order_id = await order_id_of(ingest_engine, no)
     assert order_id is not None
@@ -328,10 +329,10 @@ async def test_platform_changes_become_their_own_events(
     ]
     for changes in steps:
         platform.put(no, **changes)
-        await receive_push(db, hub.adapter("phone"), *platform.push(no))
+        await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no)))
         await drain(hub, db)
     # Fetching the same state again (a duplicated push, a sync) adds nothing.
-    await receive_push(db, hub.adapter("phone"), *platform.push(no))
+    await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no)))
     await drain(hub, db)
 
     assert await events_of(ingest_engine, order_id) == [
@@ -394,7 +395,7 @@ async def test_a_failing_fetch_is_retried_with_backoff_and_never_dropped(
     no = number()
     platform.put(no)
     platform.failing.add(no)
-    await receive_push(db, hub.adapter("phone"), *platform.push(no))
+    await db.run_in_transaction(lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no)))
     await drain(hub, db)
     task = await open_task(ingest_engine, no)
     assert task is not None and task["attempts"] == 1 and "unavailable" in str(task["last_error"])
@@ -403,7 +404,9 @@ async def test_a_failing_fetch_is_retried_with_backoff_and_never_dropped(
     assert await order_id_of(ingest_engine, no) is None
 
     platform.failing.clear()
-    await receive_push(db, hub.adapter("phone"), *platform.push(no))  # a new hint makes it due now
+    await db.run_in_transaction(
+        lambda tx: receive_push(tx, hub.adapter("phone"), *platform.push(no))
+    )  # a new hint makes it due now
     await drain(hub, db)
     assert await order_id_of(ingest_engine, no) is not None
     assert await open_task(ingest_engine, no) is None

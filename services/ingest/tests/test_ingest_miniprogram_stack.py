@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from ingest.channels.miniprogram.service import reconcile_once
 from ingest.tables import raw_pushes
 from ingest_channel_stack import SteppedEnv, stepped_stack
 from orderhub_devstack.stack import StackInfo
@@ -50,17 +51,18 @@ async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
         yield stepped
 
 
+RECEIVER = {
+    "name": "赵六",
+    "phone": "139 0000 5678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "street": "文新街道",
+    "detail": "文三路 200 号",
+}
 ORDER = {
     "items": [{"sku": "HUM-3L", "title": "加湿器 3L", "quantity": 2, "unit_price_fen": 12950}],
-    "receiver": {
-        "name": "赵六",
-        "phone": "139 0000 5678",
-        "province": "浙江省",
-        "city": "杭州市",
-        "district": "西湖区",
-        "street": "文新街道",
-        "detail": "文三路 200 号",
-    },
+    "receiver": RECEIVER,
     "buyer_remark": "工作日送",
 }
 
@@ -155,7 +157,7 @@ async def test_unverified_or_mismatched_notifications_pay_nothing_and_are_archiv
     assert all(r.json()["code"] == "FAIL" for r in (unsigned, forged, stale, underpaid, unknown))
     assert "replayed" in stale.json()["message"] and "25900" in underpaid.json()["message"]
     assert await env.count(order["order_id"], "order.paid") == 0
-    async with env.engine.connect() as conn:
+    async with env.db.read() as conn:
         reasons = (
             (
                 await conn.execute(
@@ -229,6 +231,9 @@ async def test_a_lost_notification_is_found_by_asking_wechat_pay(env: Env) -> No
     env.sim.pusher.controls.drop_next = 1
     await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
     assert await env.count(order["order_id"], "order.paid") == 0  # the notification never came
+    # What the mini-program does once its payment sheet closes: ask for a check, then read.
+    checked = await env.http.post(f"/v1/miniprogram/orders/{order['order_id']}/payment-check", headers=auth)
+    assert checked.status_code == 200 and checked.json()["paid"] is True
     seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
     assert seen.status_code == 200 and seen.json()["paid"] is True
     assert await env.count(order["order_id"], "order.paid") == 1
@@ -281,3 +286,32 @@ async def test_a_retried_order_request_with_its_idempotency_key_places_one_order
     assert await env.count(first.json()["order_id"], "order.placed") == 1
     bad = await env.http.post("/v1/miniprogram/orders", json=ORDER, headers={**auth, "Idempotency-Key": "x" * 65})
     assert bad.status_code == 422
+
+
+async def test_reading_an_order_never_asks_wechat_pay_the_reconciler_does(env: Env) -> None:
+    auth = await login(env)
+    order = await place(env, auth)
+    env.sim.pusher.controls.drop_next = 1
+    await env.sim.pay(out_trade_no=order["out_trade_no"], total_fen=order["amount_fen"])
+    seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert seen.status_code == 200 and seen.json()["paid"] is False  # a GET only reads
+    assert await env.count(order["order_id"], "order.paid") == 0
+    await reconcile_once(env.ctx.db, env.ctx.deps)  # one round of the background reconciler
+    assert await env.count(order["order_id"], "order.paid") == 1
+    seen = await env.http.get(f"/v1/miniprogram/orders/{order['order_id']}", headers=auth)
+    assert seen.json()["paid"] is True
+    await reconcile_once(env.ctx.db, env.ctx.deps)  # a paid order is not asked about again
+    assert await env.count(order["order_id"], "order.paid") == 1
+
+
+async def test_a_receiver_name_with_bidi_controls_is_refused_and_remarks_are_masked(env: Env) -> None:
+    auth = await login(env)
+    spoofed: dict[str, object] = {**ORDER, "receiver": {**RECEIVER, "name": "\u202e六赵"}}
+    refused = await env.http.post("/v1/miniprogram/orders", json=spoofed, headers=auth)
+    assert refused.status_code == 422 and "U+202E" in refused.text
+    assert refused.json()["error"]["details"][0]["field"] == "receiver.name"
+    with_phone = {**ORDER, "buyer_remark": "到了打 139 1234 5678"}
+    placed = await env.http.post("/v1/miniprogram/orders", json=with_phone, headers=auth)
+    assert placed.status_code == 201 and placed.json()["buyer_remark"] == "到了打 139****5678"
+    listed = (await env.http.get("/v1/miniprogram/orders", headers=auth)).json()
+    assert [o["buyer_remark"] for o in listed] == ["到了打 139****5678"]

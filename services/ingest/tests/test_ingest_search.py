@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from ingest.orders.commands import PlaceOrder
-from ingest.orders.intake import accept_order
+from ingest.orders.model import PlaceOrder
+from ingest.orders.service import accept_order
 from ingest.search.criteria import build_criteria, id_time_range
 from ingest.search.plan import SearchStats, walk_budget
 from ingest.search.repository import search_orders, walk_statement
@@ -175,7 +175,7 @@ async def test_a_walk_that_finds_less_than_a_page_falls_back_to_the_index(
         walked = (await conn.execute(walk_statement(criteria, 1))).mappings().all()
     assert len(walked) <= 1  # one order examined: not a full page, so search_orders asks the index
     async with ingest_engine.begin() as conn:
-        rows = await search_orders(conn, criteria)
+        rows = await search_orders(conn, criteria, walk_budget=1)
     assert [r["channel"] for r in rows] == ["shopee", "douyin", "taobao"]
 
 

@@ -13,24 +13,22 @@ import random
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from ingest.channels.sync import sync_shop_once
-from ingest.tables import orders, raw_pushes, sync_watermarks
-from ingest_channel_stack import SteppedEnv, stepped_stack
+from channel_orders import shopee_order
+from channel_platforms import shopee_stack
+from ingest.tables import orders, raw_pushes
+from ingest_channel_stack import SteppedEnv
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import read_topic
 from orderhub_simulators import feed, platform_feeds
 from orderhub_simulators.channels.shopee import generate
-from orderhub_simulators.channels.shopee.app import create_app as create_sim
 from orderhub_simulators.channels.shopee.state import ShopeeState
 from sqlalchemy import func, select
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-SHOP = "200001"
 
 
 Env = SteppedEnv[ShopeeState]
@@ -40,116 +38,28 @@ Env = SteppedEnv[ShopeeState]
 async def env(orderhub_stack: StackInfo) -> AsyncIterator[Env]:
     """Ingest in a database and under a topic prefix of its own, with no background channel work:
     the tests run the fetch worker and the sync themselves, one step at a time."""
-    sim = ShopeeState()
-    async with stepped_stack(
-        orderhub_stack, "shopee", sim, create_sim(sim), webhook="/webhooks/shopee", url_settings=["shopee_base_url"]
-    ) as stepped:
+    async with shopee_stack(orderhub_stack) as stepped:
         yield stepped
 
 
-def new_order(status: str = "READY_TO_SHIP", **overrides: Any) -> dict[str, Any]:
-    """An order as get_order_detail returns it; amounts are MYR decimals."""
-    number = "2411" + "".join(random.choices("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", k=10))
-    now = int(time.time())
-    order: dict[str, Any] = {
-        "order_sn": number,
-        "region": "MY",
-        "currency": "MYR",
-        "cod": False,
-        "order_status": status,
-        "create_time": now - 120,
-        "update_time": now,
-        "total_amount": 100.07,
-        "message_to_seller": "call first",
-        "note": "",
-        "recipient_address": {
-            "name": "Tan Mei Ling",
-            "phone": "60123456789",
-            "town": "TTDI",
-            "district": "Kuala Lumpur",
-            "city": "Kuala Lumpur",
-            "state": "Wilayah Persekutuan Kuala Lumpur",
-            "zipcode": "60000",
-            "full_address": "12, Jalan Tun Mohd Fuad 3, 60000 Kuala Lumpur",
-        },
-        "item_list": [
-            {
-                "item_id": 101,
-                "item_name": "Humidifier 3L",
-                "item_sku": "HUM-3L",
-                "model_id": 9,
-                "model_name": "White",
-                "model_sku": "HUM-3L-W",
-                "model_quantity_purchased": 3,
-                "model_original_price": 33.37,
-                "model_discounted_price": 31.99,
-            }
-        ],
-    }
-    if status != "UNPAID":
-        order["pay_time"] = now - 60
-    order.update(overrides)
-    return order
-
-
-async def test_pushed_order_is_fetched_with_exact_myr_amounts(env: Env) -> None:
-    order = new_order()
+async def test_the_webhook_answers_204_and_order_placed_carries_myr(env: Env) -> None:
+    order = shopee_order()
     await env.sim.put_order(order)
     delivered = env.sim.pusher.delivered[-1]
     assert delivered["status"] == 204 and delivered["body"] == ""  # 2xx, empty body, as Shopee requires
-    await env.drain()
-    row = await env.order(order["order_sn"])
-    assert row is not None and row["last_source"] == "push"
-    assert row["currency"] == "MYR" and row["paid_total_fen"] == 9597 and row["list_total_fen"] == 10011
-    assert row["receiver_province"] == "Wilayah Persekutuan Kuala Lumpur" and row["receiver_street"] == "TTDI"
+    order_id = await env.settle(order["order_sn"])
     placed = await read_topic(
         env.bootstrap,
         "orders.v1",
         prefix=env.runtime.topic_prefix,
-        until=lambda seen: any(e.subject == row["order_id"] for e in seen),
+        until=lambda seen: any(e.subject == order_id for e in seen),
     )
-    (event,) = [e for e in placed if e.subject == row["order_id"]]
+    (event,) = [e for e in placed if e.subject == order_id]
     assert event.type == "order.placed" and event.data["order"]["currency"] == "MYR"
 
 
-async def test_duplicate_pushes_and_sync_give_one_order(env: Env) -> None:
-    order = new_order()
-    env.sim.pusher.controls.duplicate_next = 1
-    await env.sim.put_order(order)
-    again = env.sim.signed_push(env.sim.orders[order["order_sn"]])
-    replayed = [await env.http.post("/webhooks/shopee", content=again.body, headers=again.headers) for _ in "ab"]
-    await env.drain()
-    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
-    await env.drain()
-    assert [r.status_code for r in replayed] == [204, 204]
-    row = await env.order(order["order_sn"])
-    assert row is not None and await env.count(row["order_id"], "order.placed") == 1
-
-
-async def test_lost_push_is_recovered_by_the_sync(env: Env) -> None:
-    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
-    await env.drain()
-    order = new_order()
-    env.sim.pusher.controls.drop_next = 1
-    await env.sim.put_order(order)
-    await env.drain()
-    assert await env.order(order["order_sn"]) is None
-    assert await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP) >= 1
-    await env.drain()
-    row = await env.order(order["order_sn"])
-    assert row is not None and row["last_source"] == "sync"
-    assert await env.count(row["order_id"], "order.placed") == 1
-    async with env.engine.connect() as conn:
-        watermark = await conn.scalar(
-            select(sync_watermarks.c.watermark).where(
-                sync_watermarks.c.channel == "shopee", sync_watermarks.c.shop_id == SHOP
-            )
-        )
-    assert watermark is not None and watermark.timestamp() >= order["update_time"]
-
-
 async def test_payment_and_cancellation_become_their_own_events(env: Env) -> None:
-    order = new_order("UNPAID")
+    order = shopee_order("UNPAID")
     await env.sim.put_order(order)
     await env.drain()
     row = await env.order(order["order_sn"])
@@ -171,20 +81,20 @@ async def test_payment_and_cancellation_become_their_own_events(env: Env) -> Non
 
 
 async def test_bad_or_missing_authorization_is_refused_and_archived(env: Env) -> None:
-    body = env.sim.signed_push(env.sim.store(new_order())).body
+    body = env.sim.signed_push(env.sim.store(shopee_order())).body
     missing = await env.http.post("/webhooks/shopee", content=body)
     body_only = hmac.new(b"local-shopee-secret", body, hashlib.sha256).hexdigest()  # a common integration mistake
     bad = await env.http.post("/webhooks/shopee", content=body, headers={"authorization": body_only})
     assert missing.status_code == 401 and bad.status_code == 401
     assert "Authorization" in bad.text
-    async with env.engine.connect() as conn:
+    async with env.db.read() as conn:
         rows = (
             await conn.execute(
                 select(raw_pushes).where(raw_pushes.c.channel == "shopee", raw_pushes.c.verdict == "rejected")
             )
         ).all()
     assert sum(bytes(r.body) == body for r in rows) == 2
-    async with env.engine.connect() as conn:
+    async with env.db.read() as conn:
         queued = await conn.scalar(
             select(func.count())
             .select_from(orders)
@@ -205,7 +115,7 @@ async def test_a_realistic_stream_with_lost_and_repeated_pushes_lands_every_orde
     for number in numbers[::4]:
         await env.sim.put_order(generate.paid_version(env.sim.orders[number]))
     await env.drain()
-    await sync_shop_once(env.hub, env.ctx.db, "shopee", SHOP)
+    await env.sync()
     await env.drain()
     for number in numbers:
         row = await env.order(number)

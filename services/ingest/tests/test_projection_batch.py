@@ -11,7 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from ingest.projection.handlers import BATCH_HANDLERS, ProjectedConcurrently, project_run
+from ingest.deps import build_deps
+from ingest.handlers import build_batch_handlers
+from ingest.projection.service import ProjectedConcurrently, project_run
+from ingest.settings import IngestSettings
 from ingest.tables import messaging, order_timeline, orders, transition_rejections
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -127,7 +130,12 @@ def comparable(s: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_every_projected_type_is_batch_handled() -> None:
-    assert set(BATCH_HANDLERS) == {
+    deps = build_deps(IngestSettings(), RuntimeSettings(env="test"))
+    try:
+        handled = set(build_batch_handlers(deps))
+    finally:
+        await deps.hub.aclose()
+    assert handled == {
         "anomaly.raised",
         "order.validated",
         "order.held",
@@ -253,17 +261,9 @@ async def test_an_event_projected_while_the_run_waited_for_its_order_fails_the_r
     async with ingest_engine.connect() as other:
         await other.begin()
         await other.execute(select(orders.c.order_id).where(orders.c.order_id == order.order_id).with_for_update())
-        holder = (await other.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        holder = await other.scalar(text("SELECT pg_backend_pid()"))
         run = asyncio.create_task(project(ingest_engine, [item, at(held(order), 2)]))
-
-        async def run_waits_for_the_lock() -> bool:
-            async with ingest_engine.connect() as probe:
-                blocked = text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE CAST(:holder AS int) = ANY(pg_blocking_pids(pid))"
-                )
-                return bool((await probe.execute(blocked, {"holder": holder})).scalar_one())
-
-        await eventually(run_waits_for_the_lock, timeout_s=10, interval_s=0.02)
+        await eventually(lambda: blocked_by(ingest_engine, holder))  # the run is now waiting for the lock
         await other.execute(
             order_timeline.insert().values(
                 order_id=order.order_id,
@@ -331,3 +331,10 @@ async def test_a_burst_through_the_consumer_is_projected_in_order(
         ("anomaly.raised", "info", ()),
     ]
     assert got["status"] == "on_hold"
+
+
+async def blocked_by(engine: AsyncEngine, pid: int) -> bool:
+    """Whether some session waits for a lock the session `pid` holds."""
+    async with engine.connect() as conn:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+        return bool(await conn.scalar(query, {"pid": pid}))

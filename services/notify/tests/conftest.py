@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 import uvicorn
 from fastapi import FastAPI
+from notify.deps import NotifyDeps
 from notify.main import create_app
 from notify.providers.base import ProviderResult, ProviderSet, SmsProvider
 from notify.routing import RoutingTable
@@ -31,6 +32,7 @@ from orderhub_contracts.topics import Topic
 from orderhub_devstack.bootstrap import bootstrap_database, drop_database, service_passwords
 from orderhub_devstack.stack import StackInfo
 from orderhub_devstack.testing import eventually, publish, publish_envelope, read_topic, running_app
+from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Database
 from orderhub_runtime.migrations import upgrade_head
@@ -115,7 +117,7 @@ async def notify(orderhub_stack: StackInfo) -> AsyncIterator[NotifyEnv]:
     )
     app = create_app(settings, runtime)
     async with running_app(app) as client:
-        ctx = app.state.ctx
+        ctx: ServiceContext[NotifyDeps] = app.state.ctx
         yield NotifyEnv(
             client, ctx.db, ctx.spec.handlers, ctx.spec.batch_handlers, runtime.kafka_bootstrap_servers, prefix
         )
@@ -175,10 +177,11 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     """A simulator on 127.0.0.1 at a random port; yields its base URL."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
-    for _ in range(500):  # uvicorn offers no started event
-        if server.started:
-            break
-        await asyncio.sleep(0.01)
+
+    async def started() -> bool:  # uvicorn offers no started event
+        return server.started
+
+    await eventually(started, timeout_s=5.0, interval_s=0.01)
     try:
         yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
     finally:
@@ -340,10 +343,9 @@ async def wired_app(backends: Backends, **overrides: Any) -> AsyncIterator[Wired
         crash.append(CrashAfterSend(providers.sms))
         return ProviderSet(sms=crash[0], wecom=providers.wecom)
 
-    app = create_app(settings, runtime, wrap_providers=wrap)
+    app = create_app(settings, runtime, wrap_providers=wrap)  # the providers are wrapped here, at once
     async with running_app(app) as client:
-        ctx = app.state.ctx
-        await eventually(lambda: asyncio.sleep(0, result=bool(crash)))
+        ctx: ServiceContext[NotifyDeps] = app.state.ctx
         yield WiredEnv(
             client,
             ctx.db,

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from notify.limits import Limits, Usage, judge, plan, quiet_hours_end
-from notify.model import Channel, Message
+from notify.messages.limits import Limits, Usage, judge, plan, quiet_hours_end
+from notify.messages.model import Channel, Message
 from orderhub_contracts.events import AnomalyAction
 from orderhub_contracts.timezone import SHANGHAI
 from orderhub_devstack.testing import eventually

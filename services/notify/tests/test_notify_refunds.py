@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
-from notify.contexts import amount_text
+from notify.templates.variables import amount_text
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import OrderPlaced, OrderRefunded
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from notify.model import Channel
+from notify.messages.model import Channel
 from notify.routing import Addressee, RecipientResolver, Route, RoutingTable, Unroutable, local_routing, province_key
 from pydantic import ValidationError
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from notify.contexts import PROVIDED, anomaly_variables, carrier_name, shipment_variables
-from notify.template_data import TEMPLATES
-from notify.templates import TemplateError, load_templates, parse_variables
+from notify.templates.book import TemplateError, load_templates, parse_variables
+from notify.templates.data import TEMPLATES
+from notify.templates.variables import PROVIDED, anomaly_variables, carrier_name, shipment_variables
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import AnomalyAction, AnomalyRaised, ShipmentCreated
 

@@ -26,6 +26,7 @@ from orderhub_devstack.testing import eventually, publish, publish_envelope, rea
 from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
+from rules.deps import RulesDeps
 from rules.engine.facts import BASELINE_ORDER
 from rules.main import create_app
 from rules.settings import RulesSettings
@@ -116,14 +117,17 @@ class RulesHarness:
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
-    async def act(self, step: str, anomaly_id: str, *, token: str = "local-cs", note: str | None = None) -> Any:
+    async def act(
+        self, step: str, anomaly_id: str, *, token: str = "local-cs", note: str | None = None
+    ) -> httpx.Response:
         body = {"note": note} if note is not None else None
         return await self.client.post(f"/v1/anomalies/{anomaly_id}/{step}", json=body, headers=staff(token))
 
     @property
-    def ctx(self) -> ServiceContext:
-        """The running service's context (its database with the outbox, for the timer worker)."""
-        ctx: ServiceContext = self.app.state.ctx
+    def ctx(self) -> ServiceContext[RulesDeps]:
+        """The running service's context: its database with the outbox and its deps, for tests
+        that call a use case directly (the timer worker, a placement or shipment run)."""
+        ctx: ServiceContext[RulesDeps] = self.app.state.ctx
         return ctx
 
     @staticmethod

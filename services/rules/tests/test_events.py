@@ -5,7 +5,7 @@ an SMS that could not be delivered to an invalid number (R03)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from orderhub_contracts.events import (
@@ -17,6 +17,7 @@ from orderhub_contracts.events import (
     ShortLine,
     StockShortage,
 )
+from orderhub_contracts.order import CanonicalOrder
 
 if TYPE_CHECKING:
     from conftest import RulesHarness
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-def waybill(order: Any) -> ShipmentCreated:
+def waybill(order: CanonicalOrder) -> ShipmentCreated:
     return ShipmentCreated(
         order_id=order.order_id,
         outbound_id=f"OB-{order.order_id}",
@@ -35,7 +36,7 @@ def waybill(order: Any) -> ShipmentCreated:
     )
 
 
-def moved(order: Any) -> OrderAddressChanged:
+def moved(order: CanonicalOrder) -> OrderAddressChanged:
     return OrderAddressChanged(
         order_id=order.order_id,
         receiver=order.receiver.model_copy(update={"detail": "200号1幢"}),

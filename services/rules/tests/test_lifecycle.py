@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from rules.anomalies.lifecycle import IllegalStep, Resolution, Status, Step, check_step
+from rules.anomalies.model import IllegalStep, Resolution, Status, Step, check_step
 
 S, T = Status, Step
 

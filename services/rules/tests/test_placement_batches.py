@@ -1,7 +1,7 @@
 """Placement is set-based: a run of order.placed events from one consumer batch is checked
 together. Orders of one phone in the same run must see each other exactly as if they had been
 placed one by one (R05 counts, R07 duplicates), and a placement repeated in the run or already
-known changes nothing. The placer is called directly so the run is known; real database."""
+known changes nothing. The placement use case is called directly so the run is known; real database."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import DomainEvent, OrderPlaced, to_envelope
+from orderhub_contracts.events import OrderPlaced, to_envelope
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
-from rules.placement import FirstTimers, Placer
-from rules.rulebook import RuleBook
-from rules.settings import RulesSettings
+from rules.placement.service import place
 
 if TYPE_CHECKING:
     from conftest import RulesHarness
@@ -28,15 +26,13 @@ def items(sku: str) -> tuple[LineItem, ...]:
     return (LineItem(sku=sku, title="空气炸锅", quantity=1, unit_price_fen=39900),)
 
 
-def placed(order: CanonicalOrder) -> tuple[Envelope, DomainEvent]:
-    event = OrderPlaced(order=order)
-    return to_envelope(event, source="test"), event
+def placed(order: CanonicalOrder) -> tuple[Envelope, CanonicalOrder]:
+    return to_envelope(OrderPlaced(order=order), source="test"), order
 
 
-async def place_run(rules: RulesHarness, run: list[tuple[Envelope, DomainEvent]]) -> None:
-    placer = Placer(RuleBook(), FirstTimers.from_settings(RulesSettings()))
+async def place_run(rules: RulesHarness, run: list[tuple[Envelope, CanonicalOrder]]) -> None:
     async with rules.ctx.db.transaction() as tx:
-        await placer.place(tx, run)
+        await place(tx, run, rules.ctx.deps)
 
 
 async def rule_ids(rules: RulesHarness, order: CanonicalOrder) -> list[str]:

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from orderhub_contracts.events import OrderPlaced, ShipmentCreated, ShipmentDispatched
-from rules.rulebook import RuleBook
+from orderhub_runtime.app import ServiceContext
+from rules.deps import RulesDeps
 from rules.tables import timers
-from rules.timer_worker import BATCH
-from rules.timer_worker import fire_due as fire_round
+from rules.timers.service import BATCH
+from rules.timers.service import fire_due as fire_round
 from sqlalchemy import select
 
 if TYPE_CHECKING:
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def _fire_due(ctx: Any, now: datetime) -> None:
-    while await fire_round(ctx, RuleBook(), now=now) == BATCH:
+async def _fire_due(ctx: ServiceContext[RulesDeps], now: datetime) -> None:
+    while await fire_round(ctx.db, ctx.deps, now=now) == BATCH:
         pass
 
 

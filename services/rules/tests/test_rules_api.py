@@ -11,6 +11,10 @@ import pytest
 import pytest_asyncio
 from orderhub_contracts.events import OrderPlaced
 from rules.default_rules import DEFAULT_RULES
+from rules.rulesets import service as rulesets
+from rules.rulesets.model import NoActiveRuleSet
+from rules.tables import rule_sets
+from sqlalchemy import func, select, update
 
 if TYPE_CHECKING:
     from conftest import RulesHarness
@@ -131,3 +135,17 @@ async def test_only_managers_change_rules(rules: RulesHarness, method: str, path
     body = {"rules": []} if method == "PUT" else None
     response = await rules.client.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
+
+
+async def test_reading_the_rule_set_never_stores_one(rules: RulesHarness) -> None:
+    """The defaults are stored at start-up only: with no active set, a read refuses (GET answers
+    503 no_active_rule_set) and writes nothing. Done in a transaction that is rolled back."""
+    async with rules.db.connect() as conn, conn.begin() as tx:
+        await conn.execute(update(rule_sets).values(active=False))
+        count = select(func.count()).select_from(rule_sets)
+        before = (await conn.execute(count)).scalar_one()
+        with pytest.raises(NoActiveRuleSet):
+            await rulesets.active(conn)
+        assert (await conn.execute(count)).scalar_one() == before
+        await tx.rollback()
+    assert (await rules.rule_set())["version"] >= 1

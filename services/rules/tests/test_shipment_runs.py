@@ -1,6 +1,6 @@
 """shipment.created is handled set-based: a run of shipments records waybills and moves the R16
 timers exactly as one by one (an order's last shipment wins), and a shipment of an order not
-placed yet is retried, writing nothing. The recorder is called directly so the run is known."""
+placed yet is retried, writing nothing. The use case is called directly so the run is known."""
 
 from __future__ import annotations
 
@@ -8,24 +8,25 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import DomainEvent, OrderPlaced, ShipmentCreated, to_envelope
+from orderhub_contracts.events import OrderPlaced, ShipmentCreated
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.bus.errors import RetryLater
-from rules.shipments import ShipmentRecorder
+from rules.deps import RulesDeps
+from rules.orders.service import record_shipments
+from rules.settings import RulesSettings
 from rules.tables import orders, timers
-from rules.timers import TimerKind
+from rules.timers.model import TimerKind
 from sqlalchemy import select
 
 if TYPE_CHECKING:
     from conftest import RulesHarness
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
-RECORDER = ShipmentRecorder(ship_within=timedelta(hours=24), warning=timedelta(hours=4))
+DEPS = RulesDeps.build(RulesSettings(in_stock_ship_within_s=24 * 3600, ship_deadline_warning_s=4 * 3600))
 
 
-def shipped(order: CanonicalOrder, waybill_no: str, deadline: datetime | None) -> tuple[Envelope, DomainEvent]:
-    event = ShipmentCreated(
+def shipped(order: CanonicalOrder, waybill_no: str, deadline: datetime | None) -> ShipmentCreated:
+    return ShipmentCreated(
         order_id=order.order_id,
         outbound_id=f"OB-{waybill_no}",
         carrier="LOCAL",
@@ -34,7 +35,6 @@ def shipped(order: CanonicalOrder, waybill_no: str, deadline: datetime | None) -
         items=order.items,
         ship_deadline=deadline,
     )
-    return to_envelope(event, source="test"), event
 
 
 async def state(rules: RulesHarness, order_id: str) -> tuple[str | None, datetime | None, datetime | None]:
@@ -58,7 +58,7 @@ async def test_a_run_of_shipments_records_waybills_and_moves_deadlines(rules: Ru
     early, late = paid_at + timedelta(hours=6), paid_at + timedelta(hours=12)
     run = [shipped(first, "LC1", early), shipped(second, "LC2", None), shipped(first, "LC3", late)]
     async with rules.ctx.db.transaction() as tx:
-        await RECORDER.on_shipments_created(tx, run)
+        await record_shipments(tx, DEPS, run)
 
     assert await state(rules, first.order_id) == ("LC3", late - timedelta(hours=4), late), "the last one wins"
     due_by_payment = paid_at + timedelta(hours=24)
@@ -71,5 +71,5 @@ async def test_a_shipment_before_its_placement_is_retried_and_writes_nothing(rul
     before = await state(rules, known.order_id)
     with pytest.raises(RetryLater, match=unknown.order_id):
         async with rules.ctx.db.transaction() as tx:
-            await RECORDER.on_shipments_created(tx, [shipped(known, "LC9", None), shipped(unknown, "LC8", None)])
+            await record_shipments(tx, DEPS, [shipped(known, "LC9", None), shipped(unknown, "LC8", None)])
     assert await state(rules, known.order_id) == before

@@ -28,7 +28,7 @@ def parse(frame: str) -> tuple[str, dict[str, Any]]:
 
 async def test_new_anomalies_arrive_with_their_popup_text(rules: RulesHarness) -> None:
     dsn = asyncpg_dsn(rules.stack.service_database_urls["rules"])
-    feed = anomaly_feed(dsn, rules.db, min_level=2)
+    feed = anomaly_feed(dsn, rules.ctx.db, min_level=2)
     try:
         assert await anext(feed) == ": listening\n\n"
         tagged = rules.order(buyer_remark="开发票")  # R12 is level 1: below min_level, not shown
@@ -51,7 +51,7 @@ async def test_new_anomalies_arrive_with_their_popup_text(rules: RulesHarness) -
 
 async def test_keep_alive_when_nothing_happens(rules: RulesHarness) -> None:
     dsn = asyncpg_dsn(rules.stack.service_database_urls["rules"])
-    feed = anomaly_feed(dsn, rules.db, min_level=3, keep_alive_s=0.05)
+    feed = anomaly_feed(dsn, rules.ctx.db, min_level=3, keep_alive_s=0.05)
     try:
         assert await anext(feed) == ": listening\n\n"
         assert await anext(feed) == ": keep-alive\n\n"

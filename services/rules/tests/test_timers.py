@@ -6,16 +6,22 @@ The rounds are run with a `now` in the future, so nothing here waits for a clock
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from orderhub_contracts.events import OrderPaid, OrderPlaced, ShipmentCreated, ShipmentDispatched, TrackingUpdated
-from rules.rulebook import RuleBook
+from orderhub_contracts.order import CanonicalOrder
+from orderhub_runtime.app import ServiceContext
+from rules.deps import RulesDeps
+from rules.engine.ruleset import CompiledRuleSet
+from rules.rulesets.service import RuleBook
 from rules.tables import timers
-from rules.timer_worker import BATCH
-from rules.timer_worker import fire_due as fire_round
+from rules.timers.service import BATCH
+from rules.timers.service import fire_due as fire_round
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 if TYPE_CHECKING:
     from conftest import RulesHarness
@@ -26,13 +32,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 class BrokenRuleBook(RuleBook):
     """A worker that dies in the middle of a round, after claiming the due timers."""
 
-    async def active(self, conn: Any) -> Any:
+    async def active(self, conn: AsyncConnection) -> CompiledRuleSet:
         raise RuntimeError("worker crashed mid-round")
 
 
-async def fire_due(ctx: Any, rulebook: RuleBook, now: datetime) -> None:
-    """Every round due at `now` (other tests' timers may be due too)."""
-    while await fire_round(ctx, rulebook, now=now) == BATCH:
+async def fire_due(ctx: ServiceContext[RulesDeps], rulebook: RuleBook, now: datetime) -> None:
+    """Every round due at `now` (other tests' timers may be due too), by a worker with `rulebook`."""
+    deps = dataclasses.replace(ctx.deps, rulebook=rulebook)
+    while await fire_round(ctx.db, deps, now=now) == BATCH:
         pass
 
 
@@ -84,7 +91,7 @@ async def test_payment_cancels_the_unpaid_timer(rules: RulesHarness) -> None:
     assert await rules.outbox_types(order.order_id) == ["order.validated"]
 
 
-def shipment(order: Any, deadline: datetime | None) -> ShipmentCreated:
+def shipment(order: CanonicalOrder, deadline: datetime | None) -> ShipmentCreated:
     return ShipmentCreated(
         order_id=order.order_id,
         outbound_id=f"OB-{order.order_id}",

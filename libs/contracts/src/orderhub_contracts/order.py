@@ -39,6 +39,23 @@ class LineItem(BaseModel):
         return self.list_total_fen if self.paid_fen is None else self.paid_fen
 
 
+class Discount(BaseModel):
+    """One discount on the order, normalised across channels so that analysis can tell which
+    coupon or promotion brought which order (满199减20, a platform coupon, our own coupon)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str = Field(min_length=1, max_length=20, description="platform | shop | own")
+    code: str = Field(default="", max_length=64, description="the coupon or promotion ID at its source")
+    name: str = Field(max_length=100, description="as the customer saw it, e.g. 满199减20")
+    amount_fen: int = Field(ge=0)
+
+    @property
+    def label(self) -> str:
+        """What the heat analysis groups by: the name where there is one, else the code."""
+        return self.name or self.code
+
+
 class CanonicalOrder(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -55,6 +72,7 @@ class CanonicalOrder(BaseModel):
     seller_memo: str = ""
     gift_note: str = ""  # 礼品留言: printed on the pick list like the remarks
     discount_fen: int = Field(default=0, ge=0)
+    discounts: tuple[Discount, ...] = ()
     buyer_id: str = ""  # the channel's buyer ID where it has one (the mini-program's openid)
 
     @property

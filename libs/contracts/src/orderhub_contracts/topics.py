@@ -15,7 +15,7 @@ class Topic(StrEnum):
     NOTIFICATIONS = "notifications.v1"
 
 
-SERVICES: tuple[str, ...] = ("ingest", "rules", "fulfillment", "aftersales", "notify")
+SERVICES: tuple[str, ...] = ("ingest", "rules", "fulfillment", "aftersales", "notify", "insights")
 
 # The topics each service's consumer group subscribes to.
 SUBSCRIPTIONS: dict[str, tuple[Topic, ...]] = {
@@ -24,6 +24,7 @@ SUBSCRIPTIONS: dict[str, tuple[Topic, ...]] = {
     "fulfillment": (Topic.ORDERS, Topic.ANOMALIES, Topic.AFTERSALES),
     "aftersales": (Topic.ORDERS, Topic.FULFILLMENT),
     "notify": (Topic.ORDERS, Topic.ANOMALIES, Topic.FULFILLMENT, Topic.AFTERSALES),
+    "insights": (Topic.ORDERS, Topic.ANOMALIES, Topic.NOTIFICATIONS, Topic.FULFILLMENT, Topic.AFTERSALES),
 }
 
 

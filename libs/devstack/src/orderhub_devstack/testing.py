@@ -16,8 +16,6 @@ from aiokafka.structs import TopicPartition
 from orderhub_contracts.envelope import Envelope, InvalidEnvelope, decode, encode
 from orderhub_contracts.events import DomainEvent, to_envelope
 from orderhub_contracts.topics import resolve_topic
-from sqlalchemy import MetaData
-from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
 
@@ -103,24 +101,22 @@ async def running_app(app: Any) -> AsyncIterator[Any]:
             yield client
 
 
-async def migrated_schema_diff(database_url: str, metadata: MetaData, schema: str) -> list[Any]:
-    """What differs between a service's migrated schema (at `database_url`, migrations already
-    run) and its `tables.py` metadata: [] when they match. Every service has a test asserting it.
-
+async def schema_drift(database_url: str, metadata: Any, schema: str) -> list[Any]:
+    """What a service's migrated schema and its `tables.py` disagree on: empty when they match.
     Compared from a connection whose default schema is not the service's, so reflected names
-    carry their schema just as the metadata's do; Alembic's version table is left out."""
+    carry their schema just as the metadata's do."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    def ours(name: str | None, type_: str, _: Any) -> bool:
-        if type_ == "schema":
+    def ours(name: str | None, kind: str, _: Any) -> bool:
+        if kind == "schema":
             return name == schema
-        return not (type_ == "table" and name == "alembic_version")
+        return not (kind == "table" and name == "alembic_version")
 
-    def diff(conn: Connection) -> list[Any]:
-        opts = {"include_schemas": True, "include_name": ours, "compare_server_default": True}
-        return list(compare_metadata(MigrationContext.configure(conn, opts=opts), metadata))
+    def diff(conn: Any) -> list[Any]:
+        options = {"include_schemas": True, "include_name": ours, "compare_server_default": True}
+        return list(compare_metadata(MigrationContext.configure(conn, opts=options), metadata))
 
     engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "public"}})
     try:

@@ -50,6 +50,9 @@ class ServiceSpec(Generic[D]):
     batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
     routers: Sequence[APIRouter] = ()
     background: Sequence[Callable[[ServiceContext[D]], Coroutine[Any, Any, None]]] = ()
+    # Run once the database is reachable, before the consumer and the routes: what must exist
+    # before the first message or request (seed data). A failure stops the start-up.
+    on_start: Sequence[Callable[[Database], Awaitable[None]]] = ()
     on_stop: Sequence[Callable[[], Awaitable[None]]] = ()
     version: str = "0.1.0"
 
@@ -63,7 +66,6 @@ class ServiceContext(Generic[D]):
     relay: OutboxRelay
     consumer: EventConsumer | None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)  # being retired: services move to `deps`
 
     @property
     def deps(self) -> D:
@@ -138,6 +140,8 @@ async def start_service(spec: ServiceSpec[D]) -> ServiceContext[D]:
         engine=engine, database_url=url, tables=spec.tables, producer=producer, settings=spec.runtime, schema=spec.name
     )
     db = Database(engine, OutboxWriter(spec.tables.outbox, source=f"orderhub/{spec.name}"), relay.wake)
+    for prepare in spec.on_start:
+        await prepare(db)
     await relay.replay_if_new_broker(cluster_id)
     relay.start()
     consumer = None

@@ -4,6 +4,7 @@ routes use: the deps, and who may call."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends
@@ -15,6 +16,7 @@ from fulfillment.carriers import CarrierProvider
 from fulfillment.kpi.customer_view import CustomerViews, NoCustomerViews
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.settings import FulfillmentSettings
+from fulfillment.tracking.batcher import PushBatcher
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class FulfillmentDeps:
     carrier: CarrierProvider
     # The customer's view of orders (ingest's API), for the status-accuracy KPI.
     views: CustomerViews = field(default_factory=NoCustomerViews)
+    # Verified carrier pushes, applied in runs (see tracking/batcher.py).
+    pushes: PushBatcher = field(default_factory=lambda: PushBatcher("local", timedelta(days=7)))
 
     @property
     def policy(self) -> ShipPolicy:

@@ -21,10 +21,11 @@ from orderhub_runtime.db import Tx
 
 from fulfillment.completion import service as completion
 from fulfillment.deps import FulfillmentDeps
+from fulfillment.outbound.model import Clearance, HoldRequest
 from fulfillment.outbound.service.cancel import cancel_order
-from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.clear_run import clear_orders
 from fulfillment.outbound.service.flags import flag_order
-from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
+from fulfillment.outbound.service.hold_run import hold_orders
 from fulfillment.returns import service as returns
 from fulfillment.returns.model import IssueReturnWaybill, RestockReturn
 
@@ -44,7 +45,9 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         requests: list[HoldRequest] = []
         for envelope, event in items:
             assert isinstance(event, OrderHeld)
-            requests.append(HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time))
+            requests.append(
+                HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time, envelope=envelope)
+            )
         await hold_orders(tx, requests)
 
     return {OrderValidated.event_type: on_orders_validated, OrderHeld.event_type: on_orders_held}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
@@ -21,6 +23,7 @@ from fulfillment.handlers import build_batch_handlers, build_handlers
 from fulfillment.kpi.customer_view import IngestOrderViews
 from fulfillment.settings import FulfillmentSettings
 from fulfillment.tables import messaging
+from fulfillment.tracking.batcher import PushBatcher, push_task
 from fulfillment.tracking.worker import carrier_task
 
 
@@ -30,7 +33,9 @@ def build_deps(settings: FulfillmentSettings) -> FulfillmentDeps:
         base_url=settings.ingest_url,
         token=settings.ingest_token.get_secret_value(),
     )
-    return FulfillmentDeps(settings=settings, carrier=build_carrier(settings), views=views)
+    carrier = build_carrier(settings)
+    pushes = PushBatcher(carrier.name, timedelta(seconds=settings.complete_after_s))
+    return FulfillmentDeps(settings=settings, carrier=carrier, views=views, pushes=pushes)
 
 
 def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[FulfillmentDeps]:
@@ -53,7 +58,7 @@ def build_spec(deps: FulfillmentDeps, runtime: RuntimeSettings) -> ServiceSpec[F
             carrier_webhooks_router,
             kpi_router,
         ],
-        background=[carrier_task(deps)],
+        background=[carrier_task(deps), push_task(deps.pushes)],
         on_stop=[deps.carrier.aclose, deps.views.aclose],
     )
 

@@ -1,4 +1,4 @@
-"""Builds the ingest app."""
+"""Builds the ingest app: settings -> deps -> ServiceSpec -> FastAPI app."""
 
 from __future__ import annotations
 
@@ -11,26 +11,33 @@ from ingest.api.ops import router as ops_router
 from ingest.api.orders import router
 from ingest.api.search import router as search_router
 from ingest.api.webhooks import router as webhooks_router
-from ingest.channels.service import channel_tasks
-from ingest.projection.handlers import BATCH_HANDLERS
+from ingest.channels.miniprogram.service import reconciler
+from ingest.channels.tasks import channel_tasks
+from ingest.deps import IngestDeps, build_deps
+from ingest.handlers import build_batch_handlers
 from ingest.settings import IngestSettings
 from ingest.tables import messaging
 
 
 def build_spec(
     settings: IngestSettings | None = None, runtime: RuntimeSettings | None = None
-) -> ServiceSpec[IngestSettings]:
+) -> ServiceSpec[IngestDeps]:
+    settings = settings or IngestSettings()
+    runtime = runtime or RuntimeSettings()
+    deps = build_deps(settings, runtime)
     return ServiceSpec(
         name="ingest",
         title="OrderHub ingest",
-        settings=(settings := settings or IngestSettings()),
-        deps=settings,
-        runtime=runtime or RuntimeSettings(),
+        settings=settings,
+        deps=deps,
+        runtime=runtime,
         tables=messaging,
-        batch_handlers=BATCH_HANDLERS,
+        batch_handlers=build_batch_handlers(deps),
         # search first: /v1/orders/{order_id} would match it
         routers=[search_router, router, webhooks_router, ops_router, miniprogram_router],
-        background=[channel_tasks],  # channel fetch worker, per-shop sync, message streams
+        # channel fetch worker, per-shop sync, message streams; WeChat Pay payment reconciler
+        background=[channel_tasks, reconciler],
+        on_stop=[deps.hub.aclose],
     )
 
 

@@ -11,6 +11,8 @@ from orderhub_runtime.settings import ServiceSettings
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
+
 # Local simulator ports (libs/simulators): one per channel.
 SIMULATOR_PORTS = {"douyin": 8711, "shopee": 8712, "miniprogram": 8713, "taobao": 8714, "pinduoduo": 8715}
 
@@ -84,6 +86,10 @@ class IngestSettings(ServiceSettings):
     miniprogram_merchant_private_key: SecretStr = SecretStr("")
     miniprogram_merchant_serial: str = "4D6E0C5A1B2C3D4E5F60718293A4B5C6D7E8F901"
     miniprogram_session_ttl_s: int = 7 * 24 * 3600
+    # The payment reconciler asks WeChat Pay this often about unpaid orders that went to payment in
+    # the last `window` (a lost notification costs at most one interval); 0 switches it off.
+    miniprogram_reconcile_interval_s: float = 60.0
+    miniprogram_reconcile_window_s: float = 2 * 3600.0
 
     sync_interval_s: float = 60.0
     sync_overlap_s: float = 300.0  # each incremental sync re-reads this much before the watermark
@@ -91,6 +97,17 @@ class IngestSettings(ServiceSettings):
     fetch_poll_interval_s: float = 0.5
     fetch_batch_size: int = 20
     channels_enabled: bool = True  # background fetch worker and per-shop sync
+
+    def development_secrets(self) -> dict[str, set[str]]:
+        """Every secret's local default, and the WeChat Pay keys of the simulator (devkeys.py): an
+        empty key means "use the development key", so empty is refused outside local mode too."""
+        known = super().development_secrets()
+        for name, key in (
+            ("miniprogram_platform_public_key", LOCAL_PLATFORM_PUBLIC_KEY),
+            ("miniprogram_merchant_private_key", LOCAL_MERCHANT_PRIVATE_KEY),
+        ):
+            known.setdefault(name, set()).update({"", key, key.strip()})
+        return known
 
     def channel(self, name: str) -> ChannelConfig:
         """The configuration of one channel, by name (taobao, pinduoduo, douyin, shopee, miniprogram)."""

@@ -1,29 +1,18 @@
-"""Builds the notify app: templates validated, routes and providers from settings."""
+"""Builds the notify app: settings → deps (templates validated, routes and providers from
+settings) → ServiceSpec → FastAPI app."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from fastapi import FastAPI
 from orderhub_runtime.app import ServiceSpec, create_service_app
 from orderhub_runtime.settings import RuntimeSettings
 
 from notify.api.messages import router
-from notify.contexts import PROVIDED
-from notify.dispatches import DispatchNotifier
-from notify.handlers import Notifier
-from notify.limits import Limits
-from notify.providers.base import ProviderSet
-from notify.providers.factory import build_providers, provider_names
-from notify.returns import ReturnNotifier
-from notify.routing import RecipientResolver
-from notify.sender import Sender
+from notify.deps import NotifyDeps, ProviderWrapper
+from notify.handlers import build_batch_handlers, build_handlers
+from notify.messages.sender import sender_task
 from notify.settings import NotifySettings
 from notify.tables import messaging
-from notify.template_data import TEMPLATES
-from notify.templates import load_templates
-
-ProviderWrapper = Callable[[ProviderSet], ProviderSet]
 
 
 def build_spec(
@@ -31,44 +20,21 @@ def build_spec(
     runtime: RuntimeSettings | None = None,
     *,
     wrap_providers: ProviderWrapper | None = None,
-) -> ServiceSpec[NotifySettings]:
+) -> ServiceSpec[NotifyDeps]:
     """`wrap_providers` lets a test or benchmark stand between the sender and its providers."""
-    settings = settings or NotifySettings()
-    templates = load_templates(TEMPLATES, PROVIDED)
-    notifier = Notifier(
-        templates=templates,
-        resolver=RecipientResolver(settings.routing),
-        provider_names=provider_names(settings),
-    )
-    dispatches = DispatchNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
-    returns = ReturnNotifier(templates, RecipientResolver(settings.routing), provider_names(settings))
-    configured = settings
-    variables = {code: template.variables for code, template in templates.items()}
-    wrap = wrap_providers or (lambda providers: providers)
-    sender = Sender(settings, limits_of(settings), lambda engine: wrap(build_providers(configured, engine, variables)))
+    deps = NotifyDeps.build(settings or NotifySettings(), wrap_providers)
     return ServiceSpec(
         name="notify",
         title="OrderHub notify",
-        settings=settings,
-        deps=settings,
+        settings=deps.settings,
+        deps=deps,
         runtime=runtime or RuntimeSettings(),
         tables=messaging,
-        handlers=notifier.handlers() | dispatches.handlers() | returns.handlers(),
-        batch_handlers=notifier.batch_handlers() | dispatches.batch_handlers() | returns.batch_handlers(),
+        handlers=build_handlers(deps),
+        batch_handlers=build_batch_handlers(deps),
         routers=[router],
-        background=[sender.run],
-    )
-
-
-def limits_of(settings: NotifySettings) -> Limits:
-    return Limits(
-        sms_per_minute=settings.sms_per_phone_per_minute,
-        sms_per_hour=settings.sms_per_phone_per_hour,
-        sms_per_day=settings.sms_per_phone_per_day,
-        robot_per_minute=settings.wecom_per_robot_per_minute,
-        quiet_start=settings.quiet_hours_start,
-        quiet_end=settings.quiet_hours_end,
-        urgent_templates=frozenset(settings.urgent_templates),
+        background=[sender_task(deps)],
+        on_stop=[deps.close],
     )
 
 

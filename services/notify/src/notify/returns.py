@@ -5,24 +5,21 @@ is the one notify kept from the order's placement."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import DomainEvent
 from orderhub_contracts.return_events import ReturnDiscrepancyFound, ReturnRejected, ReturnWaybillSent
-from orderhub_runtime.bus.consumer import BatchHandler, Handler
+from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.db import Tx
 
-from notify.contacts import Contact, find_contacts
-from notify.contexts import carrier_name
-from notify.delivery import Delivery, record
-from notify.model import Channel
-from notify.routing import CUSTOMER, Addressee, RecipientResolver
-from notify.templates import Template, TemplateBook
+from notify.contacts import repository as contacts
+from notify.contacts.repository import Contact
+from notify.deps import NotifyDeps
+from notify.messages.service import Delivery, record
+from notify.routing import CUSTOMER, Addressee
+from notify.templates.variables import carrier_name
 
-RETURN_WAYBILL_TEMPLATE = "return_waybill"
-RETURN_REJECTED_TEMPLATE = "return_rejected"
-RETURN_DISCREPANCY_TEMPLATE = "return_discrepancy"
 WAREHOUSE_LEAD = "warehouse_lead"
 
 
@@ -41,47 +38,21 @@ def return_variables(event: DomainEvent) -> dict[str, str]:
     return {"order_id": event.order_id, "ticket_id": event.ticket_id, "problems": problems, "actor": event.actor}
 
 
-class ReturnNotifier:
-    def __init__(self, templates: TemplateBook, resolver: RecipientResolver, provider_names: Mapping[str, str]) -> None:
-        self._templates: dict[str, tuple[Template, Channel, str]] = {
-            ReturnWaybillSent.event_type: (
-                templates.require(RETURN_WAYBILL_TEMPLATE, channel="sms", event_type=ReturnWaybillSent.event_type),
-                "sms",
-                CUSTOMER,
-            ),
-            ReturnRejected.event_type: (
-                templates.require(RETURN_REJECTED_TEMPLATE, channel="sms", event_type=ReturnRejected.event_type),
-                "sms",
-                CUSTOMER,
-            ),
-            ReturnDiscrepancyFound.event_type: (
-                templates.require(
-                    RETURN_DISCREPANCY_TEMPLATE, channel="wecom", event_type=ReturnDiscrepancyFound.event_type
-                ),
-                "wecom",
-                WAREHOUSE_LEAD,
-            ),
-        }
-        self._resolver = resolver
-        self._providers = dict(provider_names)
+async def notify_returns(tx: Tx, deps: NotifyDeps, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    mine = [(envelope, event) for envelope, event in events if envelope.type in deps.templates.returns]
+    known = await contacts.find_contacts(tx.conn, [envelope.subject for envelope, _ in mine])
+    deliveries = []
+    for envelope, event in mine:
+        template = deps.templates.returns[envelope.type]
+        contact = known.get(envelope.subject, Contact(phone="", province="", currency="CNY"))
+        target = CUSTOMER if template.channel == "sms" else WAREHOUSE_LEAD
+        route = deps.routing.resolve(template.channel, target, Addressee(contact.phone, contact.province))
+        deliveries.append((envelope, Delivery(envelope.id, envelope.subject, template, return_variables(event), route)))
+    await record(tx, deps.provider_names, deliveries)
 
-    def handlers(self) -> dict[str, Handler]:
-        return {event_type: self.on_event for event_type in self._templates}
 
-    def batch_handlers(self) -> dict[str, BatchHandler]:
-        return {event_type: self.on_events for event_type in self._templates}
+def return_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
+    async def on_returns(tx: Tx, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        await notify_returns(tx, deps, events)
 
-    async def on_event(self, tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
-        await self.on_events(tx, [(envelope, event)])
-
-    async def on_events(self, tx: Tx, events: Sequence[tuple[Envelope, DomainEvent]]) -> None:
-        mine = [(envelope, event) for envelope, event in events if envelope.type in self._templates]
-        known = await find_contacts(tx.conn, [envelope.subject for envelope, _ in mine])
-        deliveries = []
-        for envelope, event in mine:
-            template, channel, target = self._templates[envelope.type]
-            contact = known.get(envelope.subject, Contact(phone="", province="", currency="CNY"))
-            route = self._resolver.resolve(channel, target, Addressee(contact.phone, contact.province))
-            delivery = Delivery(envelope.id, envelope.subject, template, return_variables(event), route)
-            deliveries.append((envelope, delivery))
-        await record(tx, self._providers, deliveries)
+    return {event_type: on_returns for event_type in deps.templates.returns}

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from orderhub_contracts.phone import mask_phone, mask_phones_in_text, normalize_phone
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from notify.model import Channel
+from notify.messages.model import Channel
 
 CUSTOMER = "customer"
 REGIONAL_MANAGER = "regional_manager"

@@ -6,7 +6,7 @@ from orderhub_runtime.schema import add_messaging_tables, service_metadata
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from notify.model import CHANNELS, STATUSES
+from notify.messages.model import CHANNELS, STATUSES
 
 SCHEMA = "notify"
 metadata = service_metadata(SCHEMA)

@@ -57,14 +57,14 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "id": "R02",
         "name": "地址模糊",
         "level": 2,
-        "description": "省/市/区无法识别，或街道门牌部分少于5个字，无法派送；地址为空时由 R06 处理",
+        "description": "快递无法派送的地址：省或市不存在、区县不属于该城市、街道门牌部分少于5个字或没有门牌；"
+        "功能区（工业园区、高新区等）、旧区划名、不设区的市照常放行；地址为空时由 R06 处理",
         "on": _RECEIVER,
-        "condition": "ships_to_mainland and 'address' not in receiver_missing "
-        "and (not address_resolved or street_length < 5)",
-        "actions": _hold(_popup("地址不完整或无法识别，请联系客户确认详细地址")),
+        "condition": "ships_to_mainland and 'address' not in receiver_missing and address_problem != ''",
+        "actions": _hold(_popup("地址无法派送，请按证据中的失败部分联系客户确认地址")),
         "examples": {
-            "must_trigger": {"address_resolved": True, "street_length": 4},
-            "must_not_trigger": {"address_resolved": True, "street_length": 5},
+            "must_trigger": {"address_problem": "详细地址过短：“3号”"},
+            "must_not_trigger": {"address_problem": ""},
         },
     },
     {
@@ -141,7 +141,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "id": "R08",
         "name": "不配送区域",
         "level": 2,
-        "description": "收货地区被设置为不配送",
+        "description": "收货地区被设置为不配送（按解析后的现行省/市/区县或功能区匹配，旧区划名按现名）",
         "on": _RECEIVER,
         "condition": "ships_to_mainland and region_not_served",
         "actions": _hold(_popup("收货地区不在配送范围，请联系客户更换地址或取消")),

@@ -1,124 +1,93 @@
-"""Message handlers for orders.v1: evaluate placed orders (a batch handler, `rules.placement`),
-clear paid ones, close cancelled ones, re-check changed receivers (R15 and the receiver rules)
-and changed remarks (R12).
+"""Message handlers: each event the rules service consumes, mapped to its use case. They run
+inside the consumer's transaction (inbox claim, effects and outbox commit together).
 
-Each runs inside the consumer's transaction (inbox claim, effects and outbox commit together)."""
+- order.placed → placement (a batch handler: a run is checked set-based)
+- order.paid / order.cancelled / order.address_changed / order.remarks_changed → the order's
+  payment, cancellation, receiver (R15 and the receiver rules) and remarks (R12)
+- stock.shortage → R09; shipment.created → the waybill (R15) and the R16 deadline (a batch
+  handler); shipment.dispatched → R16 cancelled, R17 armed; shipment.tracking_updated → R17
+  re-armed, cancelled on delivery, checked at once on a return
+- notification.failed → R03"""
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     DomainEvent,
+    NotificationFailed,
     OrderAddressChanged,
     OrderCancelled,
     OrderPaid,
     OrderPlaced,
     OrderRemarksChanged,
     ShipmentCreated,
+    ShipmentDispatched,
+    StockShortage,
+    TrackingUpdated,
 )
-from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
-from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
-from orderhub_runtime.logging import get_logger
 
-from rules import context, orders, timers, triggers
-from rules.anomalies import service as anomaly_service
-from rules.anomalies.lifecycle import Resolution
-from rules.clearance import clear_if_unheld
-from rules.engine.facts import order_facts
-from rules.events_handlers import build_event_handlers
-from rules.placement import FirstTimers, Placer
-from rules.rulebook import RuleBook
-from rules.settings import RulesSettings
-from rules.shipments import ShipmentRecorder
-from rules.timers import TimerKind
-
-log = get_logger(__name__)
+from rules.deps import RulesDeps
+from rules.orders import service as orders
+from rules.placement import service as placement
 
 
-def build_batch_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, BatchHandler]:
-    first_timers = FirstTimers.from_settings(settings)
-    placer = Placer(rulebook, first_timers)
-    # The same deadline rule as the R16 timer armed at placement.
-    shipments = ShipmentRecorder(ship_within=first_timers.ship_within, warning=first_timers.warning)
-    return {OrderPlaced.event_type: placer.place, ShipmentCreated.event_type: shipments.on_shipments_created}
+def build_batch_handlers(deps: RulesDeps) -> dict[str, BatchHandler]:
+    async def on_placed(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        placed = [(envelope, event.order) for envelope, event in items if isinstance(event, OrderPlaced)]
+        await placement.place(tx, placed, deps)
+
+    async def on_shipments_created(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+        await orders.record_shipments(tx, deps, [e for _, e in items if isinstance(e, ShipmentCreated)])
+
+    return {OrderPlaced.event_type: on_placed, ShipmentCreated.event_type: on_shipments_created}
 
 
-def build_handlers(rulebook: RuleBook, settings: RulesSettings) -> dict[str, Handler]:
-    """Every other handler: orders.v1 but order.placed, and the other services' events but
-    shipment.created (both batch handlers, `rules.placement` and `rules.shipments`)."""
-    first_timers = FirstTimers.from_settings(settings)
+def build_handlers(deps: RulesDeps) -> dict[str, Handler]:
+    """Every other event (order.placed and shipment.created have batch handlers)."""
 
-    async def arm_ship_deadline(tx: Tx, order: CanonicalOrder) -> None:
-        for timer in first_timers.of(order):
-            await timers.schedule(
-                tx.conn, order.order_id, timer.kind, due_at=timer.due_at, reference_at=timer.reference_at, rearm=False
-            )
+    async def on_paid(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderPaid)
+        await orders.record_payment(tx, deps, event.order_id, event.paid_at)
+
+    async def on_cancelled(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, OrderCancelled)
+        await orders.record_cancellation(tx, event.order_id, event.reason)
 
     async def on_address_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderAddressChanged)
-        record = await orders.lock(tx.conn, event.order_id)
-        if record is None:
-            raise RetryLater(f"order {event.order_id} changed before its placement arrived")
-        changed = record.order.model_copy(update={"receiver": event.receiver})
-        await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
-        record = dataclasses.replace(record, order=changed)
-        lists = await context.receiver_lists(tx.conn, changed, order_facts(changed))
-        await triggers.check(tx, rulebook, record, "address.changed", lists)
+        await orders.change_receiver(tx, deps, event.order_id, event.receiver)
 
     async def on_remarks_changed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderRemarksChanged)
-        record = await orders.lock(tx.conn, event.order_id)
-        if record is None:
-            raise RetryLater(f"order {event.order_id} remarks changed before its placement arrived")
-        remarks = {"buyer_remark": event.buyer_remark, "seller_memo": event.seller_memo}
-        changed = record.order.model_copy(update=remarks)
-        await orders.update_fields(tx.conn, event.order_id, snapshot=changed.model_dump(mode="json"))
-        await triggers.check(tx, rulebook, dataclasses.replace(record, order=changed), "remarks.changed")
+        await orders.change_remarks(tx, deps, event.order_id, event.buyer_remark, event.seller_memo)
 
-    async def on_paid(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
-        paid_order = await on_order_paid(tx, envelope, event)
-        if paid_order is not None:
-            await arm_ship_deadline(tx, paid_order)
+    async def on_stock_shortage(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, StockShortage)
+        await orders.check_shortage(tx, deps, event.order_id, sorted({line.sku for line in event.lines}))
+
+    async def on_dispatched(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ShipmentDispatched)
+        await orders.record_dispatch(tx, deps, event.order_id, event.dispatched_at)
+
+    async def on_tracking(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, TrackingUpdated)
+        await orders.record_tracking(tx, deps, event.order_id, event.status, event.occurred_at)
+
+    async def on_notification_failed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, NotificationFailed)
+        await orders.check_failed_notification(tx, deps, event.order_id, event.channel, event.error_code)
 
     return {
-        OrderRemarksChanged.event_type: on_remarks_changed,
         OrderPaid.event_type: on_paid,
-        OrderCancelled.event_type: on_order_cancelled,
+        OrderCancelled.event_type: on_cancelled,
         OrderAddressChanged.event_type: on_address_changed,
-        **build_event_handlers(rulebook, settings),
+        OrderRemarksChanged.event_type: on_remarks_changed,
+        StockShortage.event_type: on_stock_shortage,
+        ShipmentDispatched.event_type: on_dispatched,
+        TrackingUpdated.event_type: on_tracking,
+        NotificationFailed.event_type: on_notification_failed,
     }
-
-
-async def on_order_paid(tx: Tx, _: Envelope, event: DomainEvent) -> CanonicalOrder | None:
-    """Returns the order as paid now; None when its payment was known already."""
-    assert isinstance(event, OrderPaid)
-    record = await orders.lock(tx.conn, event.order_id)
-    if record is None:
-        raise RetryLater(f"order {event.order_id} paid before its placement arrived")
-    if record.paid:
-        return None  # already known paid (placed paid, or a repeated payment notice)
-    await timers.cancel(tx.conn, event.order_id, TimerKind.PAYMENT_OVERDUE)
-    paid_order = record.order.model_copy(update={"paid_at": record.order.paid_at or event.paid_at})
-    await orders.mark_paid(tx.conn, paid_order)
-    cleared = await clear_if_unheld(
-        tx, orders.OrderRecord(paid_order, True, record.rule_set_version, record.validated_at, record.cancelled_at)
-    )
-    log.info("order.payment_recorded", order_id=event.order_id, order_validated=cleared)
-    return paid_order
-
-
-async def on_order_cancelled(tx: Tx, _: Envelope, event: DomainEvent) -> None:
-    assert isinstance(event, OrderCancelled)
-    record = await orders.lock(tx.conn, event.order_id)
-    if record is None:
-        raise RetryLater(f"order {event.order_id} cancelled before its placement arrived")
-    await orders.mark_cancelled(tx.conn, event.order_id, event.reason or "order cancelled")
-    await timers.cancel(tx.conn, event.order_id)
-    resolved = await anomaly_service.resolve_all(
-        tx, event.order_id, Resolution.CANCELLED, by="system:order.cancelled", note=event.reason or None
-    )
-    log.info("order.cancellation_recorded", order_id=event.order_id, anomalies_resolved=len(resolved))

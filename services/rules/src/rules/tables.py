@@ -61,6 +61,9 @@ orders = Table(
     Column("delivered_at", DateTime(timezone=True)),
     # Held again after OrderValidated: the release of its last hold publishes OrderValidated again.
     Column("needs_revalidation", Boolean, nullable=False, server_default=text("false")),
+    # The receiver as resolved (divisions, codes, what failed): what customer service is shown.
+    Column("resolved_address", JSONB),
+    Column("division_code", Text),  # the most precise code resolved, for queries by region
 )
 
 anomalies = Table(

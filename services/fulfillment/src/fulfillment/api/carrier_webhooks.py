@@ -4,7 +4,6 @@ refused and archived; a good one is merged and answered with the body 快递100 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -38,6 +37,5 @@ async def carrier_push(
         reason = exc.reason
         await db.run_in_transaction(lambda tx: service.refuse_push(tx, provider, reason, raw))
         return refused("400", f"签名校验失败：{reason}" if "sign" in reason else f"推送内容无法解析：{reason}")
-    after = timedelta(seconds=deps.settings.complete_after_s)
-    await db.run_in_transaction(lambda tx: service.accept_push(tx, provider, report, raw, after))
+    await deps.pushes.submit(report, raw)  # committed with the pushes that came meanwhile
     return JSONResponse(ACCEPTED)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,19 +41,9 @@ async def insert_shipment(conn: AsyncConnection, row: dict[str, Any]) -> bool:
     return (await conn.execute(stmt)).first() is not None
 
 
-async def lock_shipment(conn: AsyncConnection, waybill_no: str) -> Shipment | None:
-    row = (await conn.execute(select(shipments).where(s.waybill_no == waybill_no).with_for_update())).first()
-    return _shipment(row) if row else None
-
-
 async def shipment(conn: AsyncConnection, waybill_no: str) -> Shipment | None:
     row = (await conn.execute(select(shipments).where(s.waybill_no == waybill_no))).first()
     return _shipment(row) if row else None
-
-
-async def shipments_of_order(conn: AsyncConnection, order_id: str) -> list[Shipment]:
-    rows = await conn.execute(select(shipments).where(s.order_id == order_id).order_by(s.dispatched_at))
-    return [_shipment(r) for r in rows]
 
 
 async def checkpoints(conn: AsyncConnection, waybill_no: str) -> list[TrackedCheckpoint]:
@@ -65,43 +55,6 @@ async def checkpoints(conn: AsyncConnection, waybill_no: str) -> list[TrackedChe
         TrackedCheckpoint(Checkpoint(r.occurred_at, r.context, r.carrier_state, r.area), r.source, r.received_at)
         for r in rows
     ]
-
-
-async def insert_checkpoints(conn: AsyncConnection, waybill_no: str, added: Sequence[Checkpoint], source: str) -> None:
-    if not added:
-        return
-    rows = [
-        {
-            "waybill_no": waybill_no,
-            "occurred_at": c.time,
-            "context": c.context,
-            "carrier_state": c.state,
-            "area": c.area,
-            "source": source,
-        }
-        for c in added
-    ]
-    await conn.execute(pg_insert(shipment_checkpoints).values(rows).on_conflict_do_nothing())
-
-
-async def set_latest(
-    conn: AsyncConnection,
-    waybill_no: str,
-    *,
-    status: ParcelStatus,
-    latest: Checkpoint,
-    delivered_at: datetime | None,
-) -> None:
-    values: dict[str, Any] = {
-        "status": status.value,
-        "carrier_state": latest.state,
-        "latest_at": latest.time,
-        "latest_context": latest.context,
-        "updated_at": func.now(),
-    }
-    if delivered_at is not None:
-        values["delivered_at"] = delivered_at
-    await conn.execute(update(shipments).where(s.waybill_no == waybill_no).values(**values))
 
 
 async def claim_quiet(conn: AsyncConnection, now: datetime, quiet_for: timedelta, limit: int) -> list[Shipment]:
@@ -181,3 +134,75 @@ async def fail_job(conn: AsyncConnection, job_id: int, error: str, *, retry_at: 
 async def jobs_for(conn: AsyncConnection, waybill_no: str) -> list[dict[str, Any]]:
     rows = await conn.execute(select(carrier_jobs).where(and_(j.waybill_no == waybill_no)).order_by(j.job_id))
     return [dict(r._mapping) for r in rows]
+
+
+async def lock_shipments(conn: AsyncConnection, waybill_nos: Sequence[str]) -> dict[str, Shipment]:
+    """Lock the shipments (in waybill order, so two batches cannot deadlock); unknown ones are absent."""
+    stmt = select(shipments).where(s.waybill_no.in_(sorted(set(waybill_nos)))).order_by(s.waybill_no).with_for_update()
+    return {row.waybill_no: _shipment(row) for row in await conn.execute(stmt)}
+
+
+async def tracks(conn: AsyncConnection, waybill_nos: Sequence[str]) -> dict[str, list[Checkpoint]]:
+    """The known checkpoints of several parcels, in one statement."""
+    found: dict[str, list[Checkpoint]] = {w: [] for w in waybill_nos}
+    rows = await conn.execute(select(shipment_checkpoints).where(cp.waybill_no.in_(sorted(set(waybill_nos)))))
+    for r in rows:
+        found[r.waybill_no].append(Checkpoint(r.occurred_at, r.context, r.carrier_state, r.area))
+    return found
+
+
+async def insert_checkpoint_rows(conn: AsyncConnection, rows: Sequence[tuple[str, Checkpoint, str]]) -> None:
+    """(waybill, checkpoint, source) rows in one statement; a known one is skipped."""
+    if not rows:
+        return
+    values = [
+        {
+            "waybill_no": w,
+            "occurred_at": c.time,
+            "context": c.context,
+            "carrier_state": c.state,
+            "area": c.area,
+            "source": source,
+        }
+        for w, c, source in rows
+    ]
+    await conn.execute(pg_insert(shipment_checkpoints).values(values).on_conflict_do_nothing())
+
+
+_SET_LATEST = text(
+    """
+UPDATE fulfillment.shipments s
+SET status = u.status, carrier_state = u.carrier_state, latest_at = u.latest_at, latest_context = u.latest_context,
+    delivered_at = coalesce(s.delivered_at, u.delivered_at), updated_at = now()
+FROM unnest(CAST(:waybills AS text[]), CAST(:statuses AS text[]), CAST(:states AS text[]),
+            CAST(:latest_ats AS timestamptz[]), CAST(:contexts AS text[]), CAST(:delivered_ats AS timestamptz[]))
+    AS u(waybill_no, status, carrier_state, latest_at, latest_context, delivered_at)
+WHERE s.waybill_no = u.waybill_no
+"""
+)
+
+
+async def set_latest_many(
+    conn: AsyncConnection, updates: Sequence[tuple[str, ParcelStatus, Checkpoint, datetime | None]]
+) -> None:
+    """(waybill, status, newest checkpoint, delivered at) for several parcels, in one statement."""
+    if not updates:
+        return
+    await conn.execute(
+        _SET_LATEST,
+        {
+            "waybills": [u[0] for u in updates],
+            "statuses": [u[1].value for u in updates],
+            "states": [u[2].state for u in updates],
+            "latest_ats": [u[2].time for u in updates],
+            "contexts": [u[2].context for u in updates],
+            "delivered_ats": [u[3] for u in updates],
+        },
+    )
+
+
+async def archive_pushes(conn: AsyncConnection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """(provider, reason, body) rows in one statement."""
+    if rows:
+        values = [{"provider": p, "reason": r, "body": b[:20_000]} for p, r, b in rows]
+        await conn.execute(insert(carrier_push_rejections).values(values))

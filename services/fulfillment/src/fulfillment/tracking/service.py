@@ -4,6 +4,8 @@ the parcel back) and each newer checkpoint is announced."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from orderhub_contracts.events import ShipmentDelivered, ShipmentException, TrackingUpdated
@@ -55,39 +57,71 @@ async def cancel_waybill(tx: Tx, *, provider: str, carrier: str, waybill_no: str
 
 async def apply_track(tx: Tx, report: TrackReport, *, source: str, complete_after: timedelta) -> ApplyResult:
     """Merge what the carrier said into the parcel's track and announce what is newer."""
-    shipment = await repo.lock_shipment(tx.conn, report.waybill_no)
-    if shipment is None:
-        return ApplyResult(Applied.UNKNOWN)
-    known = [t.checkpoint for t in await repo.checkpoints(tx.conn, report.waybill_no)]
-    merged = merge(known, report.checkpoints)
-    await repo.insert_checkpoints(tx.conn, report.waybill_no, merged.added, source)
-    latest = merged.latest
-    if not merged.advanced or latest is None:
-        return ApplyResult(Applied.UNCHANGED, len(merged.added), shipment.status)
-    status = parcel_status(latest.state)
-    delivered_at = latest.time if status is ParcelStatus.DELIVERED and shipment.delivered_at is None else None
-    await repo.set_latest(tx.conn, shipment.waybill_no, status=status, latest=latest, delivered_at=delivered_at)
-    for checkpoint in merged.advanced:
-        await tx.publish(
-            TrackingUpdated(
-                order_id=shipment.order_id,
-                waybill_no=shipment.waybill_no,
-                status=tracking_status(checkpoint.state),
-                description=checkpoint.context,
-                occurred_at=checkpoint.time,
+    (result,) = await apply_tracks(tx, [report], source=source, complete_after=complete_after)
+    return result
+
+
+async def apply_tracks(
+    tx: Tx, reports: Sequence[TrackReport], *, source: str, complete_after: timedelta
+) -> list[ApplyResult]:
+    """A run of reports in one transaction, set-based: the parcels locked and their tracks read in
+    one statement each, each report merged in order against what its predecessors left (two
+    reports of one parcel end as one after the other), the checkpoints and the parcels' new
+    state written in one statement each."""
+    waybills = [r.waybill_no for r in reports]
+    shipments = await repo.lock_shipments(tx.conn, waybills)
+    known = await repo.tracks(tx.conn, [w for w in waybills if w in shipments])
+    added_rows: list[tuple[str, Checkpoint, str]] = []
+    latest_by_waybill: dict[str, tuple[ParcelStatus, Checkpoint, datetime | None]] = {}
+    results: list[ApplyResult] = []
+    for report in reports:
+        shipment = shipments.get(report.waybill_no)
+        if shipment is None:
+            results.append(ApplyResult(Applied.UNKNOWN))
+            continue
+        merged = merge(known[shipment.waybill_no], report.checkpoints)
+        known[shipment.waybill_no].extend(merged.added)
+        added_rows.extend((shipment.waybill_no, c, source) for c in merged.added)
+        latest = merged.latest
+        if not merged.advanced or latest is None:
+            results.append(ApplyResult(Applied.UNCHANGED, len(merged.added), shipment.status))
+            continue
+        status = parcel_status(latest.state)
+        delivered_at = latest.time if status is ParcelStatus.DELIVERED and shipment.delivered_at is None else None
+        for checkpoint in merged.advanced:
+            await tx.publish(
+                TrackingUpdated(
+                    order_id=shipment.order_id,
+                    waybill_no=shipment.waybill_no,
+                    status=tracking_status(checkpoint.state),
+                    description=checkpoint.context,
+                    occurred_at=checkpoint.time,
+                )
             )
+        await _announce_outcome(tx, shipment, latest, status, complete_after)
+        shipments[shipment.waybill_no] = replace(
+            shipment,
+            status=status,
+            carrier_state=latest.state,
+            latest_at=latest.time,
+            latest_context=latest.context,
+            delivered_at=shipment.delivered_at or delivered_at,
         )
-    await _announce_outcome(tx, shipment, latest, status, complete_after)
-    log.info(
-        "shipment.tracked",
-        order_id=shipment.order_id,
-        waybill_no=shipment.waybill_no,
-        source=source,
-        added=len(merged.added),
-        status=status.value,
-        carrier_state=latest.state,
-    )
-    return ApplyResult(Applied.ADVANCED, len(merged.added), status)
+        previous = latest_by_waybill.get(shipment.waybill_no)
+        latest_by_waybill[shipment.waybill_no] = (status, latest, delivered_at or (previous[2] if previous else None))
+        results.append(ApplyResult(Applied.ADVANCED, len(merged.added), status))
+        log.info(
+            "shipment.tracked",
+            order_id=shipment.order_id,
+            waybill_no=shipment.waybill_no,
+            source=source,
+            added=len(merged.added),
+            status=status.value,
+            carrier_state=latest.state,
+        )
+    await repo.insert_checkpoint_rows(tx.conn, added_rows)
+    await repo.set_latest_many(tx.conn, [(w, *v) for w, v in latest_by_waybill.items()])
+    return results
 
 
 async def _announce_outcome(
@@ -134,8 +168,21 @@ async def refuse_push(tx: Tx, provider: str, reason: str, body: str) -> None:
 
 async def accept_push(tx: Tx, provider: str, report: TrackReport, body: str, complete_after: timedelta) -> ApplyResult:
     """A verified callback: merged into the track; one for a waybill we do not know is archived."""
-    result = await apply_track(tx, report, source="push", complete_after=complete_after)
-    if result.applied is Applied.UNKNOWN:
-        await repo.archive_push(tx.conn, provider, "unknown_waybill", body)
-        log.warning("carrier.push_for_unknown_waybill", provider=provider, waybill_no=report.waybill_no)
+    (result,) = await accept_pushes(tx, provider, [(report, body)], complete_after)
     return result
+
+
+async def accept_pushes(
+    tx: Tx, provider: str, pushes: Sequence[tuple[TrackReport, str]], complete_after: timedelta
+) -> list[ApplyResult]:
+    """Verified callbacks, merged as a run (see `apply_tracks`); those for waybills we do not know are archived."""
+    results = await apply_tracks(tx, [r for r, _ in pushes], source="push", complete_after=complete_after)
+    unknown = [
+        (report, body)
+        for (report, body), result in zip(pushes, results, strict=True)
+        if result.applied is Applied.UNKNOWN
+    ]
+    await repo.archive_pushes(tx.conn, [(provider, "unknown_waybill", body) for _, body in unknown])
+    for report, _ in unknown:
+        log.warning("carrier.push_for_unknown_waybill", provider=provider, waybill_no=report.waybill_no)
+    return results

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import LineItem
 from orderhub_contracts.phone import normalize_phone
@@ -16,10 +16,10 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.errors import NotFound
 from orderhub_runtime.settings import StaffMember
 
+from ingest.api.order_views import order_view
 from ingest.api.schemas import LineItemIn, OrderView, PlacedOrderView, PlaceOrderRequest, ReceiverIn
-from ingest.orders.commands import PlaceOrder
-from ingest.orders.intake import accept_order
-from ingest.views import placed_order_view, read_order_view
+from ingest.orders import service
+from ingest.orders.model import PlaceOrder
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderTaker = Annotated[StaffMember, Depends(require_staff("cs", "manager"))]
@@ -46,21 +46,15 @@ _PLACE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("", status_code=201, response_model=PlacedOrderView, responses=_PLACE_RESPONSES)
 async def place_order(
-    body: PlaceOrderRequest, request: Request, response: Response, db: DatabaseDep, staff: OrderTaker
+    body: PlaceOrderRequest, response: Response, db: DatabaseDep, staff: OrderTaker
 ) -> PlacedOrderView:
     """Enter an order (customer service, phone orders by default). It gets its global ID
     (`DABE` + creation minute in Asia/Shanghai + last 5 characters of the channel order number) and
     `order.placed` is published. Times without a UTC offset are read as Asia/Shanghai wall time.
     Submitting the same channel order again returns it with HTTP 200 and publishes nothing."""
     command = to_command(body, entered_by=staff.name)
-    async with db.transaction(correlation_id=request.state.correlation_id) as tx:
-        accepted = await accept_order(tx, command)
-        if accepted.placed is not None:
-            view: OrderView | None = placed_order_view(accepted.placed)
-        else:
-            view = await read_order_view(tx.conn, accepted.order_id, row=accepted.row)
-    if view is None:  # read in the transaction that wrote or found it
-        raise RuntimeError(f"order {accepted.order_id} vanished")
+    accepted, record = await db.run_in_transaction(lambda tx: service.place_order(tx, command))
+    view = order_view(record)
     if accepted.created:
         response.headers["Location"] = f"/v1/orders/{accepted.order_id}"
     else:
@@ -72,13 +66,13 @@ async def place_order(
 async def get_order(order_id: str, db: DatabaseDep, _: AnyStaff) -> OrderView:
     """The order with its status, lines, remark, totals, a timeline of every event (anomalies,
     clearance or hold, shortages, waybill, messages sent) and its status history."""
-    view = None
+    record = None
     if _ORDER_ID.fullmatch(order_id):
-        async with db.engine.connect() as conn:
-            view = await read_order_view(conn, order_id)
-    if view is None:
+        async with db.read() as conn:
+            record = await service.read_order(conn, order_id)
+    if record is None:
         raise NotFound(f"no order with ID {order_id!r}", details={"order_id": order_id})
-    return view
+    return order_view(record)
 
 
 def to_command(body: PlaceOrderRequest, *, entered_by: str) -> PlaceOrder:

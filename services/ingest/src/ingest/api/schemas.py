@@ -11,6 +11,7 @@ from orderhub_contracts.order import Channel
 from orderhub_contracts.timezone import SHANGHAI, as_shanghai
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ingest.orders.text import refuse_bidi_controls
 from ingest.tracking import TrackingView
 
 # A created_at further ahead than this is a typo, not clock skew (it would also mint a wrong ID).
@@ -22,15 +23,18 @@ _INPUT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 class _Input(BaseModel):
     """Typed-in data: unknown fields refused, whitespace stripped, no NUL characters (which
-    PostgreSQL cannot store in text or JSON)."""
+    PostgreSQL cannot store in text or JSON), no bidirectional control characters (U+202E would
+    show a receiver's name reversed, or disguise what follows it)."""
 
     model_config = _INPUT
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("must not contain NUL characters")
+            refuse_bidi_controls(value)
         return value
 
 

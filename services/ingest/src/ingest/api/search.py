@@ -13,6 +13,7 @@ from orderhub_runtime.app import DatabaseDep
 from orderhub_runtime.auth import require_staff
 from orderhub_runtime.settings import StaffMember
 
+from ingest.deps import Deps
 from ingest.search.criteria import DEFAULT_LIMIT, MAX_LIMIT, build_criteria
 from ingest.search.service import find_orders
 from ingest.search.views import SearchResult
@@ -34,6 +35,7 @@ _TIME = "ISO 8601; without a UTC offset read as Asia/Shanghai wall time."
 @router.get("/search", response_model=SearchResult, responses=_RESPONSES)
 async def search_orders(
     db: DatabaseDep,
+    deps: Deps,
     _: AnyStaff,
     q: Annotated[
         str | None,
@@ -68,5 +70,5 @@ async def search_orders(
         created_to=None if created_to is None else as_shanghai(created_to),
         limit=limit,
     )
-    async with db.engine.begin() as conn:
-        return await find_orders(conn, criteria)
+    async with db.read() as conn:
+        return await find_orders(conn, criteria, deps.search_stats)

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from orderhub_runtime.app import ContextDep
+from orderhub_runtime.app import DatabaseDep
 
-from ingest.channels.hub import get_hub
-from ingest.channels.miniprogram.config import service_pay_config
-from ingest.channels.miniprogram.payments import receive_notification
-from ingest.channels.receive import PushOutcome, receive_push
+from ingest.channels.miniprogram.service import receive_notification
+from ingest.channels.service import PushOutcome, receive_push
+from ingest.deps import Deps
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 
-async def _receive(ctx: ContextDep, request: Request, channel: str) -> PushOutcome:
-    adapter = get_hub(ctx).adapter(channel)
-    body = await request.body()
-    return await receive_push(ctx.db, adapter, dict(request.headers), body, correlation_id=request.state.correlation_id)
+async def _receive(db: DatabaseDep, deps: Deps, request: Request, channel: str) -> PushOutcome:
+    adapter = deps.hub.adapter(channel)
+    body, headers = await request.body(), dict(request.headers)
+    return await db.run_in_transaction(lambda tx: receive_push(tx, adapter, headers, body))
 
 
 @router.post(
@@ -29,9 +28,9 @@ async def _receive(ctx: ContextDep, request: Request, channel: str) -> PushOutco
         401: {"description": 'Bad or missing signature: {"code": 40041, "msg": reason}'},
     },
 )
-async def douyin_push(request: Request, ctx: ContextDep) -> JSONResponse:
+async def douyin_push(request: Request, db: DatabaseDep, deps: Deps) -> JSONResponse:
     """抖店 message push: headers `app-id` and `event-sign` (md5 of app_key + raw body + app_secret)."""
-    outcome = await _receive(ctx, request, "douyin")
+    outcome = await _receive(db, deps, request, "douyin")
     if outcome.accepted:
         return JSONResponse({"code": 0, "msg": "success"})
     code = 40041 if outcome.status == 401 else 40001
@@ -46,9 +45,9 @@ async def douyin_push(request: Request, ctx: ContextDep) -> JSONResponse:
         401: {"description": "Bad signature (plain-text reason)."},
     },
 )
-async def shopee_push(request: Request, ctx: ContextDep) -> Response:
+async def shopee_push(request: Request, db: DatabaseDep, deps: Deps) -> Response:
     """Shopee push: `Authorization` = hex HMAC-SHA256(partner_key, callback_url + "|" + raw body)."""
-    outcome = await _receive(ctx, request, "shopee")
+    outcome = await _receive(db, deps, request, "shopee")
     if outcome.accepted:
         return Response(status_code=204)
     return Response(f"rejected (push {outcome.push_id}): {outcome.reason}", outcome.status, media_type="text/plain")
@@ -63,13 +62,11 @@ async def shopee_push(request: Request, ctx: ContextDep) -> Response:
         401: {"description": '{"code": "FAIL", "message": reason}: signature not verified'},
     },
 )
-async def wechatpay_notify(request: Request, ctx: ContextDep) -> Response:
+async def wechatpay_notify(request: Request, db: DatabaseDep, deps: Deps) -> Response:
     """WeChat Pay APIv3 notification: RSA-SHA256 over timestamp, nonce and body, then the AES-256-GCM
     resource decrypted with the APIv3 key; only then does the mini-program order count as paid."""
-    body = await request.body()
-    outcome = await receive_notification(
-        ctx.db, service_pay_config(ctx), dict(request.headers), body, correlation_id=request.state.correlation_id
-    )
+    body, headers = await request.body(), dict(request.headers)
+    outcome = await db.run_in_transaction(lambda tx: receive_notification(tx, deps.pay, headers, body))
     if outcome.accepted:
         return Response(status_code=204)
     return JSONResponse({"code": "FAIL", "message": f"{outcome.reason} (push {outcome.push_id})"}, outcome.status)

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from orderhub_contracts.order import Channel
 
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 
 
 class PushRejected(Exception):

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Protocol, TypeGuard
 
 import httpx
-from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.errors import NotFound
 
 from ingest.channels.base import ChannelAdapter
@@ -19,11 +18,10 @@ PLATFORM_CHANNELS = ("taobao", "pinduoduo", "douyin", "shopee")
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
-class _Factory:
-    """Signature of `create_adapter` in each channel's `adapter` module."""
+class AdapterModule(Protocol):
+    """What each channel's `adapter` module offers: `create_adapter(config, http)`."""
 
-    def __call__(self, config: ChannelConfig, http: httpx.AsyncClient) -> ChannelAdapter:
-        raise NotImplementedError
+    def create_adapter(self, config: ChannelConfig, http: httpx.AsyncClient) -> ChannelAdapter: ...
 
 
 @dataclass
@@ -51,23 +49,16 @@ def load_adapters(settings: IngestSettings, http: httpx.AsyncClient) -> dict[str
             if exc.name != f"ingest.channels.{name}.adapter" and exc.name != f"ingest.channels.{name}":
                 raise
             continue
-        factory = cast(_Factory, module.create_adapter)
-        adapters[name] = factory(settings.channel(name), http)
+        if not _is_adapter_module(module):
+            raise TypeError(f"{module.__name__} has no create_adapter(config, http)")
+        adapters[name] = module.create_adapter(settings.channel(name), http)
     return adapters
+
+
+def _is_adapter_module(module: object) -> TypeGuard[AdapterModule]:
+    return callable(getattr(module, "create_adapter", None))
 
 
 def build_hub(settings: IngestSettings, http: httpx.AsyncClient | None = None) -> ChannelHub:
     client = http or httpx.AsyncClient(timeout=HTTP_TIMEOUT)
     return ChannelHub(settings, client, load_adapters(settings, client))
-
-
-def get_hub(ctx: ServiceContext[IngestSettings]) -> ChannelHub:
-    """The service's hub, built on first use (routes and background tasks share it)."""
-    hub = ctx.extras.get("channel_hub")
-    if hub is None:
-        settings = ctx.spec.settings
-        if not isinstance(settings, IngestSettings):
-            raise TypeError("ingest runs with IngestSettings")
-        hub = build_hub(settings)
-        ctx.extras["channel_hub"] = hub
-    return cast(ChannelHub, hub)

@@ -14,14 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.channels.base import ChannelAdapter
-from ingest.channels.fetch_queue import enqueue_fetch
 from ingest.channels.hub import ChannelHub
-from ingest.tables import sync_watermarks
+from ingest.channels.repository import advance_watermark, enqueue_fetch, read_watermark
 
 log = get_logger(__name__)
 
@@ -43,30 +39,6 @@ def max_window_of(adapter: ChannelAdapter) -> timedelta | None:
     return value if isinstance(value, timedelta) else None
 
 
-async def read_watermark(conn: AsyncConnection, channel: str, shop_id: str) -> datetime | None:
-    value: datetime | None = await conn.scalar(
-        select(sync_watermarks.c.watermark).where(
-            sync_watermarks.c.channel == channel, sync_watermarks.c.shop_id == shop_id
-        )
-    )
-    return value
-
-
-async def _advance(conn: AsyncConnection, channel: str, shop_id: str, watermark: datetime, listed: int) -> None:
-    stmt = pg_insert(sync_watermarks).values(channel=channel, shop_id=shop_id, watermark=watermark, last_listed=listed)
-    # greatest(): two overlapping syncs of one shop never move the watermark backwards.
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[sync_watermarks.c.channel, sync_watermarks.c.shop_id],
-            set_={
-                "watermark": func.greatest(sync_watermarks.c.watermark, watermark),
-                "last_run_at": func.now(),
-                "last_listed": listed,
-            },
-        )
-    )
-
-
 async def sync_shop_once(
     hub: ChannelHub, db: Database, channel: str, shop_id: str, *, now: datetime | None = None
 ) -> int:
@@ -74,8 +46,8 @@ async def sync_shop_once(
     adapter = hub.adapter(channel)
     settings = hub.settings
     end = now or datetime.now(UTC)
-    async with db.transaction() as tx:
-        watermark = await read_watermark(tx.conn, channel, shop_id)
+    async with db.read() as conn:
+        watermark = await read_watermark(conn, channel, shop_id)
     start = (
         watermark - timedelta(seconds=settings.sync_overlap_s)
         if watermark is not None
@@ -87,7 +59,7 @@ async def sync_shop_once(
         async with db.transaction(correlation_id=f"sync-{channel}-{shop_id}") as tx:
             for ref in refs:
                 await enqueue_fetch(tx.conn, ref, source="sync")
-            await _advance(tx.conn, channel, shop_id, window_end, len(refs))
+            await advance_watermark(tx.conn, channel, shop_id, window_end, len(refs))
         listed += len(refs)
     log.info("channel.synced", channel=channel, shop_id=shop_id, since=start.isoformat(), listed=listed)
     return listed

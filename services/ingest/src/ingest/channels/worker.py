@@ -9,9 +9,9 @@ import asyncio
 from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
 
-from ingest.channels.fetch_queue import FetchTask, complete, lease_due, reschedule
 from ingest.channels.hub import ChannelHub
-from ingest.channels.intake import ingest_platform_order
+from ingest.channels.repository import FetchTask, complete, lease_due, reschedule
+from ingest.channels.service import ingest_platform_order
 
 log = get_logger(__name__)
 

@@ -14,21 +14,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ingest.search.criteria import SearchCriteria, bigrams
 
 STATS_TTL_S = 300.0
 WALK_MIN_ROWS = 1000
-
-_STATS = text(
-    "SELECT attname, most_common_elems::text::text[] AS elems, most_common_elem_freqs AS elem_freqs, "
-    "most_common_vals::text::text[] AS vals, most_common_freqs AS freqs "
-    "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'orders' "
-    "AND attname IN ('search_grams', 'channel', 'status')"
-)
-_SIZE = text("SELECT reltuples, relpages FROM pg_class WHERE oid = to_regclass(current_schema() || '.orders')")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,35 +41,21 @@ class SearchStats:
         return fraction
 
 
-_cache: dict[str, tuple[float, SearchStats | None]] = {}
+class StatsCache:
+    """The orders table's statistics, kept a few minutes (one per app, in its dependencies)."""
 
+    def __init__(self, ttl_s: float = STATS_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._entry: tuple[float, SearchStats | None] | None = None
 
-async def load_stats(conn: AsyncConnection) -> SearchStats | None:
-    """The statistics of the orders table (cached a few minutes); None before its first ANALYZE."""
-    key = str(conn.engine.url)
-    cached = _cache.get(key)
-    if cached is not None and time.monotonic() - cached[0] < STATS_TTL_S:
-        return cached[1]
-    rows = (await conn.execute(_STATS)).mappings().all()
-    stats: SearchStats | None = None
-    grams = next((r for r in rows if r["attname"] == "search_grams" and r["elems"]), None)
-    if grams is not None:
-        # most_common_elem_freqs ends with the minimum, maximum and null frequency of the elements.
-        freqs = list(grams["elem_freqs"])
-        values = {
-            str(r["attname"]): dict(zip(r["vals"] or [], r["freqs"] or [], strict=False))
-            for r in rows
-            if r["attname"] != "search_grams"
-        }
-        size = (await conn.execute(_SIZE)).first()
-        stats = SearchStats(
-            gram_freq=dict(zip(grams["elems"], freqs, strict=False)),
-            value_freq=values,
-            rows=float(size.reltuples) if size else 0.0,
-            pages=float(size.relpages) if size else 0.0,
-        )
-    _cache[key] = (time.monotonic(), stats)
-    return stats
+    def get(self) -> tuple[bool, SearchStats | None]:
+        """(fresh, stats): `fresh` is False when the statistics must be read again."""
+        if self._entry is None or time.monotonic() - self._entry[0] >= self.ttl_s:
+            return False, None
+        return True, self._entry[1]
+
+    def put(self, stats: SearchStats | None) -> None:
+        self._entry = (time.monotonic(), stats)
 
 
 def walk_budget(c: SearchCriteria, stats: SearchStats | None) -> int:
@@ -98,10 +73,3 @@ def walk_budget(c: SearchCriteria, stats: SearchStats | None) -> int:
         return 0
     # Room for an estimate three times too high; past that the walk gives up and the index answers.
     return max(int(3 * expected_rows), WALK_MIN_ROWS)
-
-
-async def plan_walk(conn: AsyncConnection, c: SearchCriteria) -> int:
-    """walk_budget with the table's current statistics."""
-    if not c.words or c.is_selective:
-        return 0
-    return walk_budget(c, await load_stats(conn))

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, RowMapping, Select, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.search.criteria import SearchCriteria, bigrams, id_time_range, like_escape
-from ingest.search.plan import plan_walk
+from ingest.search.plan import SearchStats
 from ingest.tables import order_items, orders
 
 _o = orders.c
@@ -95,24 +95,54 @@ def walk_statement(c: SearchCriteria, budget: int) -> Select[tuple[object, ...]]
     )
 
 
-async def prepare_search(conn: AsyncConnection, c: SearchCriteria) -> int:
-    """Planner settings for this search's transaction, and the walk budget (0: no walk). Plans are
-    made for the actual values: a generic plan of a reused prepared statement cannot use an index
-    for `LIKE $1` nor judge how common a word is."""
+async def set_planner(conn: AsyncConnection) -> None:
+    """Planner settings for this search's transaction. Plans are made for the actual values: a
+    generic plan of a reused prepared statement cannot use an index for `LIKE $1` nor judge how
+    common a word is."""
     await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     # A page of 20 results: parallel workers only add start-up time and read ahead of the LIMIT.
     await conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    return await plan_walk(conn, c)
 
 
-async def search_orders(conn: AsyncConnection, c: SearchCriteria) -> list[RowMapping]:
-    """Runs in the caller's transaction."""
-    budget = await prepare_search(conn, c)
-    if budget:
-        walked = list((await conn.execute(walk_statement(c, budget))).mappings().all())
+async def search_orders(conn: AsyncConnection, c: SearchCriteria, walk_budget: int = 0) -> list[RowMapping]:
+    """The matching rows: first by walking the newest `walk_budget` orders (0: no walk), and when
+    that finds less than a page, through the indexes."""
+    if walk_budget:
+        walked = list((await conn.execute(walk_statement(c, walk_budget))).mappings().all())
         if len(walked) > c.limit:
             return walked
     return list((await conn.execute(search_statement(c))).mappings().all())
+
+
+_STATS = text(
+    "SELECT attname, most_common_elems::text::text[] AS elems, most_common_elem_freqs AS elem_freqs, "
+    "most_common_vals::text::text[] AS vals, most_common_freqs AS freqs "
+    "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'orders' "
+    "AND attname IN ('search_grams', 'channel', 'status')"
+)
+_SIZE = text("SELECT reltuples, relpages FROM pg_class WHERE oid = to_regclass(current_schema() || '.orders')")
+
+
+async def read_stats(conn: AsyncConnection) -> SearchStats | None:
+    """The statistics of the orders table; None before its first ANALYZE."""
+    rows = (await conn.execute(_STATS)).mappings().all()
+    grams = next((r for r in rows if r["attname"] == "search_grams" and r["elems"]), None)
+    if grams is None:
+        return None
+    # most_common_elem_freqs ends with the minimum, maximum and null frequency of the elements.
+    freqs = list(grams["elem_freqs"])
+    values = {
+        str(r["attname"]): dict(zip(r["vals"] or [], r["freqs"] or [], strict=False))
+        for r in rows
+        if r["attname"] != "search_grams"
+    }
+    size = (await conn.execute(_SIZE)).first()
+    return SearchStats(
+        gram_freq=dict(zip(grams["elems"], freqs, strict=False)),
+        value_freq=values,
+        rows=float(size.reltuples) if size else 0.0,
+        pages=float(size.relpages) if size else 0.0,
+    )
 
 
 async def items_by_order(conn: AsyncConnection, order_ids: Sequence[str]) -> dict[str, list[RowMapping]]:

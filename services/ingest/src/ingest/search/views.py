@@ -10,6 +10,8 @@ from orderhub_contracts.timezone import as_shanghai
 from pydantic import BaseModel
 from sqlalchemy import RowMapping
 
+from ingest.orders.text import mask_phones
+
 
 class ReceiverSummary(BaseModel):
     name: str
@@ -71,8 +73,8 @@ def build_hit(row: RowMapping, items: Sequence[RowMapping]) -> SearchHit:
         paid_at=None if paid_at is None else as_shanghai(paid_at),
         receiver=ReceiverSummary(name=row["receiver_name"], phone=mask_phone(row["receiver_phone"])),
         items=[ItemSummary(sku=i["sku"], title=i["title"], quantity=i["quantity"]) for i in items],
-        buyer_remark=row["buyer_remark"],
-        seller_memo=row["seller_memo"],
+        buyer_remark=mask_phones(row["buyer_remark"]),  # typed-in numbers: masked like the receiver's
+        seller_memo=mask_phones(row["seller_memo"]),
         totals=TotalsSummary(
             currency=row["currency"],
             list_total_fen=row["list_total_fen"],

@@ -6,19 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.app import DatabaseDep
-from orderhub_runtime.auth import require_staff
 from orderhub_runtime.errors import NotFound
-from orderhub_runtime.settings import StaffMember
 from pydantic import BaseModel
 
-from notify import repository
-from notify.model import Channel, Message, MessageStatus
+from notify.deps import Staff
+from notify.messages import repository
+from notify.messages.model import Channel, Message, MessageStatus
 
 router = APIRouter(prefix="/v1", tags=["messages"])
-Staff = Annotated[StaffMember, Depends(require_staff())]  # any staff role
 
 
 class MessageView(BaseModel):
@@ -37,29 +35,20 @@ class MessageView(BaseModel):
     attempts: int
     created_at: datetime
     last_attempt_at: datetime | None
-    next_attempt_at: datetime | None  # when a queued / held message may go out
+    next_attempt_at: datetime | None = None  # when a queued / held message may go out
     sent_at: datetime | None
 
     @classmethod
     def of(cls, message: Message) -> MessageView:
-        return cls(
-            message_id=message.message_id,
-            order_id=message.order_id,
-            template=message.template,
-            channel=message.channel,
-            recipient_masked=message.recipient_masked,
-            text=message.text,
-            provider=message.provider,
-            provider_message_id=message.provider_message_id,
-            status=message.status,
-            error_code=message.error_code,
-            error_detail=message.error_detail,
-            hold_reason=message.hold_reason,
-            attempts=message.attempts,
-            created_at=as_shanghai(message.created_at),
-            last_attempt_at=_shanghai(message.last_attempt_at),
-            next_attempt_at=_shanghai(message.not_before) if message.status in ("queued", "held") else None,
-            sent_at=_shanghai(message.sent_at),
+        view = cls.model_validate(message, from_attributes=True)  # the same-named fields
+        waiting = message.status in ("queued", "held")
+        return view.model_copy(
+            update={
+                "created_at": as_shanghai(message.created_at),
+                "last_attempt_at": _shanghai(message.last_attempt_at),
+                "next_attempt_at": _shanghai(message.not_before) if waiting else None,
+                "sent_at": _shanghai(message.sent_at),
+            }
         )
 
 
@@ -81,14 +70,14 @@ async def list_messages(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> MessagePage:
     where = repository.MessageFilter(order_id=order_id, channel=channel, status=status, limit=limit)
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         found = await repository.find_messages(conn, where)
     return MessagePage(items=[MessageView.of(m) for m in found])
 
 
 @router.get("/messages/{message_id}")
 async def get_message(message_id: uuid.UUID, db: DatabaseDep, _: Staff) -> MessageView:
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         message = await repository.get_message(conn, message_id)
     if message is None:
         raise NotFound(f"message {message_id} does not exist")

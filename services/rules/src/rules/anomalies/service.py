@@ -1,24 +1,116 @@
-"""What customer service does with an anomaly: acknowledge, release, cancel.
+"""The anomaly use cases: raising rule hits (and holding the order), clearing an order no
+anomaly holds, and what customer service does with an anomaly: acknowledge, release, cancel.
 
-Each command locks the order row, then the anomaly, so it serialises with payment and with
-other commands on the same order; the lifecycle decides what is legal (409 otherwise)."""
+Raising: hits are stored, AnomalyRaised is published (notify sends its SMS and WeCom actions
+from it), and OrderHeld when any hit holds. At placement every hit is new; for later triggers
+(timers, other services' events) a rule that already has an unresolved anomaly on the order is
+not raised again. A hold that comes after the order was validated is still published
+(fulfillment intercepts an allocated order on it) and marks the order for revalidation when
+released; a shipped order is past holding.
+
+Clearing: OrderValidated is published for a paid order that is not cancelled and that no
+unresolved anomaly holds. Placement, payment and release all end here. It is published once,
+and once more after each later hold is released: that is how fulfillment lets the order go on.
+
+Customer service: each command locks the order row, then the anomaly, so it serialises with
+payment and with other commands on the same order; the lifecycle decides what is legal (409
+otherwise)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
 
-from orderhub_contracts.events import AnomalyAcknowledged, AnomalyResolved
+from orderhub_contracts.events import (
+    AnomalyAcknowledged,
+    AnomalyAction,
+    AnomalyRaised,
+    AnomalyResolved,
+    OrderHeld,
+    OrderValidated,
+)
+from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict, NotFound
 from orderhub_runtime.logging import get_logger
 
-from rules import orders
 from rules.anomalies import repository as repo
-from rules.anomalies.lifecycle import IllegalStep, Resolution, Step, check_step
-from rules.clearance import clear_if_unheld
+from rules.anomalies.model import IllegalStep, Resolution, Step, check_step
+from rules.anomalies.repository import NewAnomaly
+from rules.engine.evaluate import Hit
+from rules.orders import repository as orders
+from rules.orders.repository import OrderRecord
 
 log = get_logger(__name__)
+ANOMALY_CHANNEL = "rules_anomaly_raised"  # Postgres NOTIFY channel the live stream listens on
+
+
+def new_anomalies(order: CanonicalOrder, hits: list[Hit], rule_set_version: int) -> list[NewAnomaly]:
+    return [NewAnomaly(uuid.uuid4(), order.order_id, hit, rule_set_version) for hit in hits]
+
+
+def raised_event(order: CanonicalOrder, anomaly: NewAnomaly) -> AnomalyRaised:
+    rule = anomaly.hit.rule
+    return AnomalyRaised(
+        anomaly_id=str(anomaly.anomaly_id),
+        order_id=order.order_id,
+        rule_id=rule.id,
+        rule_name=rule.name,
+        level=rule.level,
+        holds=rule.holds,
+        evidence=anomaly.hit.evidence,
+        actions=tuple(AnomalyAction(kind=a.kind, target=a.target, text=a.text) for a in rule.actions),
+        province=order.receiver.province,
+        channel=order.channel.value,
+        customer_phone=order.receiver.phone,
+    )
+
+
+def hold_event(order_id: str, holding: list[Hit]) -> OrderHeld:
+    return OrderHeld(
+        order_id=order_id,
+        rule_ids=tuple(h.rule.id for h in holding),
+        reasons=tuple(f"{h.rule.id} {h.rule.name}" for h in holding),
+    )
+
+
+async def raise_hits(tx: Tx, order: CanonicalOrder, hits: list[Hit], rule_set_version: int) -> list[Hit]:
+    """Store and publish `hits`; returns the holding ones (the caller decides about OrderHeld)."""
+    new = new_anomalies(order, hits, rule_set_version)
+    await repo.insert_many(tx.conn, new, notify_channel=ANOMALY_CHANNEL)
+    for anomaly in new:
+        await tx.publish(raised_event(order, anomaly))
+        log.info("anomaly.raised", order_id=order.order_id, rule_id=anomaly.hit.rule.id, level=anomaly.hit.rule.level)
+    return [h for h in hits if h.rule.holds]
+
+
+async def raise_later(tx: Tx, record: OrderRecord, hits: list[Hit], rule_set_version: int) -> list[Hit]:
+    """Raise hits found after placement (`record` locked). Returns the hits actually raised."""
+    open_rules = await repo.unresolved_rule_ids(tx.conn, record.order_id)
+    fresh = [h for h in hits if h.rule.id not in open_rules]
+    holding = await raise_hits(tx, record.order, fresh, rule_set_version)
+    if holding and record.cancelled_at is None and record.shipped_at is None:
+        if record.validated_at is not None:
+            await orders.update_fields(tx.conn, record.order_id, needs_revalidation=True)
+        await tx.publish(hold_event(record.order_id, holding))
+        log.info("order.held", order_id=record.order_id, rule_ids=[h.rule.id for h in holding])
+    return fresh
+
+
+async def clear_if_unheld(tx: Tx, record: OrderRecord, *, known_unheld: bool = False) -> bool:
+    """`record` must be locked in this transaction (inserted or locked); `known_unheld`:
+    the caller has just placed it without a hold, so there is nothing to count.
+    Returns whether the order was cleared now."""
+    if not record.paid or record.cancelled_at is not None or record.shipped_at is not None:
+        return False
+    if record.validated_at is not None and not record.needs_revalidation:
+        return False
+    if not known_unheld and await repo.count_unresolved_holds(tx.conn, record.order_id) > 0:
+        return False
+    await tx.publish(OrderValidated(order=record.order, rule_set_version=record.rule_set_version))
+    await orders.mark_validated(tx.conn, record.order_id)
+    log.info("order.validated", order_id=record.order_id, rule_set_version=record.rule_set_version)
+    return True
 
 
 @dataclass(frozen=True)
@@ -101,7 +193,7 @@ async def resolve_all(
     return resolved
 
 
-async def _locked(tx: Tx, anomaly_id: uuid.UUID, step: Step) -> tuple[repo.Anomaly, orders.OrderRecord]:
+async def _locked(tx: Tx, anomaly_id: uuid.UUID, step: Step) -> tuple[repo.Anomaly, OrderRecord]:
     found = await repo.get(tx.conn, anomaly_id)
     if found is None:
         raise NotFound(f"anomaly {anomaly_id} does not exist")

@@ -4,20 +4,16 @@ the response-time KPI."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from orderhub_runtime.app import DatabaseDep
-from orderhub_runtime.auth import require_staff
-from orderhub_runtime.db import Database
 from orderhub_runtime.errors import DomainError, NotFound
-from orderhub_runtime.settings import StaffMember
 
-from rules.anomalies import kpi, service
 from rules.anomalies import repository as repo
-from rules.anomalies.lifecycle import Status
+from rules.anomalies import service
+from rules.anomalies.model import Status
 from rules.api.schemas import (
     ActionResult,
     AnomalyList,
@@ -26,11 +22,9 @@ from rules.api.schemas import (
     ResponseTimeReport,
     ResponseTimeView,
 )
+from rules.deps import Editor, Reader
 
 router = APIRouter(prefix="/v1/anomalies", tags=["anomalies"])
-Reader = Annotated[StaffMember, Depends(require_staff("cs", "manager", "ops"))]
-Handler = Annotated[StaffMember, Depends(require_staff("cs", "manager"))]
-Command = Callable[..., Awaitable[service.Outcome]]
 
 
 class InvalidRequest(DomainError):
@@ -61,7 +55,7 @@ async def list_anomalies(
         channels=channel or (),
         levels=level or (),
     )
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         found = await repo.search(conn, filters, limit=limit)
     return AnomalyList(items=[AnomalyView.of(a) for a in found], count=len(found))
 
@@ -79,15 +73,15 @@ async def response_time(
     start = since or end - timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidRequest("since and until need a timezone, e.g. 2026-02-18T00:00:00+08:00")
-    async with db.engine.connect() as conn:
-        rows = await kpi.response_times(conn, start, end)
+    async with db.read() as conn:
+        rows = await repo.response_times(conn, start, end)
     return ResponseTimeReport(since=start, until=end, groups=[ResponseTimeView.of(r) for r in rows])
 
 
 @router.get("/{anomaly_id}")
 async def get_anomaly(anomaly_id: uuid.UUID, db: DatabaseDep, _: Reader) -> AnomalyView:
     """One anomaly (what the screen opens from a stream event)."""
-    async with db.engine.connect() as conn:
+    async with db.read() as conn:
         found = await repo.get(conn, anomaly_id)
     if found is None:
         raise NotFound(f"anomaly {anomaly_id} does not exist")
@@ -96,31 +90,25 @@ async def get_anomaly(anomaly_id: uuid.UUID, db: DatabaseDep, _: Reader) -> Anom
 
 @router.post("/{anomaly_id}/ack")
 async def acknowledge(
-    anomaly_id: uuid.UUID, request: Request, db: DatabaseDep, staff: Handler, body: NoteIn | None = None
+    anomaly_id: uuid.UUID, db: DatabaseDep, staff: Editor, body: NoteIn | None = None
 ) -> ActionResult:
     """Take the anomaly in hand; it keeps holding its order until released or cancelled."""
-    return await _run(service.acknowledge, anomaly_id, request, db, staff, body)
+    note = body.text if body else None
+    outcome = await db.run_in_transaction(lambda tx: service.acknowledge(tx, anomaly_id, by=staff.name, note=note))
+    return ActionResult.of(outcome)
 
 
 @router.post("/{anomaly_id}/release")
-async def release(
-    anomaly_id: uuid.UUID, request: Request, db: DatabaseDep, staff: Handler, body: NoteIn | None = None
-) -> ActionResult:
+async def release(anomaly_id: uuid.UUID, db: DatabaseDep, staff: Editor, body: NoteIn | None = None) -> ActionResult:
     """Resolve as released. When it was the last hold of a paid order, the order goes on."""
-    return await _run(service.release, anomaly_id, request, db, staff, body)
+    note = body.text if body else None
+    outcome = await db.run_in_transaction(lambda tx: service.release(tx, anomaly_id, by=staff.name, note=note))
+    return ActionResult.of(outcome)
 
 
 @router.post("/{anomaly_id}/cancel")
-async def cancel(
-    anomaly_id: uuid.UUID, request: Request, db: DatabaseDep, staff: Handler, body: NoteIn | None = None
-) -> ActionResult:
+async def cancel(anomaly_id: uuid.UUID, db: DatabaseDep, staff: Editor, body: NoteIn | None = None) -> ActionResult:
     """Resolve all the order's open anomalies as cancelled; the order will not be cleared."""
-    return await _run(service.cancel, anomaly_id, request, db, staff, body)
-
-
-async def _run(
-    command: Command, anomaly_id: uuid.UUID, request: Request, db: Database, staff: StaffMember, body: NoteIn | None
-) -> ActionResult:
-    async with db.transaction(correlation_id=request.state.correlation_id) as tx:
-        outcome = await command(tx, anomaly_id, by=staff.name, note=body.text if body else None)
+    note = body.text if body else None
+    outcome = await db.run_in_transaction(lambda tx: service.cancel(tx, anomaly_id, by=staff.name, note=note))
     return ActionResult.of(outcome)

@@ -14,22 +14,20 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
-from orderhub_runtime.app import ContextDep
-from orderhub_runtime.auth import require_staff
+from orderhub_runtime.app import DatabaseDep
 from orderhub_runtime.bus.relay import asyncpg_dsn
+from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
-from orderhub_runtime.settings import StaffMember
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from rules.anomalies import repository as repo
+from rules.anomalies.service import ANOMALY_CHANNEL
+from rules.deps import Deps, Reader
 from rules.engine.ruleset import LEVEL_NAMES
-from rules.raising import ANOMALY_CHANNEL
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/v1/anomalies", tags=["anomalies"])
-Reader = Annotated[StaffMember, Depends(require_staff("cs", "manager", "ops"))]
 KEEP_ALIVE_S = 15.0
 
 
@@ -61,7 +59,7 @@ def frame(anomaly: repo.Anomaly) -> str:
 
 async def anomaly_feed(
     dsn: str,
-    engine: AsyncEngine,
+    db: Database,
     *,
     min_level: int = 1,
     keep_alive_s: float = KEEP_ALIVE_S,
@@ -82,7 +80,7 @@ async def anomaly_feed(
                     return
                 yield ": keep-alive\n\n"
                 continue
-            async with engine.connect() as conn:
+            async with db.read() as conn:
                 anomaly = await repo.get(conn, uuid.UUID(payload))
             if anomaly is not None and anomaly.level >= min_level:
                 yield frame(anomaly)
@@ -93,13 +91,14 @@ async def anomaly_feed(
 @router.get("/stream", response_class=StreamingResponse)
 async def stream(
     request: Request,
-    ctx: ContextDep,
+    deps: Deps,
+    db: DatabaseDep,
     _: Reader,
     min_level: Annotated[int, Query(ge=1, le=3, description="only anomalies of this level or above")] = 1,
 ) -> StreamingResponse:
     """New anomalies as they are raised (text/event-stream; event `anomaly`, JSON data with
     the popup text)."""
-    dsn = asyncpg_dsn(ctx.spec.settings.database_url.get_secret_value())
-    feed = anomaly_feed(dsn, ctx.engine, min_level=min_level, disconnected=request.is_disconnected)
+    dsn = asyncpg_dsn(deps.settings.database_url.get_secret_value())
+    feed = anomaly_feed(dsn, db, min_level=min_level, disconnected=request.is_disconnected)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     return StreamingResponse(feed, media_type="text/event-stream", headers=headers)

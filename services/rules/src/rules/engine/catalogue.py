@@ -29,6 +29,7 @@ class FactSpec:
     type: type  # str, int, bool or list (of str)
     description: str
     phone: bool = False  # masked wherever it is shown (evidence, API)
+    shown_with: tuple[str, ...] = ()  # facts the evidence shows beside it (what the system understood)
 
     @property
     def type_name(self) -> str:

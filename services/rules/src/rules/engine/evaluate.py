@@ -8,7 +8,7 @@ from typing import Any
 
 from orderhub_runtime.logging import get_logger
 
-from rules.engine.facts import shown
+from rules.engine.facts import FACTS, shown
 from rules.engine.ruleset import CompiledRule, CompiledRuleSet, Rule
 
 log = get_logger(__name__)
@@ -43,4 +43,10 @@ def evaluate(rule_set: CompiledRuleSet, facts: Mapping[str, Any], trigger: str =
 
 
 def _evidence(compiled: CompiledRule, facts: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: shown(name, facts.get(name)) for name in compiled.condition.names}
+    """The facts the condition read, and what they are shown with (R02's problem comes with the
+    address as the system understood it, so customer service sees both)."""
+    names = dict.fromkeys(compiled.condition.names)
+    for name in compiled.condition.names:
+        spec = FACTS.get(name)
+        names.update(dict.fromkeys(spec.shown_with if spec else ()))
+    return {name: shown(name, facts.get(name)) for name in names}

@@ -17,9 +17,9 @@ from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.phone import mask_phone, normalize_phone
 
-from rules.engine.address import resolve
+from rules.engine.address import resolve_receiver
 from rules.engine.catalogue import CONTEXT_DEFAULTS, CONTEXT_FACTS, FactSpec
-from rules.engine.money import to_cny_fen
+from rules.engine.money import DEFAULT_RATES, ReferenceRates
 from rules.engine.phones import is_mainland_mobile
 
 _ELEVEN_DIGITS = re.compile(r"\d{11}")
@@ -46,6 +46,15 @@ ORDER_FACTS: dict[str, FactSpec] = {
     "district_resolved": FactSpec(str, "official district/county name; '' if not resolved or the city has none"),
     "address_resolved": FactSpec(bool, "province, city and (where the city has any) district all resolved"),
     "street_length": FactSpec(int, "characters left of the address after the division names (street + detail)"),
+    "address_problem": FactSpec(
+        str,
+        "why a courier could not deliver: which part failed (省份不存在, 城市不属于该省份, 区县不属于该城市, "
+        "详细地址过短 ...); '' when deliverable",
+        shown_with=("address_understood", "division_codes", "address_notes"),
+    ),
+    "address_understood": FactSpec(str, "the address as resolved: divisions (functional zones, towns), code, street"),
+    "division_codes": FactSpec(list, "statistical division codes resolved: province, city, district ('' if none)"),
+    "address_notes": FactSpec(list, "how names were read: old names (下城区 -> 拱墅区), zones the data set lacks"),
     "is_village_address": FactSpec(bool, "the detail address names a village: 村, 屯 or 组 (not 组团)"),
     "is_paid": FactSpec(bool, "the order has been paid"),
     "paid_total_fen": FactSpec(int, "amount the buyer pays, after line and order discounts (fen)"),
@@ -67,10 +76,11 @@ ORDER_FACTS: dict[str, FactSpec] = {
 FACTS: dict[str, FactSpec] = {**ORDER_FACTS, **CONTEXT_FACTS}
 
 
-def order_facts(order: CanonicalOrder) -> dict[str, Any]:
-    """Every fact in `ORDER_FACTS` for one order. Pure and cheap: it runs once per order."""
+def order_facts(order: CanonicalOrder, rates: ReferenceRates = DEFAULT_RATES) -> dict[str, Any]:
+    """Every fact in `ORDER_FACTS` for one order, amounts in yuan at `rates` (the service's
+    configured ones). Pure and cheap: it runs once per order."""
     receiver = order.receiver
-    place = resolve(receiver.province, receiver.city, receiver.district, f"{receiver.street}{receiver.detail}")
+    place = resolve_receiver(receiver)
     detail = f"{receiver.street.strip()}{receiver.detail.strip()}"
     phone = normalize_phone(receiver.phone)
     per_sku: Counter[str] = Counter()
@@ -103,10 +113,14 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
         "district_resolved": place.district,
         "address_resolved": place.resolved,
         "street_length": len(place.street),
+        "address_problem": place.problem,
+        "address_understood": place.summary(),
+        "division_codes": list(place.codes),
+        "address_notes": list(place.notes),
         "is_village_address": _VILLAGE.search(detail) is not None,
         "is_paid": order.is_paid,
         "paid_total_fen": order.paid_total_fen,
-        "paid_total_cny_fen": to_cny_fen(order.paid_total_fen, order.currency),
+        "paid_total_cny_fen": rates.to_cny_fen(order.paid_total_fen, order.currency),
         "list_total_fen": order.list_total_fen,
         "discount_fen": order.discount_fen,
         "line_count": len(order.items),
@@ -123,10 +137,12 @@ def order_facts(order: CanonicalOrder) -> dict[str, Any]:
     }
 
 
-def placement_facts(order: CanonicalOrder, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def placement_facts(
+    order: CanonicalOrder, context: Mapping[str, Any] | None = None, rates: ReferenceRates = DEFAULT_RATES
+) -> dict[str, Any]:
     """Everything a rule may read when `order` arrives: its own facts, then the context facts
     (neutral defaults unless `context`, what the service knows from its history, says otherwise)."""
-    return {**order_facts(order), **CONTEXT_DEFAULTS, **(context or {})}
+    return {**order_facts(order, rates), **CONTEXT_DEFAULTS, **(context or {})}
 
 
 def conforms(name: str, value: Any) -> bool:

@@ -27,7 +27,8 @@ class TopError(Exception):
 
 
 def expected_sign(params: Mapping[str, str], secret: str, method: str) -> str:
-    joined = "".join(k + params[k] for k in sorted(params) if k != "sign").encode("utf-8")
+    # As TOP's reference code (TaobaoUtils.signTopRequest): a parameter with an empty name or value is skipped.
+    joined = "".join(k + params[k] for k in sorted(params) if k != "sign" and k and params[k]).encode("utf-8")
     key = secret.encode("utf-8")
     if method == "md5":
         return hashlib.md5(key + joined + key).hexdigest().upper()

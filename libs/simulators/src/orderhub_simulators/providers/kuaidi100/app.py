@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import json
 import random
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,7 +85,8 @@ class State:
     faults: list[FaultRequest] = field(default_factory=list)
     received: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, Any]] = field(default_factory=list)
-    serial: int = 0
+    # Waybill numbers never repeat across simulator runs (tests share one database): a clock start.
+    serial: int = field(default_factory=lambda: int(time.time() * 1000) % 10**11)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def next_fault(self) -> FaultRequest | None:

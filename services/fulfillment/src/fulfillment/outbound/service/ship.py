@@ -9,10 +9,7 @@ nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus, ParcelShipped, ShipParcel
 from fulfillment.outbound.repository import outbounds_for_order
 from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.locks import lock_order
@@ -25,20 +22,6 @@ from orderhub_runtime.errors import Conflict, NotFound
 from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class ShipParcel:
-    waybill_no: str
-    scanned_by: str
-
-
-@dataclass(frozen=True)
-class ParcelShipped:
-    outbound: OutboundOrder
-    shipped_at: datetime
-    already_shipped: bool  # a repeated scan: nothing changed
-    order_shipped: bool  # every parcel of the order has left
 
 
 class WaybillUnknown(NotFound):

@@ -12,7 +12,7 @@ from orderhub_contracts.order import Channel, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import from_unix, platform_phone, text
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 
 # order_status values (抖店 订单状态)
 UNPAID, PAID, CANCELLED = 1, 105, 4

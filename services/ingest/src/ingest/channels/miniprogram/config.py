@@ -3,8 +3,6 @@ simulator's published development keys; anywhere else a missing key is an error,
 
 from __future__ import annotations
 
-from orderhub_runtime.app import ServiceContext
-
 from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from ingest.channels.miniprogram.wechatpay import PayConfig
 from ingest.settings import IngestSettings
@@ -27,10 +25,3 @@ def pay_config(settings: IngestSettings, *, local: bool) -> PayConfig:
         base_url=settings.miniprogram_pay_base_url.rstrip("/"),
         notify_url=settings.miniprogram_notify_url,
     )
-
-
-def service_pay_config(ctx: ServiceContext[IngestSettings]) -> PayConfig:
-    settings = ctx.spec.settings
-    if not isinstance(settings, IngestSettings):
-        raise TypeError("ingest runs with IngestSettings")
-    return pay_config(settings, local=ctx.spec.runtime.is_local)

@@ -1,7 +1,7 @@
 """Development keys of local mode: the public half of the WeChat Pay simulator's platform key (it
 verifies the simulator's notifications) and the simulator's published merchant key (it signs our
 calls to the simulated WeChat Pay API). Neither has standing anywhere real; outside local/test mode
-ingest refuses to run payments without configured keys (see `api.webhooks.pay_config`)."""
+ingest refuses to start with them, or without keys of its own (`IngestSettings.development_secrets`)."""
 
 LOCAL_PLATFORM_PUBLIC_KEY = """
 -----BEGIN PUBLIC KEY-----

@@ -13,7 +13,7 @@ from orderhub_contracts.order import Channel, LineItem
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import platform_phone
 from ingest.channels.pinduoduo.fields import OrderFormatError, fen, is_encrypted, text, when
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 
 # confirm_status 2 = 已取消; refund_status 4 = 退款成功 (order_status 1 = 待发货: refunded before shipping).
 CONFIRM_CANCELLED, REFUND_SUCCESS, AWAITING_SHIPMENT = 2, 4, 1

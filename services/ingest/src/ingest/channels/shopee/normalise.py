@@ -14,7 +14,7 @@ from orderhub_contracts.order import Channel, LineItem
 
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import from_unix, platform_phone, text, yuan_to_fen
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 
 CANCELLED = "CANCELLED"
 UNPAID = "UNPAID"

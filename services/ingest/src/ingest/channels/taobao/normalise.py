@@ -13,7 +13,7 @@ from orderhub_contracts.order import Channel, LineItem
 from ingest.channels.base import ChannelOrder
 from ingest.channels.convert import platform_phone
 from ingest.channels.taobao.fields import TradeFormatError, fen, gmt8, gmt8_or_none, listed, text
-from ingest.orders.commands import PlaceOrder
+from ingest.orders.model import PlaceOrder
 
 # Trade.status values that mean the trade is closed: before payment (by Taobao or the buyer) or
 # after a full refund.

@@ -1,5 +1,6 @@
-"""TOP request signing: sort every parameter but `sign` by ASCII name, concatenate name+value,
-then MD5(secret + s + secret), HMAC-MD5(secret, s) or HMAC-SHA256(secret, s); upper-case hex."""
+"""TOP request signing: sort every parameter but `sign` by ASCII name, concatenate name+value
+(skipping a parameter whose name or value is empty, as TOP's reference code does), then
+MD5(secret + s + secret), HMAC-MD5(secret, s) or HMAC-SHA256(secret, s); upper-case hex."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ class SignMethod(StrEnum):
 
 
 def canonical_string(params: Mapping[str, str]) -> str:
-    return "".join(f"{name}{params[name]}" for name in sorted(params) if name != "sign")
+    # An empty value (e.g. `session` of an app-level call) is not signed: the gateway skips it too.
+    return "".join(f"{name}{params[name]}" for name in sorted(params) if name != "sign" and name and params[name])
 
 
 def top_sign(params: Mapping[str, str], secret: str, method: SignMethod | str = SignMethod.MD5) -> str:

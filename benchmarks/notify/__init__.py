@@ -1,0 +1,1 @@
+"""Benchmarks of the notify service (`make bench-notify`)."""

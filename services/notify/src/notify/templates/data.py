@@ -1,0 +1,64 @@
+"""The message templates, as data. Each names the event whose variables it may use; the loader
+(`templates.book.load_templates`) refuses a template that refers to anything its event lacks.
+SMS text starts with the approved signature (签名) in 【】, as the SMS providers require."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEMPLATES: list[dict[str, Any]] = [
+    {
+        "code": "shipment_created",
+        "channel": "sms",
+        "event": "shipment.created",
+        "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
+    },
+    {
+        # Sent when the parcel is scanned out at the warehouse door (POST /v1/scans/ship).
+        "code": "shipment_dispatched",
+        "channel": "sms",
+        "event": "shipment.dispatched",
+        "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
+    },
+    {
+        "code": "order_refunded",
+        "channel": "sms",
+        "event": "order.refunded",
+        "text": "【订单中枢】您的订单{order_id}已退款{amount}（{reason}），款项将原路退回，请注意查收。",
+    },
+    {
+        # Customers see the rule's own wording and their order, not internal rule names or levels.
+        "code": "anomaly_sms",
+        "channel": "sms",
+        "event": "anomaly.raised",
+        "text": "【订单中枢】{text}（订单号{order_id}）",
+    },
+    {
+        "code": "anomaly_wecom",
+        "channel": "wecom",
+        "event": "anomaly.raised",
+        "text": "【订单异常·{level_name}】{rule_name}（{rule_id}，{level}级）\n订单：{order_id}\n{text}",
+    },
+    {
+        # The return waybill fulfillment issued for an approved return (aftersales.v1).
+        "code": "return_waybill",
+        "channel": "sms",
+        "event": "return.waybill_issued",
+        "text": "【订单中枢】您的售后申请{ticket_id}已同意，请使用{carrier}退货运单号{waybill_no}"
+        "寄回商品（订单号{order_id}）。",
+    },
+    {
+        "code": "return_rejected",
+        "channel": "sms",
+        "event": "return.rejected",
+        "text": "【订单中枢】很抱歉，您的售后申请{ticket_id}未通过：{reason}（订单号{order_id}）",
+    },
+    {
+        # A return parcel that does not match the request: the warehouse lead, on WeCom.
+        "code": "return_discrepancy",
+        "channel": "wecom",
+        "event": "return.discrepancy",
+        "text": "【退货收货差异】售后单{ticket_id}（订单{order_id}）\n{problems}\n"
+        "收货人：{actor}，请拍照上传后再完成收货。",
+    },
+]

@@ -1,0 +1,85 @@
+"""The variables each event offers to templates, and how they are taken from the event.
+`PROVIDED` is what template validation checks against; the builders must fill exactly those."""
+
+from __future__ import annotations
+
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched
+
+# Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
+LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
+# What the customer recognises on the parcel; unknown codes are shown as they are.
+CARRIER_NAMES = {
+    "SF": "顺丰速运",
+    "ZTO": "中通快递",
+    "YTO": "圆通速递",
+    "STO": "申通快递",
+    "YUNDA": "韵达快递",
+    "JD": "京东物流",
+    "EMS": "中国邮政EMS",
+    "JTSD": "极兔速递",
+    "LOCAL": "本地快递",
+}
+
+SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
+ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
+REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
+DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
+# After-sales (notify.returns): the return waybill and a refusal to the customer, a discrepancy to the
+# warehouse lead.
+RETURN_PROVIDED: dict[str, frozenset[str]] = {
+    "return.waybill_issued": frozenset({"order_id", "ticket_id", "carrier", "waybill_no"}),
+    "return.rejected": frozenset({"order_id", "ticket_id", "reason"}),
+    "return.discrepancy": frozenset({"order_id", "ticket_id", "problems", "actor"}),
+}
+PROVIDED: dict[str, frozenset[str]] = {
+    ShipmentCreated.event_type: SHIPMENT_VARIABLES,
+    AnomalyRaised.event_type: ANOMALY_VARIABLES,
+    OrderRefunded.event_type: REFUND_VARIABLES,
+    ShipmentDispatched.event_type: DISPATCH_VARIABLES,
+    **RETURN_PROVIDED,
+}
+# How an amount is shown to the customer, by the order's currency (amounts are in minor units).
+CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}
+
+
+def carrier_name(code: str) -> str:
+    return CARRIER_NAMES.get(code.strip().upper(), code.strip())
+
+
+def shipment_variables(event: ShipmentCreated) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "carrier": carrier_name(event.carrier),
+        "waybill_no": event.waybill_no,
+        "receiver_name": event.receiver.name,
+    }
+
+
+def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:
+    return {"order_id": event.order_id, "carrier": carrier_name(event.carrier), "waybill_no": event.waybill_no}
+
+
+def anomaly_variables(event: AnomalyRaised, action: AnomalyAction) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "rule_id": event.rule_id,
+        "rule_name": event.rule_name,
+        "level": str(event.level),
+        "level_name": LEVEL_NAMES.get(event.level, str(event.level)),
+        "text": action.text.strip() or event.rule_name,
+        "province": event.province,
+    }
+
+
+def amount_text(minor_units: int, currency: str) -> str:
+    """¥1,299.00 / RM31.99; an unknown currency is shown by its code."""
+    sign = CURRENCY_SIGNS.get(currency.upper(), f"{currency.upper()} ")
+    return f"{sign}{minor_units // 100:,}.{minor_units % 100:02d}"
+
+
+def refund_variables(event: OrderRefunded, currency: str) -> dict[str, str]:
+    return {
+        "order_id": event.order_id,
+        "amount": amount_text(event.refund_fen, currency),
+        "reason": event.reason.strip() or "售后退款",
+    }

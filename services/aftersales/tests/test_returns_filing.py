@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aftersales_harness import ALICE, BOB, CS, WAREHOUSE, AftersalesEnv
+from orderhub_contracts.events import OrderCancelled
 from orderhub_contracts.order import Channel
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -57,13 +58,21 @@ async def test_never_more_than_bought_minus_already_returned(aftersales: Aftersa
     assert (await aftersales.file(order.order_id, {a: 1, b: 1})).status_code == 201  # cancelled frees it
 
 
-async def test_unshipped_orders(aftersales: AftersalesEnv) -> None:
-    sku = aftersales.sku()
-    order = await aftersales.place({sku: (1, 8_800)}, shipped=False)
-    refund_only = await aftersales.file(order.order_id, {sku: 1}, kind="refund_only")
-    assert refund_only.status_code == 409
-    assert refund_only.json()["error"]["code"] == "cancel_order_instead"
-    assert (await aftersales.file(order.order_id, {sku: 1})).status_code == 409
+async def test_refund_only_before_shipping_cancels_the_order_instead(aftersales: AftersalesEnv) -> None:
+    a, b = aftersales.sku(), aftersales.sku()
+    order = await aftersales.place({a: (2, 8_800), b: (1, 1_200)}, shipped=False, discount_fen=800)
+    assert (await aftersales.file(order.order_id, {a: 1})).status_code == 409  # a return needs a parcel
+    filed = await aftersales.file(order.order_id, {a: 1}, kind="refund_only")
+    assert filed.status_code == 201, filed.text
+    ticket_id = filed.json()["ticket_id"]
+    assert sorted((line["sku"], line["quantity"]) for line in filed.json()["lines"]) == sorted([(a, 2), (b, 1)])
+    events = await aftersales.ticket_events(ticket_id, order.order_id)
+    assert events == ["return.requested", "return.order_cancel_requested"]
+    waiting = await aftersales.approve(ticket_id)  # not before the order is cancelled
+    assert waiting.status_code == 409
+    await aftersales.publish(OrderCancelled(order_id=order.order_id, reason="售后：未发货仅退款"))
+    await aftersales.until_status(ticket_id, "closed")
+    assert (await aftersales.ticket(ticket_id))["refund"]["amount_fen"] == 2 * 8_800 + 1_200 - 800
 
 
 async def test_reject_shows_the_reason_and_closes(aftersales: AftersalesEnv) -> None:

@@ -9,8 +9,19 @@ from typing import Any
 
 import httpx
 import pytest
-from orderhub_contracts.events import AfterSalesCaseClosed, AfterSalesCaseOpened, DomainEvent, ShipmentDelivered
-from orderhub_contracts.return_events import AfterSalesSettled, ReturnRefunded, ReturnRequested
+from orderhub_contracts.events import (
+    AfterSalesCaseClosed,
+    AfterSalesCaseOpened,
+    DomainEvent,
+    OrderShipped,
+    ShipmentDelivered,
+)
+from orderhub_contracts.return_events import (
+    AfterSalesSettled,
+    ReturnOrderCancelRequested,
+    ReturnRefunded,
+    ReturnRequested,
+)
 from orderhub_contracts.returns import ReturnLine
 from orderhub_devstack.testing import eventually, publish, read_topic
 from orderhub_runtime.settings import RuntimeSettings
@@ -71,3 +82,35 @@ async def test_a_ticket_holds_the_order_in_after_sales_and_its_refund_is_the_ord
         timeout_s=20,
     )
     assert refunded(seen)[0].data["refund_fen"] == 8_800 and refunded(seen)[0].data["ticket_id"] == "RT1"
+
+
+async def test_a_refund_only_request_cancels_an_unshipped_order_not_a_shipped_one(
+    client: httpx.AsyncClient, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings, order_body: Body
+) -> None:
+    waiting = await place(client, ingest_engine, order_body())
+    gone = await place(client, ingest_engine, order_body())
+    now = datetime.now(UTC)
+    await send(ingest_runtime, validated(waiting), validated(gone), shipped(gone))
+    await send(ingest_runtime, OrderShipped(order_id=gone.order_id, waybill_nos=("W2",), shipped_at=now))
+    await view_when(client, gone.order_id, "shipped", 4)
+    for order in (waiting, gone):
+        common = {"ticket_id": f"RT-{order.order_id}", "order_id": order.order_id, "return_type": "refund_only"}
+        await send(ingest_runtime, ReturnOrderCancelRequested(**common, status="requested", occurred_at=now))
+    view = await view_when(client, waiting.order_id, "cancelled", 3)
+    assert any("申请取消订单" in e["summary"] for e in view["timeline"])
+    shipped_view = await view_when(client, gone.order_id, "shipped", 5)
+    assert shipped_view["transition_rejections"], "a shipped order is not cancelled: refused and recorded"
+
+    def cancelled(seen: list[Any]) -> list[str]:
+        return [
+            e.subject for e in seen if e.type == "order.cancelled" and e.subject in (waiting.order_id, gone.order_id)
+        ]
+
+    seen = await read_topic(
+        ingest_runtime.kafka_bootstrap_servers,
+        "orders.v1",
+        prefix=ingest_runtime.topic_prefix,
+        until=lambda s: bool(cancelled(s)),
+        timeout_s=20,
+    )
+    assert cancelled(seen) == [waiting.order_id]

@@ -155,6 +155,7 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "return.requested",
         "return.reassigned",
         "return.approved",
+        "return.order_cancel_requested",
         "return.rejected",
         "return.waybill_issued",
         "return.received",

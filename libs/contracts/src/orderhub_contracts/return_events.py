@@ -74,6 +74,15 @@ class ReturnApproved(ReturnEvent):
     needs_waybill: bool = True
 
 
+class ReturnOrderCancelRequested(ReturnEvent):
+    """A refund-only request on an order that has not shipped: the order is to be cancelled instead.
+    Ingest cancels it if it still can (order.cancelled, which releases the stock and approves the
+    ticket's refund of the whole order); an order that shipped meanwhile keeps the ticket for review."""
+
+    event_type: ClassVar[str] = "return.order_cancel_requested"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+
+
 class ReturnRejected(ReturnEvent):
     event_type: ClassVar[str] = "return.rejected"
     topic: ClassVar[Topic] = Topic.AFTERSALES

@@ -60,6 +60,7 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
     async def on_order_cancelled(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderCancelled)
         await service.record_progress(tx, RecordProgress(event.order_id, "cancelled", envelope.time))
+        await tickets.order_cancelled(tx, event.order_id)
 
     async def on_order_shipped(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderShipped)

@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AfterSalesCaseClosed, AfterSalesCaseOpened, DomainEvent, OrderRefunded
+from orderhub_contracts.events import (
+    AfterSalesCaseClosed,
+    AfterSalesCaseOpened,
+    DomainEvent,
+    OrderCancelled,
+    OrderRefunded,
+)
 from orderhub_contracts.money import format_yuan
 from orderhub_contracts.return_events import (
     AfterSalesSettled,
@@ -19,6 +25,7 @@ from orderhub_contracts.return_events import (
     ReturnDiscrepancyFound,
     ReturnEvent,
     ReturnExchanged,
+    ReturnOrderCancelRequested,
     ReturnReassigned,
     ReturnReceived,
     ReturnRefunded,
@@ -36,6 +43,8 @@ Summary = tuple[str, dict[str, Any]]
 AFTERSALES_TARGETS: dict[str, OrderStatus] = {
     AfterSalesCaseOpened.event_type: OrderStatus.AFTER_SALES,
     AfterSalesSettled.event_type: OrderStatus.DELIVERED,
+    # refund-only before shipping: cancelled if the order still can be (refused once it has shipped)
+    ReturnOrderCancelRequested.event_type: OrderStatus.CANCELLED,
 }
 
 
@@ -53,6 +62,7 @@ _SUMMARIES: dict[type[DomainEvent], Callable[[Any], Summary]] = {
     ReturnRequested: lambda e: _ticket(e, f"已申请: {_lines(e)}，原因: {e.note}", assignee=e.assignee),
     ReturnReassigned: lambda e: _ticket(e, f"改派给 {e.assignee or '公共队列'}: {e.note}", assignee=e.assignee),
     ReturnApproved: lambda e: _ticket(e, f"已同意（{e.actor}）"),
+    ReturnOrderCancelRequested: lambda e: _ticket(e, "订单未发货，申请取消订单并全额退款"),
     ReturnRejected: lambda e: _ticket(e, f"已拒绝（{e.actor}）: {e.note}"),
     ReturnWaybillSent: lambda e: _ticket(e, f"退货运单 {e.carrier} {e.waybill_no}", waybill_no=e.waybill_no),
     ReturnReceived: lambda e: _ticket(e, f"仓库已收货: {_lines(e)}"),
@@ -82,3 +92,12 @@ async def publish_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]])
                     ticket_id=event.ticket_id,
                 )
             )
+
+
+async def cancel_for_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]], cancelled: set[str]) -> None:
+    """The orders a refund-only request cancelled (`cancelled`: now cancelled, not before) get their
+    order.cancelled, which releases the stock and lets aftersales refund them."""
+    for _, event in items:
+        if isinstance(event, ReturnOrderCancelRequested) and event.order_id in cancelled:
+            cancelled.discard(event.order_id)
+            await tx.publish(OrderCancelled(order_id=event.order_id, reason=f"售后 {event.ticket_id}：未发货仅退款"))

@@ -13,6 +13,7 @@ from orderhub_contracts.events import AfterSalesCaseOpened
 from orderhub_contracts.return_events import (
     ReturnApproved,
     ReturnCancelled,
+    ReturnOrderCancelRequested,
     ReturnReassigned,
     ReturnRejected,
     ReturnRequested,
@@ -49,10 +50,6 @@ class ReturnRefused(DomainError):
     code = "return_refused"
 
 
-class CancelOrderInstead(Conflict):
-    code = "cancel_order_instead"
-
-
 def new_ticket_id(now: datetime) -> str:
     return f"RT{now.astimezone(SHANGHAI):%Y%m%d%H%M}{secrets.token_hex(3).upper()}"
 
@@ -85,9 +82,8 @@ async def file_return(tx: Tx, command: FileReturn) -> Ticket:
         raise Conflict("订单已取消，不能申请售后")
     if order.paid_fen <= 0:
         raise Conflict("订单未支付，不能申请售后")
-    if not order.shipped:
-        if command.return_type is ReturnType.REFUND_ONLY:
-            raise CancelOrderInstead("订单尚未发货：请直接取消订单，款项原路退回")
+    cancel_instead = not order.shipped and command.return_type is ReturnType.REFUND_ONLY
+    if not order.shipped and not cancel_instead:
         raise Conflict("订单尚未发货，不能退货或换货")
     lines = merge_lines(command.lines)
     bought = _bought(order)
@@ -99,6 +95,12 @@ async def file_return(tx: Tx, command: FileReturn) -> Ticket:
     ]
     if too_many:
         raise ReturnRefused("申请数量超过可退数量（已购买数量减去已退或退货中的数量）", details=too_many)
+    if cancel_instead:  # not shipped: the whole order is cancelled and refunded instead
+        lines = tuple(
+            ReturnLine(sku=sku, quantity=q - claimed.get(sku, 0))
+            for sku, q in bought.items()
+            if q > claimed.get(sku, 0)
+        )
     categories = await orders.categories_of(tx.conn, [line.sku for line in lines])
     category = categories.get(_main_sku(order, lines), "")
     now = datetime.now(UTC)
@@ -131,8 +133,19 @@ async def file_return(tx: Tx, command: FileReturn) -> Ticket:
     await tx.publish(ReturnRequested(**fields, lines=lines, category=category, assignee=ticket.assignee))
     kind = "refund" if command.return_type is ReturnType.REFUND_ONLY else command.return_type.value
     await tx.publish(AfterSalesCaseOpened(order_id=order.order_id, case_id=ticket.ticket_id, kind=kind, opened_at=now))
+    if cancel_instead:
+        fields["note"] = "订单未发货：取消订单并全额退款"
+        await tx.publish(ReturnOrderCancelRequested(**fields))
     log.info("ticket.filed", ticket_id=ticket.ticket_id, order_id=order.order_id, assignee=ticket.assignee)
     return ticket
+
+
+async def order_cancelled(tx: Tx, order_id: str) -> None:
+    """The order was cancelled (order.cancelled): a refund-only request waiting on it is approved,
+    so the refund loop pays the order back."""
+    for found in await repository.list_tickets(tx.conn, TicketFilter(order_id=order_id, status=ReturnStatus.REQUESTED)):
+        if found.return_type is ReturnType.REFUND_ONLY:
+            await approve(tx, ApproveReturn(found.ticket_id, actor="system", note="订单已取消"))
 
 
 async def _locked(tx: Tx, ticket_id: str) -> Ticket:
@@ -146,6 +159,9 @@ async def approve(tx: Tx, command: ApproveReturn) -> Ticket:
     ticket = await _locked(tx, command.ticket_id)
     check(ticket, ReturnStatus.APPROVED)
     order = await orders.get_order_ref(tx.conn, ticket.order_id)
+    if order is not None and not order.shipped and order.cancelled_at is None:
+        # a refund-only request on an unshipped order waits for the order's cancellation
+        raise Conflict("订单尚未发货也未取消：等订单取消后自动退款", details={"order_id": ticket.order_id})
     sender = Receiver.model_validate(order.receiver) if order is not None and order.receiver else None
     return await advance(
         tx,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -132,7 +132,7 @@ async def fail_job(conn: AsyncConnection, job_id: int, error: str, *, retry_at: 
 
 
 async def jobs_for(conn: AsyncConnection, waybill_no: str) -> list[dict[str, Any]]:
-    rows = await conn.execute(select(carrier_jobs).where(and_(j.waybill_no == waybill_no)).order_by(j.job_id))
+    rows = await conn.execute(select(carrier_jobs).where(j.waybill_no == waybill_no).order_by(j.job_id))
     return [dict(r._mapping) for r in rows]
 
 

@@ -16,10 +16,16 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 async def test_a_platform_refund_message_becomes_a_ticket_and_a_ledger_entry(aftersales: AftersalesEnv) -> None:
     sku = aftersales.sku()
     order = await aftersales.place({sku: (1, 15_900)}, buyer_id="", channel=Channel.TAOBAO)
-    await aftersales.publish(OrderRefunded(order_id=order.order_id, refund_fen=5_000, reason="platform status SUCCESS"))
-    await aftersales.publish(
-        OrderRefunded(order_id=order.order_id, refund_fen=20_000, reason="platform status SUCCESS")
-    )
+    for refund_fen, total in ((5_000, 5_000), (20_000, 25_000)):
+        refunded = OrderRefunded(
+            order_id=order.order_id,
+            refund_fen=refund_fen,
+            reason="platform status TRADE_CLOSED",
+            platform_case_no=f"taobao:{order.channel_order_no}:{total}",
+            platform_status="TRADE_CLOSED",
+        )
+        await aftersales.publish(refunded)
+    await aftersales.publish(refunded)  # the platform says it again (a refetch): the same case, nothing new
 
     async def tickets() -> list[dict[str, object]] | None:
         found = await aftersales.client.get("/v1/returns", params={"order": order.order_id}, headers=CS)
@@ -27,8 +33,11 @@ async def test_a_platform_refund_message_becomes_a_ticket_and_a_ledger_entry(aft
         return body if len(body) == 2 and all(t["status"] == "closed" for t in body) else None
 
     found = await eventually(tickets, timeout_s=20)
-    assert all(str(t["platform_case_no"]).startswith("platform:") for t in found)
-    assert {t["platform_status"] for t in found} == {"platform_refunded"}
+    assert sorted(str(t["platform_case_no"]) for t in found) == [
+        f"taobao:{order.channel_order_no}:25000",
+        f"taobao:{order.channel_order_no}:5000",
+    ]
+    assert {t["platform_status"] for t in found} == {"TRADE_CLOSED"}
     ledger = (await aftersales.client.get("/v1/refunds", params={"order": order.order_id}, headers=CS)).json()
     assert sorted(r["amount_fen"] for r in ledger) == [5_000, 10_900]  # the second is capped at what is left
     assert {r["method"] for r in ledger} == {"platform"}

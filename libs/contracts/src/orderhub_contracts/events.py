@@ -85,6 +85,10 @@ class OrderRefunded(DomainEvent):
     refund_fen: int = Field(ge=0)
     reason: str = ""
     ticket_id: str = ""  # the after-sales ticket the refund settles, if any
+    # A refund made on the platform: its case there (the channel order and the refunded total it
+    # reached) and the platform's status, for the after-sales queue.
+    platform_case_no: str = ""
+    platform_status: str = ""
 
 
 # ---- anomalies.v1 (rules) -----------------------------------------------------------------

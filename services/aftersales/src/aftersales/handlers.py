@@ -33,7 +33,7 @@ from aftersales.order_refs.model import (
 )
 from aftersales.tickets import service as tickets
 from aftersales.tickets.model import AttachReturnWaybill
-from aftersales.tickets.platform import RecordPlatformRefund, record_platform_refund
+from aftersales.tickets.platform import PLATFORM_REFUNDED, RecordPlatformRefund, record_platform_refund
 
 
 def build_batch_handlers(deps: AftersalesDeps) -> dict[str, BatchHandler]:
@@ -78,8 +78,11 @@ def build_handlers(deps: AftersalesDeps) -> dict[str, Handler]:
     async def on_order_refunded(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, OrderRefunded)
         if not event.ticket_id:  # a refund made on the platform, not one of our tickets'
-            command = RecordPlatformRefund(event.order_id, event.refund_fen, event.reason, f"platform:{envelope.id}")
-            await record_platform_refund(tx, command)
+            case_no = event.platform_case_no or f"platform:{envelope.id}"
+            status = event.platform_status or PLATFORM_REFUNDED
+            await record_platform_refund(
+                tx, RecordPlatformRefund(event.order_id, event.refund_fen, event.reason, case_no, status)
+            )
 
     async def on_product_updated(tx: Tx, envelope: Envelope, event: DomainEvent) -> None:
         assert isinstance(event, ProductUpdated)

@@ -32,7 +32,8 @@ class RecordPlatformRefund:
     order_id: str
     refund_fen: int
     reason: str  # the platform's status, as the channel adapter saw it
-    case_no: str  # the platform's case (here: the event that reported it), once per case
+    case_no: str  # the platform's case, once per case
+    platform_status: str = PLATFORM_REFUNDED  # the platform's own status of it
 
 
 async def record_platform_refund(tx: Tx, command: RecordPlatformRefund) -> Ticket | None:
@@ -57,7 +58,7 @@ async def record_platform_refund(tx: Tx, command: RecordPlatformRefund) -> Ticke
         assignee=await route_ticket(tx, ""),
         decision_note="",
         platform_case_no=command.case_no,
-        platform_status=PLATFORM_REFUNDED,
+        platform_status=command.platform_status,
         return_carrier=None,
         return_waybill_no=None,
         received=None,

@@ -100,3 +100,38 @@ async def test_a_mismatch_is_a_discrepancy_that_needs_a_photo(
     await aftersales.until_status(ticket_id, "closed")
     refunded = sum(q for s, q, _ in lines if s == sku)
     assert (await aftersales.ticket(ticket_id))["refund"]["amount_fen"] == min(refunded, 2) * 10_000
+
+
+async def test_an_exchange_is_exchanged_once_received_and_never_refunded(aftersales: AftersalesEnv) -> None:
+    sku = aftersales.sku()
+    order = await aftersales.place({sku: (1, 9_900)})
+    ticket_id = await aftersales.filed(order.order_id, {sku: 1}, kind="exchange")
+    await aftersales.with_waybill(ticket_id)
+    receipt = await aftersales.receipt(ticket_id, [(sku, 1, "good")])
+    assert receipt.status_code == 200 and receipt.json()["status"] == "closed"
+    assert await aftersales.ticket_events(ticket_id, order.order_id) == [
+        "return.requested",
+        "return.approved",
+        "return.waybill_issued",
+        "return.received",
+        "return.exchanged",
+        "return.closed",
+    ]
+    assert (await aftersales.ticket(ticket_id))["refund"] is None
+    assert (await aftersales.client.post(f"/v1/returns/{ticket_id}/refund", headers=CS)).status_code == 409
+
+
+async def test_the_customer_withdraws_before_the_parcel_arrives(aftersales: AftersalesEnv) -> None:
+    sku = aftersales.sku()
+    order = await aftersales.place({sku: (1, 9_900)})
+    ticket_id = await aftersales.filed(order.order_id, {sku: 1})
+    waybill = await aftersales.with_waybill(ticket_id)
+    cancel = await aftersales.client.post(f"/v1/miniprogram/returns/{ticket_id}/cancel", headers=ALICE)
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+    assert (await aftersales.receipt(ticket_id, [(sku, 1, "good")])).status_code == 409  # the dock is refused
+    scan = await aftersales.client.get(f"/v1/returns/scan/{waybill}", headers=WAREHOUSE)
+    assert scan.json()["ticket"]["status_name"] == "已撤销"
+    assert [t for t, _ in await aftersales.events(order.order_id)][-2:] == [
+        "aftersales.case_closed",
+        "aftersales.settled",
+    ]

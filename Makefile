@@ -109,6 +109,10 @@ bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the brid
 bench-tracking: install ## Fulfillment alone taking 快递100 track pushes (pushes/s applied; p99 at 200 pushes/s)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment.tracking_bench $(ARGS)
 
+.PHONY: bench-aftersales
+bench-aftersales: install ## Aftersales alone: ticket transitions/s and their latency through the public API
+	@$(UV) run --no-sync python -m benchmarks.aftersales $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench

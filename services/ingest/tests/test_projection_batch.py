@@ -151,6 +151,22 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "shipment.delivered",
         "shipment.exception",
         "order.completed",
+        # the after-sales tickets (aftersales.v1)
+        "return.requested",
+        "return.reassigned",
+        "return.approved",
+        "return.order_cancel_requested",
+        "return.rejected",
+        "return.waybill_issued",
+        "return.received",
+        "return.discrepancy",
+        "return.refunded",
+        "return.exchanged",
+        "return.closed",
+        "return.cancelled",
+        "aftersales.case_opened",
+        "aftersales.case_closed",
+        "aftersales.settled",
     }
 
 

@@ -50,6 +50,9 @@ def test_the_shipped_templates_load() -> None:
         "anomaly_sms",
         "anomaly_wecom",
         "wms_bridge_failed",
+        "return_waybill",
+        "return_rejected",
+        "return_discrepancy",
     }
     assert book["shipment_created"].channel == "sms"
     assert book["shipment_created"].variables == ("order_id", "carrier", "waybill_no")

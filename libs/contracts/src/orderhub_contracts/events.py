@@ -1,6 +1,6 @@
 """Event contracts: frozen models, past tense, one owning topic each. `ce_type` is the
 `event_type` class attribute; `ce_subject` and the Kafka key are the order ID (the SKU for
-product.updated)."""
+product.updated). The returns loop's events live in `return_events`."""
 
 from __future__ import annotations
 
@@ -11,28 +11,27 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.event_base import DomainEvent as DomainEvent
+from orderhub_contracts.event_base import UnknownEventType as UnknownEventType
 from orderhub_contracts.order import CanonicalOrder, LineItem
+from orderhub_contracts.return_events import (
+    AfterSalesSettled,
+    ReturnApproved,
+    ReturnCancelled,
+    ReturnClosed,
+    ReturnDiscrepancyFound,
+    ReturnExchanged,
+    ReturnOrderCancelRequested,
+    ReturnReassigned,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnRejected,
+    ReturnRequested,
+    ReturnRestocked,
+    ReturnWaybillIssued,
+    ReturnWaybillSent,
+)
 from orderhub_contracts.topics import Topic
-
-
-class UnknownEventType(ValueError):
-    pass
-
-
-class DomainEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    event_type: ClassVar[str]
-    topic: ClassVar[Topic]
-
-    def subject(self) -> str:
-        value = getattr(self, "order_id", None)
-        if value is None:
-            order = getattr(self, "order", None)
-            value = getattr(order, "order_id", None)
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{type(self).__name__} has no order ID to key it by")
-        return value
 
 
 # ---- orders.v1 (ingest) -------------------------------------------------------------------
@@ -85,6 +84,11 @@ class OrderRefunded(DomainEvent):
     order_id: str
     refund_fen: int = Field(ge=0)
     reason: str = ""
+    ticket_id: str = ""  # the after-sales ticket the refund settles, if any
+    # A refund made on the platform: its case there (the channel order and the refunded total it
+    # reached) and the platform's status, for the after-sales queue.
+    platform_case_no: str = ""
+    platform_status: str = ""
 
 
 # ---- anomalies.v1 (rules) -----------------------------------------------------------------
@@ -389,6 +393,21 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         OrderCompleted,
         AfterSalesCaseOpened,
         AfterSalesCaseClosed,
+        ReturnWaybillIssued,
+        ReturnRestocked,
+        ReturnRequested,
+        ReturnReassigned,
+        ReturnApproved,
+        ReturnOrderCancelRequested,
+        ReturnRejected,
+        ReturnWaybillSent,
+        ReturnReceived,
+        ReturnDiscrepancyFound,
+        ReturnRefunded,
+        ReturnExchanged,
+        ReturnClosed,
+        ReturnCancelled,
+        AfterSalesSettled,
         NotificationSent,
         NotificationFailed,
     )

@@ -73,6 +73,7 @@ class CanonicalOrder(BaseModel):
     gift_note: str = ""  # 礼品留言: printed on the pick list like the remarks
     discount_fen: int = Field(default=0, ge=0)
     discounts: tuple[Discount, ...] = ()
+    buyer_id: str = ""  # the channel's buyer ID where it has one (the mini-program's openid)
 
     @property
     def is_paid(self) -> bool:

@@ -15,6 +15,7 @@ from orderhub_contracts.events import (
     OrderHeld,
     OrderValidated,
 )
+from orderhub_contracts.return_events import ReturnApproved, ReturnReceived
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
@@ -25,6 +26,8 @@ from fulfillment.outbound.service.cancel import cancel_order
 from fulfillment.outbound.service.clear_run import clear_orders
 from fulfillment.outbound.service.flags import flag_order
 from fulfillment.outbound.service.hold_run import hold_orders
+from fulfillment.returns import service as returns
+from fulfillment.returns.model import IssueReturnWaybill, RestockReturn
 
 
 def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
@@ -70,8 +73,22 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
         assert isinstance(event, AfterSalesCaseClosed)
         await completion.case_closed(tx, event.order_id)
 
+    async def on_return_approved(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ReturnApproved)
+        if event.needs_waybill and event.sender is not None:
+            await returns.issue_return_waybill(
+                tx, IssueReturnWaybill(event.ticket_id, event.order_id, event.sender), carrier
+            )
+
+    async def on_return_received(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ReturnReceived)
+        command = RestockReturn(event.ticket_id, event.order_id, event.received)
+        await returns.restock_return(tx, command, carrier, deps.policy)
+
     return {
         OrderCancelled.event_type: on_order_cancelled,
+        ReturnApproved.event_type: on_return_approved,
+        ReturnReceived.event_type: on_return_received,
         AfterSalesCaseOpened.event_type: on_case_opened,
         AfterSalesCaseClosed.event_type: on_case_closed,
         AnomalyRaised.event_type: on_anomaly_raised,

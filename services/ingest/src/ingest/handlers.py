@@ -1,15 +1,49 @@
 """Message handlers of ingest: every projected event type goes to the status projection's batch
-handler (a single event is a run of one)."""
+handler (a single event is a run of one); a ticket's refund also becomes the order's order.refunded."""
 
 from __future__ import annotations
 
-from orderhub_runtime.bus.consumer import BatchHandler
+from collections.abc import Sequence
 
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.events import DomainEvent
+from orderhub_contracts.return_events import ReturnOrderCancelRequested, ReturnRefunded
+from orderhub_contracts.state_machine import OrderStatus
+from orderhub_runtime.bus.consumer import BatchHandler
+from orderhub_runtime.db import Tx
+
+from ingest.aftersales import cancel_for_refunds, publish_refunds
 from ingest.deps import IngestDeps
+from ingest.orders.repository import get_order_row
 from ingest.projection.service import PROJECTED, project_run
+
+
+async def project_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    await project_run(tx, items)
+    await publish_refunds(tx, items)
+
+
+async def project_cancel_requests(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    order_ids = sorted({event.subject() for _, event in items})
+    before = {oid: await _status(tx, oid) for oid in order_ids}
+    await project_run(tx, items)
+    cancelled = {
+        oid
+        for oid in order_ids
+        if before[oid] != OrderStatus.CANCELLED and await _status(tx, oid) == OrderStatus.CANCELLED
+    }
+    await cancel_for_refunds(tx, items, cancelled)
+
+
+async def _status(tx: Tx, order_id: str) -> str | None:
+    row = await get_order_row(tx.conn, order_id)
+    return None if row is None else str(row["status"])
 
 
 def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     """The projection needs nothing from `deps`; the signature is the one every service has."""
     del deps
-    return {cls.event_type: project_run for cls in PROJECTED}
+    handlers: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}
+    handlers[ReturnRefunded.event_type] = project_refunds
+    handlers[ReturnOrderCancelRequested.event_type] = project_cancel_requests
+    return handlers

@@ -23,6 +23,7 @@ from orderhub_runtime.db import Tx
 
 from notify.deps import NotifyDeps
 from notify.messages import service
+from notify.returns import return_batch_handlers
 
 Run = Sequence[tuple[Envelope, DomainEvent]]
 
@@ -58,6 +59,7 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         OrderRefunded.event_type: on_orders_refunded,
         ShipmentDispatched.event_type: on_shipments_dispatched,
         WmsBridgeFailed.event_type: on_wms_bridge_failed,
+        **return_batch_handlers(deps),
     }
 
 

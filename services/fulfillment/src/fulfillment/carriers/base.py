@@ -25,6 +25,7 @@ class WaybillRequest:
     outbound_id: str
     order_id: str
     receiver: Receiver
+    return_parcel: bool = False  # a return: `receiver` sends the parcel back to the warehouse
 
 
 class CarrierError(Exception):

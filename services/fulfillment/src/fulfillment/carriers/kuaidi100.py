@@ -96,6 +96,8 @@ class Kuaidi100Provider:
 
     async def issue_waybill(self, conn: AsyncConnection, request: WaybillRequest) -> str:
         a, r = self._account, request.receiver
+        customer = {"name": r.name, "mobile": r.phone, "printAddr": r.full_address}
+        warehouse = {"name": a.sender_name, "mobile": a.sender_mobile, "printAddr": a.sender_address}
         data = await self._label(
             "order",
             {
@@ -107,8 +109,8 @@ class Kuaidi100Provider:
                 "net": a.net,
                 "kuaidicom": a.company,
                 "orderId": request.outbound_id,
-                "recMan": {"name": r.name, "mobile": r.phone, "printAddr": r.full_address},
-                "sendMan": {"name": a.sender_name, "mobile": a.sender_mobile, "printAddr": a.sender_address},
+                "recMan": warehouse if request.return_parcel else customer,
+                "sendMan": customer if request.return_parcel else warehouse,
                 "cargo": "商品",
                 "count": 1,
                 "payType": "SHIPPER",

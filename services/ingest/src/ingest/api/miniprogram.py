@@ -28,6 +28,10 @@ from ingest.tracking import TrackingView
 router = APIRouter(prefix="/v1/miniprogram", tags=["mini-program"])
 
 
+class SessionOwnerOut(BaseModel):
+    openid: str
+
+
 class LoginIn(BaseModel):
     code: str = Field(min_length=1, max_length=128, description="the code from wx.login()")
 
@@ -123,6 +127,13 @@ async def current_customer(request: Request) -> str:
 Customer = Annotated[str, Depends(current_customer)]
 
 
+@router.get("/session", responses={401: {"description": "unknown or expired session"}})
+async def session_owner(openid: Customer) -> SessionOwnerOut:
+    """Who the caller's session token belongs to: lets the other services (aftersales' returns)
+    accept the customer's own token without reading ingest's sessions."""
+    return SessionOwnerOut(openid=openid)
+
+
 @router.post("/session", response_model=SessionOut, responses={401: {"description": "code refused by WeChat"}})
 async def login(body: LoginIn, db: DatabaseDep, deps: Deps) -> SessionOut:
     """Exchange the wx.login code for a session token (WeChat code2session). The session_key stays here."""
@@ -156,6 +167,7 @@ def to_command(body: OrderIn, openid: str, shop_id: str, idempotency_key: str | 
         ),
         shop_id=shop_id,
         buyer_remark=body.buyer_remark,
+        buyer_id=openid,
     )
     return PlaceCustomerOrder(openid=openid, order=order, idempotency_key=idempotency_key)
 

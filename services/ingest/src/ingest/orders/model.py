@@ -26,6 +26,7 @@ class PlaceOrder:
     seller_memo: str = ""
     discount_fen: int = 0
     entered_by: str = ""  # the staff member who typed it in, for the timeline
+    buyer_id: str = ""  # the mini-program customer's openid (aftersales checks ownership by it)
 
     def to_order(self, order_id: str) -> CanonicalOrder:
         return CanonicalOrder(
@@ -41,6 +42,7 @@ class PlaceOrder:
             buyer_remark=self.buyer_remark,
             seller_memo=self.seller_memo,
             discount_fen=self.discount_fen,
+            buyer_id=self.buyer_id,
         )
 
 

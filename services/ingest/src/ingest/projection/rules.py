@@ -22,6 +22,8 @@ from orderhub_contracts.events import (
 )
 from orderhub_contracts.state_machine import OrderStatus, can_transition, forward_path, is_behind
 
+from ingest.aftersales import AFTERSALES_TARGETS
+
 # Events that move the status; every other consumed event only adds to the timeline.
 TARGET_STATUS: dict[str, OrderStatus] = {
     OrderValidated.event_type: OrderStatus.VALIDATED,
@@ -31,6 +33,7 @@ TARGET_STATUS: dict[str, OrderStatus] = {
     OrderShipped.event_type: OrderStatus.SHIPPED,  # every parcel has left (shipment.dispatched: one did)
     ShipmentDelivered.event_type: OrderStatus.DELIVERED,
     OrderCompleted.event_type: OrderStatus.COMPLETED,
+    **AFTERSALES_TARGETS,  # in after-sales while a ticket is open, back to delivered after the last
 }
 
 

@@ -36,6 +36,7 @@ from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
+from ingest.aftersales import PROJECTED_AFTERSALES
 from ingest.orders.repository import TimelineRecord
 from ingest.projection.repository import Rejection, lock_orders, write_run
 from ingest.projection.rules import Decision, Outcome, decide, target_status
@@ -147,7 +148,6 @@ def _log(step: _Step) -> None:
         )
 
 
-# aftersales.v1 is subscribed too, but it defines no event types yet; its events are skipped.
 PROJECTED: tuple[type[DomainEvent], ...] = (
     AnomalyRaised,
     OrderValidated,
@@ -164,4 +164,5 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     ShipmentDelivered,
     ShipmentException,
     OrderCompleted,
+    *PROJECTED_AFTERSALES,  # every ticket transition on the timeline
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched, WmsBridgeFailed
@@ -141,6 +141,12 @@ REFUND_TEMPLATE = "order_refunded"
 DISPATCH_TEMPLATE = "shipment_dispatched"
 WMS_FAILED_TEMPLATE = "wms_bridge_failed"
 ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
+# After-sales (notify.returns): event type -> (template, channel).
+RETURN_TEMPLATES: dict[str, tuple[str, Channel]] = {
+    "return.waybill_issued": ("return_waybill", "sms"),
+    "return.rejected": ("return_rejected", "sms"),
+    "return.discrepancy": ("return_discrepancy", "wecom"),
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,7 @@ class EventTemplates:
     refund: Template
     dispatch: Template
     wms_failed: Template  # to the warehouse group: the WMS export could not be read
+    returns: Mapping[str, Template] = field(default_factory=dict)  # by event type (RETURN_TEMPLATES)
 
     @classmethod
     def required(cls, book: TemplateBook) -> EventTemplates:
@@ -165,4 +172,8 @@ class EventTemplates:
             refund=book.require(REFUND_TEMPLATE, channel="sms", event_type=OrderRefunded.event_type),
             dispatch=book.require(DISPATCH_TEMPLATE, channel="sms", event_type=ShipmentDispatched.event_type),
             wms_failed=book.require(WMS_FAILED_TEMPLATE, channel="wecom", event_type=WmsBridgeFailed.event_type),
+            returns={
+                event_type: book.require(code, channel=channel, event_type=event_type)
+                for event_type, (code, channel) in RETURN_TEMPLATES.items()
+            },
         )

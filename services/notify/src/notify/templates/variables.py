@@ -32,12 +32,20 @@ ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "lev
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
 DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
 WMS_FAILED_VARIABLES = frozenset({"file_name", "reason", "moved_to", "business_date"})
+# After-sales (notify.returns): the return waybill and a refusal to the customer, a discrepancy to the
+# warehouse lead.
+RETURN_PROVIDED: dict[str, frozenset[str]] = {
+    "return.waybill_issued": frozenset({"order_id", "ticket_id", "carrier", "waybill_no"}),
+    "return.rejected": frozenset({"order_id", "ticket_id", "reason"}),
+    "return.discrepancy": frozenset({"order_id", "ticket_id", "problems", "actor"}),
+}
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
     ShipmentDispatched.event_type: DISPATCH_VARIABLES,
     WmsBridgeFailed.event_type: WMS_FAILED_VARIABLES,
+    **RETURN_PROVIDED,
 }
 # How an amount is shown to the customer, by the order's currency (amounts are in minor units).
 CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}

@@ -8,9 +8,9 @@ PYTHON_VERSION := 3.11
 export UV_PYTHON := $(PYTHON_VERSION)
 TEST_PATHS := libs/contracts/tests libs/runtime/tests libs/devstack/tests libs/ops/tests libs/simulators/tests \
 	services/ingest/tests services/rules/tests services/fulfillment/tests services/aftersales/tests \
-	services/notify/tests tests
+	services/notify/tests services/insights/tests services/console/tests tests
 PACKAGES := orderhub-contracts orderhub-runtime orderhub-devstack orderhub-ops orderhub-simulators orderhub-ingest \
-	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify
+	orderhub-rules orderhub-fulfillment orderhub-aftersales orderhub-notify orderhub-insights orderhub-console
 
 .PHONY: help
 help: ## List the targets
@@ -20,12 +20,30 @@ help: ## List the targets
 uv: ## Install uv (the package manager) if it is missing
 	@command -v $(UV) >/dev/null 2>&1 || { python3 -m venv .tools && .tools/bin/pip install --quiet uv; }
 
+# Debian packages: a CJK TrueType font that every PDF and heat map embeds (and Chromium renders
+# the console's Chinese with), poppler-utils (pdftotext, pdffonts, pdftoppm) that the tests read
+# PDFs back with, and Chromium with its driver for the console's browser tests (never a
+# downloaded browser).
+SYSTEM_PACKAGES := fonts-wqy-microhei poppler-utils chromium chromium-driver
+
+.PHONY: system-packages
+system-packages: ## Debian packages: CJK font, poppler-utils, Chromium (installed as root on Debian, else named)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing" $$missing; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null; \
+		else \
+			echo "missing system packages:" $$missing "(Debian: sudo apt-get install" $$missing")"; \
+		fi; \
+	fi
+
 .PHONY: install
-install: uv ## Create .venv with every package and dev tool (from uv.lock)
+install: uv system-packages ## Create .venv with every package and dev tool (from uv.lock), and the system packages
 	@$(UV) sync --locked --all-packages --quiet
 
 .PHONY: run
-run: install ## Start the whole system on embedded Postgres and broker (Ctrl-C stops it)
+run: install ## Start the whole system on embedded Postgres and broker, and the staff console on :8007 (Ctrl-C stops it)
 	@.venv/bin/python -m orderhub_devstack run
 
 .PHONY: simulate
@@ -52,12 +70,19 @@ test-packages: uv ## Each package alone in its own environment (catches undeclar
 		$(UV) run --no-sync pytest $$dir/tests -q -p no:randomly $(PACKAGE_TESTS) || [ $$? -eq 5 ]; \
 	done; $(UV) sync --locked --all-packages --quiet
 
+# The container images, compose file and Kubernetes manifests cannot run here (no container
+# engine): this checks what can be (schemas, settings names, secrets, the images' wheel sets).
+.PHONY: deploy-check
+deploy-check: install ## Validate deploy/ (compose, Kubernetes, Dockerfile) against schemas, settings and uv.lock
+	@$(UV) run --no-sync pytest tests/deploy -q
+
 .PHONY: lint
 lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .
 	@$(UV) run --no-sync ruff format --check . >/dev/null || echo "(ruff format: some files would be reformatted)"
 	@$(UV) run --no-sync mypy libs/contracts/src libs/runtime/src libs/devstack/src libs/ops/src libs/simulators/src \
-		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src
+		services/ingest/src services/rules/src services/fulfillment/src services/aftersales/src services/notify/src services/insights/src \
+		services/console/src
 
 .PHONY: bench
 bench: install ## Benchmarks: end-to-end orders/s and latency, Postgres insert rate, rule evaluation
@@ -77,6 +102,17 @@ bench-notify: install ## Notify alone on the recording providers: latency at 200
 bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared orders (orders/s, CPU per order)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment $(ARGS)
 
+.PHONY: bench-paper
+bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the bridge, a 200-order pick list (xlsx + PDF)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.paper $(ARGS)
+.PHONY: bench-tracking
+bench-tracking: install ## Fulfillment alone taking 快递100 track pushes (pushes/s applied; p99 at 200 pushes/s)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.tracking_bench $(ARGS)
+
+.PHONY: bench-aftersales
+bench-aftersales: install ## Aftersales alone: ticket transitions/s and their latency through the public API
+	@$(UV) run --no-sync python -m benchmarks.aftersales $(ARGS)
+
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench
@@ -84,6 +120,10 @@ bench-search: install ## Order search with 1 million orders loaded (p50/p95; tak
 .PHONY: bench-ingest
 bench-ingest: install ## Ingest CPU and SQL statements per order: POST /v1/orders and the timeline projection
 	@$(UV) run --no-sync python -m benchmarks.ingest.cpu_bench
+
+.PHONY: bench-insights
+bench-insights: install ## Heat analysis over a million orders (load, analysis and picture timings)
+	@$(UV) run --no-sync python -m benchmarks.insights.heat_bench
 
 .PHONY: topics
 topics: install ## Topics and consumer lag of the running system

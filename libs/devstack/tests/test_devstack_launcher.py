@@ -23,7 +23,7 @@ from orderhub_devstack.console import Console
 from orderhub_devstack.launcher import run
 from orderhub_devstack.ports import accepts_connections, free_port, port_is_free
 from orderhub_devstack.scratch import make_scratch_dir, remove_scratch_dir
-from orderhub_devstack.services import banner, http_ports, service_env
+from orderhub_devstack.services import FRONTENDS, Instance, banner, http_ports, instances, parse_replicas, service_env
 from orderhub_devstack.stack import StackInfo
 
 FAKE_MAIN = """
@@ -64,7 +64,14 @@ def test_console_tags_have_one_width_and_colour_only_when_asked() -> None:
 
 def test_service_env_and_banner() -> None:
     ports = http_ports(SERVICES)
-    assert ports == {"ingest": 8001, "rules": 8002, "fulfillment": 8003, "aftersales": 8004, "notify": 8005}
+    assert ports == {
+        "ingest": 8001,
+        "rules": 8002,
+        "fulfillment": 8003,
+        "aftersales": 8004,
+        "notify": 8005,
+        "insights": 8006,
+    }
     info = StackInfo(
         service_database_urls={s: f"postgresql+asyncpg://orderhub_{s}:pw@127.0.0.1:5/db" for s in SERVICES},
         kafka_bootstrap_servers="127.0.0.1:9",
@@ -78,8 +85,33 @@ def test_service_env_and_banner() -> None:
     assert env["ORDERHUB_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9" and env["KEEP"] == "1"
     assert "ORDERHUB_DATABASE_URL" not in env
     assert service_env("rules", info, 8002, {"ORDERHUB_ENV": "staging"})["ORDERHUB_ENV"] == "staging"
+    local = service_env("fulfillment", info, 8003, {})
+    assert local["FULFILLMENT_CARRIER"] == "kuaidi100"  # the 快递100 simulator of `make simulate`
+    assert local["FULFILLMENT_KUAIDI100_CALLBACK_URL"] == "http://127.0.0.1:8003/webhooks/carriers/kuaidi100"
+    assert service_env("fulfillment", info, 8003, {"FULFILLMENT_CARRIER": "local"})["FULFILLMENT_CARRIER"] == "local"
+    assert "FULFILLMENT_CARRIER" not in service_env("fulfillment", info, 8003, {"ORDERHUB_ENV": "test"})
     text = "\n".join(banner(info, ports))
     assert "http://127.0.0.1:8005/docs" in text and "local-warehouse" in text and "secret" not in text
+
+
+def test_replicas_get_their_own_ports_after_the_first_instances() -> None:
+    replicas = parse_replicas(" rules=2, notify=3 ,", SERVICES)
+    assert replicas == {"rules": 2, "notify": 3}
+    found = instances(SERVICES, 8000, replicas)
+    assert found[: len(SERVICES)] == [Instance(s, s, 8001 + i) for i, s in enumerate(SERVICES)]
+    assert found[len(SERVICES) :] == [
+        Instance("rules-2", "rules", 8012),
+        Instance("notify-2", "notify", 8015),
+        Instance("notify-3", "notify", 8025),
+    ]
+    assert len({i.port for i in found}) == len(found)
+    for wrong in ("rules", "billing=2", "rules=0", "rules=x", "rules=10"):
+        with pytest.raises(ValueError, match="ORDERHUB_REPLICAS"):
+            parse_replicas(wrong, SERVICES)
+
+
+async def test_launcher_refuses_bad_replicas() -> None:
+    assert await run({"ORDERHUB_REPLICAS": "rules=many"}) == 2
 
 
 @pytest.mark.broker  # starts its own servers
@@ -91,11 +123,11 @@ async def test_launcher_refuses_taken_http_ports() -> None:
         assert await run({"ORDERHUB_HTTP_PORT_BASE": str(taken - 1)}) == 2
 
 
-def _free_port_block(size: int) -> int:
-    """A base such that base+1 .. base+size are all free."""
+def _free_port_block(size: int, replicas: dict[str, int] | None = None) -> int:
+    """A base such that every instance's port (base+1 .. base+size, and replicas') is free."""
     for _ in range(50):
         base = free_port() - 1
-        if all(port_is_free(base + i + 1) for i in range(size)):
+        if all(port_is_free(i.port) for i in instances(SERVICES[:size], base, replicas)):
             return base
     raise RuntimeError("no block of free ports")
 
@@ -153,7 +185,8 @@ async def launcher() -> AsyncIterator[Launcher]:
         "ORDERHUB_STATE_DIR": str(scratch),
         "ORDERHUB_PG_PORT": str(free_port()),
         "ORDERHUB_BROKER_PORT": str(free_port()),
-        "ORDERHUB_HTTP_PORT_BASE": str(_free_port_block(len(SERVICES))),
+        "ORDERHUB_HTTP_PORT_BASE": str(_free_port_block(len(SERVICES), {"rules": 2})),
+        "ORDERHUB_REPLICAS": "rules=2",
     }
     for external in ("ORDERHUB_DATABASE_URL", "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS", "ORDERHUB_DB_NAME"):
         env.pop(external, None)
@@ -177,10 +210,14 @@ async def launcher() -> AsyncIterator[Launcher]:
 async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Launcher) -> None:
     await launcher.wait_for(r"\| migrated", count=len(SERVICES))
     await launcher.wait_for("OrderHub is up")
-    served = await launcher.wait_for(r"^(\w+) +\| serving pid=(\d+) env=local", count=len(SERVICES))
+    # ORDERHUB_REPLICAS=rules=2: a second rules process on its own port (migrations run once).
+    served = await launcher.wait_for(r"^([\w-]+) +\| serving pid=(\d+) env=local", count=len(SERVICES) + 1)
     pids = {m[1]: int(m[2]) for m in served}
-    assert set(pids) == set(SERVICES)
-    ports = [int(m[1]) for m in await launcher.wait_for(r"http://127.0.0.1:(\d+) ", count=len(SERVICES))]
+    assert set(pids) == {*SERVICES, "rules-2"}
+    assert len([line for line in launcher.lines if "| migrated" in line]) == len(SERVICES)
+    expected = len(SERVICES) + 1 + len(FRONTENDS)
+    ports = [int(m[1]) for m in await launcher.wait_for(r"http://127.0.0.1:(\d+) ", count=expected)]
+    assert len(set(ports)) == expected
     assert all(accepts_connections(port) for port in ports)
 
     # A crashed service comes back on its own.
@@ -188,12 +225,13 @@ async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Lau
     await launcher.wait_for("ingest exited unexpectedly")
     await launcher.wait_for(r"^ingest +\| serving", count=2)
 
-    # A dead broker takes every service down and up again, after the topics are back.
+    # A dead broker is started again, with its topics; the services keep running through it.
     broker_pid = _children(launcher.proc.pid, "tansu")
     assert len(broker_pid) == 1
     os.kill(broker_pid[0], signal.SIGKILL)
     await launcher.wait_for("broker back on .* as cluster orderhub-local-")
-    await launcher.wait_for(r"\| serving pid=", count=2 * len(SERVICES) + 1)
+    assert len(await launcher.wait_for(r"\| serving pid=", count=len(SERVICES) + 2)) == len(SERVICES) + 2
+    assert not [line for line in launcher.lines if "exited unexpectedly" in line and "ingest" not in line]
 
     # A crashed PostgreSQL (its stale postmaster.pid left behind) is started again.
     data_dir = launcher.state_dir / "postgres"
@@ -205,7 +243,7 @@ async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Lau
 
     launcher.proc.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(launcher.proc.wait(), 30) == 0
-    await launcher.wait_for(r"\| draining", count=2 * len(SERVICES))
+    await launcher.wait_for(r"\| draining", count=len(SERVICES) + 1)
     assert not any(accepts_connections(port) for port in ports)
     assert _children(launcher.proc.pid, "tansu") == []
     assert _postmaster_pid(data_dir) is None

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
-from orderhub_contracts.topics import consumer_group
+from orderhub_contracts.topics import SERVICES, consumer_group
 from orderhub_ops import cli
 
 # conftest.KafkaKit / conftest.Rec: test modules cannot import conftest under --import-mode=importlib
@@ -109,8 +109,7 @@ async def test_lag_all_groups_and_foreign_group(
 
     assert await cli.run(["topics", "lag", "--json"]) == 0
     groups = [g["group"] for g in json_lines(capsys.readouterr().out)]
-    services = ("ingest", "rules", "fulfillment", "aftersales", "notify")
-    assert groups == [consumer_group(s, kafka.prefix) for s in services]
+    assert groups == [consumer_group(s, kafka.prefix) for s in SERVICES]  # every service's group
 
     assert await cli.run(["topics", "lag", "--group", foreign, "--json"]) == 0
     [report] = json_lines(capsys.readouterr().out)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from fulfillment.outbound.model import OutboundStatus
 from fulfillment.outbound.repository import set_status
+from fulfillment.tracking.repository import jobs_for
 from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import AddressInterceptRequested, OrderAddressChanged
@@ -47,6 +48,8 @@ async def test_a_change_before_the_label_is_printed_reissues_the_waybill(fulfill
     [outbound] = (await fulfillment.fulfillment_of(order.order_id))["items"]
     assert (outbound["status"], outbound["waybill_no"]) == ("created", created[1].data["waybill_no"])
     assert "鼓楼区" in outbound["receiver"]["address"]
+    async with fulfillment.engine.connect() as conn:  # the old waybill goes back to the carrier
+        assert [job["kind"] for job in await jobs_for(conn, first.data["waybill_no"])] == ["cancel"]
     # Redelivered (or replayed), the change re-issues nothing.
     await fulfillment.handled(await fulfillment.publish(changed(order)))
     assert await fulfillment.outbox_count(order.order_id, "shipment.created") == 2

@@ -1,16 +1,22 @@
-"""Ship deadlines: 24 h after payment in stock, the presale date for presale orders."""
+"""Ship deadlines (Asia/Shanghai): 24 h after payment in stock (configurable), the presale date for
+presale orders; an order's parcels: presale by the end of its ship date, a mixed order split in
+two, in-stock first."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
-from fulfillment.deadlines import ship_deadline
+from fulfillment.deadlines import end_of_business_day, plan_parcels, ship_deadline
+from fulfillment.outbound.model import Zone
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 from orderhub_contracts.timezone import SHANGHAI
 
 PAID = datetime(2026, 2, 18, 6, 22, tzinfo=UTC)  # 14:22 in Shanghai
 CLEARED = datetime(2026, 2, 18, 6, 25, tzinfo=UTC)
+# 23:40 on 2026-02-18 in Shanghai: the in-stock deadline falls on the next Shanghai day.
+PAID_LATE = datetime(2026, 2, 18, 15, 40, tzinfo=UTC)
+CLEARED_LATE = PAID_LATE + timedelta(seconds=3)
 
 
 def _order(*items: LineItem, paid_at: datetime | None = PAID) -> CanonicalOrder:
@@ -62,3 +68,50 @@ def test_presale_flag_without_a_date_counts_as_in_stock() -> None:
 def test_clearance_time_stands_in_for_a_missing_payment_time() -> None:
     deadline = ship_deadline(_order(_line("A"), paid_at=None), cleared_at=CLEARED)
     assert deadline == datetime(2026, 2, 19, 14, 25, tzinfo=SHANGHAI)
+
+
+def test_in_stock_parcel_is_due_24_hours_after_payment_across_midnight() -> None:
+    [parcel] = plan_parcels(_order(_line("A"), _line("B"), paid_at=PAID_LATE), {}, cleared_at=CLEARED)
+    assert parcel.zone is Zone.IN_STOCK
+    assert parcel.ship_deadline == datetime(2026, 2, 19, 23, 40, tzinfo=SHANGHAI)
+    assert parcel.ship_deadline.tzinfo == SHANGHAI
+    assert [i.sku for i in parcel.items] == ["A", "B"]
+
+
+def test_the_in_stock_window_is_configurable() -> None:
+    [parcel] = plan_parcels(
+        _order(_line("A"), paid_at=PAID_LATE), {}, cleared_at=CLEARED_LATE, in_stock_window=timedelta(hours=48)
+    )
+    assert parcel.ship_deadline == datetime(2026, 2, 20, 23, 40, tzinfo=SHANGHAI)
+
+
+def test_presale_sku_from_the_catalogue_is_due_at_the_end_of_its_ship_date() -> None:
+    [parcel] = plan_parcels(_order(_line("P"), paid_at=PAID_LATE), {"P": date(2026, 3, 1)}, cleared_at=CLEARED_LATE)
+    assert parcel.zone is Zone.PRESALE
+    # The end of 2026-03-01 in Shanghai is 16:00 UTC that day.
+    assert parcel.ship_deadline == datetime(2026, 3, 2, 0, 0, tzinfo=SHANGHAI)
+    assert parcel.ship_deadline == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+def test_end_of_business_day_is_shanghai_midnight() -> None:
+    assert end_of_business_day(date(2026, 12, 31)) == datetime(2027, 1, 1, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_mixed_order_is_split_in_stock_first() -> None:
+    presale_on = datetime(2026, 3, 5, 10, 0, tzinfo=SHANGHAI)
+    order = _order(_line("P1", presale_on=presale_on), _line("A"), _line("P2"), paid_at=PAID_LATE)
+    in_stock, presale = plan_parcels(order, {"P2": date(2026, 3, 1)}, cleared_at=CLEARED_LATE)
+    assert (in_stock.zone, [i.sku for i in in_stock.items]) == (Zone.IN_STOCK, ["A"])
+    assert in_stock.ship_deadline == datetime(2026, 2, 19, 23, 40, tzinfo=SHANGHAI)
+    assert (presale.zone, [i.sku for i in presale.items]) == (Zone.PRESALE, ["P1", "P2"])
+    assert presale.ship_deadline == presale_on  # the latest of its lines' dates
+
+
+def test_an_unknown_sku_is_in_stock() -> None:
+    [parcel] = plan_parcels(_order(_line("NOT-IN-CATALOGUE")), {"OTHER": date(2026, 3, 1)}, cleared_at=CLEARED)
+    assert parcel.zone is Zone.IN_STOCK
+
+
+def test_a_parcel_without_a_payment_time_counts_from_its_clearance() -> None:
+    [parcel] = plan_parcels(_order(_line("A"), paid_at=None), {}, cleared_at=CLEARED_LATE)
+    assert parcel.ship_deadline == datetime(2026, 2, 19, 23, 40, 3, tzinfo=SHANGHAI)

@@ -4,7 +4,10 @@ nothing, and a repeated scan is harmless."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+from fulfillment.tables import holds
 from fulfillment_harness import FulfillmentEnv
 from orderhub_contracts.events import OrderCancelled, OrderHeld
 
@@ -134,3 +137,20 @@ async def test_scans_need_the_warehouse(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.client.post("/v1/scans/ship", json={"waybill_no": "LC000000000001"}, headers=cs)
     assert response.status_code == 403
     assert (await fulfillment.client.post("/v1/scans/ship", json={"waybill_no": "LC000000000001"})).status_code == 401
+
+
+async def test_a_parcel_of_an_order_on_hold_is_refused(fulfillment: FulfillmentEnv) -> None:
+    """A hold always intercepts the open parcels; should one still be open (a parcel being picked
+    when the hold lands, say), the scan checks the order's hold itself."""
+    order_id, waybill_no = await _allocated(fulfillment)
+    async with fulfillment.engine.begin() as conn:
+        await conn.execute(
+            holds.insert().values(order_id=order_id, rule_ids=["R11"], reasons=["大额订单"], held_at=datetime.now(UTC))
+        )
+    response = await fulfillment.scan_ship(waybill_no)
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "order_on_hold" and "R11" in error["message"] and "请勿发货" in error["message"]
+    [outbound] = await fulfillment.outbounds(order_id)
+    assert outbound["status"] == "created"
+    assert await fulfillment.outbox_count(order_id, "shipment.dispatched") == 0

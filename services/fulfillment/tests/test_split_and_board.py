@@ -83,7 +83,9 @@ async def test_the_board_is_most_urgent_first_with_everything_the_paper_needs(fu
     assert board["overdue"] >= 1 and board["urgent"] >= 1
 
     urgent_item = listed[1]
-    assert urgent_item["items"] == [{"sku": sku, "title": f"商品 {sku}", "quantity": 2, "bin_location": "C-07-03"}]
+    assert urgent_item["items"] == [
+        {"sku": sku, "title": f"商品 {sku}", "quantity": 2, "bin_location": "C-07-03", "catalogued": True}
+    ]
     assert (urgent_item["buyer_remark"], urgent_item["seller_memo"], urgent_item["gift_note"]) == (
         "请开发票",
         "周六送达",
@@ -93,7 +95,10 @@ async def test_the_board_is_most_urgent_first_with_everything_the_paper_needs(fu
     assert urgent_item["receiver_phone"] == "138****5678"
     assert urgent_item["waybill_no"].startswith("LC") and urgent_item["channel"] == "miniprogram"
     assert urgent_item["channel_order_no"] == urgent.channel_order_no
-    assert {i["sku"]: i["bin_location"] for i in listed[0]["items"]} == {sku: "C-07-03", unknown: ""}
+    assert {i["sku"]: (i["bin_location"], i["catalogued"]) for i in listed[0]["items"]} == {
+        sku: ("C-07-03", True),
+        unknown: ("", False),  # not in the catalogue: still allocated, in stock, shown as such
+    }
 
     [presale_item] = _on_board(board, "presale", ids)
     assert (presale_item["order_id"], presale_item["zone"]) == (presale.order_id, "presale")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import itertools
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from ingest.channels.taobao.client import top_time
-from ingest_pdd_orders import order_info
+from ingest_pdd_orders import at, order_info
 from orderhub_contracts.timezone import SHANGHAI
 from orderhub_simulators.channels.pinduoduo.state import PddState
 from orderhub_simulators.channels.taobao.state import TaobaoState
@@ -104,11 +103,6 @@ def shopee_order(status: str = "READY_TO_SHIP", **overrides: Any) -> dict[str, A
         order["pay_time"] = now - 60
     order.update(overrides)
     return order
-
-
-def at(minutes: float) -> str:
-    """A platform time (GMT+8 text) that many minutes from now."""
-    return top_time(datetime.now(UTC) + timedelta(minutes=minutes))
 
 
 def taobao_trade(tid: str, **overrides: Any) -> dict[str, Any]:

@@ -48,6 +48,7 @@ class Platform:
     drop_next: Callable[[], None]  # the next push is lost
     duplicate_next: Callable[[], None]  # the next push is delivered twice
     dropped: Callable[[], bool]  # the last push was lost (and nothing is waiting for redelivery)
+    answered: Callable[[], bool]  # the last push was delivered and ingest took it
     modified_at: Callable[[str], float]  # epoch seconds of the order's last change on the platform
     placed: Mapping[str, object]  # what the placed order's row holds
 
@@ -86,6 +87,7 @@ def _douyin(env: SteppedEnv[DouyinState]) -> Platform:
         push_again,
         *_pusher_controls(sim.pusher),
         dropped=lambda: bool(sim.pusher.dropped and sim.pusher.dropped[-1]),
+        answered=lambda: sim.pusher.delivered[-1]["status"] == 200,
         modified_at=lambda number: float(sim.orders[number]["update_time"]),
         placed={
             "last_source": "push",
@@ -119,6 +121,7 @@ def _shopee(env: SteppedEnv[ShopeeState]) -> Platform:
         push_again,
         *_pusher_controls(sim.pusher),
         dropped=lambda: bool(sim.pusher.dropped),
+        answered=lambda: sim.pusher.delivered[-1]["status"] == 204,
         modified_at=lambda number: float(sim.orders[number]["update_time"]),
         placed={
             "last_source": "push",
@@ -167,6 +170,7 @@ def _streamed(
         drop_next,
         duplicate_next,
         dropped=lambda: bool(hub.dropped) and not hub.pending,
+        answered=lambda: bool(hub.acked) and not hub.pending,  # acknowledged once archived and queued
         modified_at=lambda number: platform_time(bodies[number][modified_key]),
         placed=placed,
     )

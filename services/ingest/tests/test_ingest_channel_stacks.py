@@ -38,6 +38,7 @@ async def test_pushed_twice_synced_and_pushed_again_is_one_order(on: Platform) -
     on.duplicate_next()
     number = await on.place()
     order_id = await on.stack.settle(number)
+    assert on.answered()
     assert await on.stack.sync() >= 1
     await on.stack.settle(number)
     await on.push_again(number)

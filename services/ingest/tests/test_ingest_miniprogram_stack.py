@@ -71,17 +71,18 @@ async def seed_catalogue(env: Env) -> None:
     await env.ctx.db.run_in_transaction(lambda tx: record_products(tx, events))
 
 
+RECEIVER = {
+    "name": "赵六",
+    "phone": "139 0000 5678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "street": "文新街道",
+    "detail": "文三路 200 号",
+}
 ORDER = {
     "items": [{"sku": "HUM-3L", "title": "加湿器 3L", "quantity": 2, "unit_price_fen": 12950}],
-    "receiver": {
-        "name": "赵六",
-        "phone": "139 0000 5678",
-        "province": "浙江省",
-        "city": "杭州市",
-        "district": "西湖区",
-        "street": "文新街道",
-        "detail": "文三路 200 号",
-    },
+    "receiver": RECEIVER,
     "buyer_remark": "工作日送",
 }
 
@@ -325,7 +326,7 @@ async def test_reading_an_order_never_asks_wechat_pay_the_reconciler_does(env: E
 
 async def test_a_receiver_name_with_bidi_controls_is_refused_and_remarks_are_masked(env: Env) -> None:
     auth = await login(env)
-    spoofed = {**ORDER, "receiver": {**ORDER["receiver"], "name": "\u202e六赵"}}
+    spoofed: dict[str, object] = {**ORDER, "receiver": {**RECEIVER, "name": "\u202e六赵"}}
     refused = await env.http.post("/v1/miniprogram/orders", json=spoofed, headers=auth)
     assert refused.status_code == 422 and "U+202E" in refused.text
     assert refused.json()["error"]["details"][0]["field"] == "receiver.name"

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from channel_orders import at, new_taobao_trade, taobao_receiver
+from channel_orders import new_taobao_trade, taobao_receiver
 from channel_platforms import TAOBAO_SHOP as SHOP
 from channel_platforms import taobao_stack
 from ingest.channels.service import receive_push
 from ingest.tables import fetch_tasks, orders, raw_pushes
 from ingest_channel_stack import LiveEnv
+from ingest_pdd_orders import at
 from orderhub_devstack.stack import StackInfo
 from orderhub_simulators.channels.taobao.state import TaobaoState
 from sqlalchemy import func, select

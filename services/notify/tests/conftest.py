@@ -44,7 +44,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 TEST_ROUTING = {
     "regional_managers": {"浙江省": "user:zj-manager", "江苏省": "user:js-manager"},
     "default_regional_manager": "user:fallback-manager",
-    "roles": {"ops_manager": "user:ops-lead", "warehouse_group": "robot:warehouse_group"},
+    "roles": {
+        "ops_manager": "user:ops-lead",
+        "warehouse_group": "robot:warehouse_group",
+        "warehouse_lead": "user:warehouse-lead",
+    },
 }
 
 

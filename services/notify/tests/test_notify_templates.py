@@ -52,6 +52,10 @@ def test_the_shipped_templates_load() -> None:
         "order_cancelled",
         "coupon_issued",
         "coupon_refused_wecom",
+        "wms_bridge_failed",
+        "return_waybill",
+        "return_rejected",
+        "return_discrepancy",
     }
     assert book["shipment_created"].channel == "sms"
     assert book["shipment_created"].variables == ("order_id", "carrier", "waybill_no")

@@ -1,6 +1,6 @@
 """Event contracts: frozen models, past tense, one owning topic each. `ce_type` is the
 `event_type` class attribute; `ce_subject` and the Kafka key are the order ID (the SKU for
-product.updated)."""
+product.updated). The returns loop's events live in `return_events`."""
 
 from __future__ import annotations
 
@@ -11,28 +11,27 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.event_base import DomainEvent as DomainEvent
+from orderhub_contracts.event_base import UnknownEventType as UnknownEventType
 from orderhub_contracts.order import CanonicalOrder, LineItem
+from orderhub_contracts.return_events import (
+    AfterSalesSettled,
+    ReturnApproved,
+    ReturnCancelled,
+    ReturnClosed,
+    ReturnDiscrepancyFound,
+    ReturnExchanged,
+    ReturnOrderCancelRequested,
+    ReturnReassigned,
+    ReturnReceived,
+    ReturnRefunded,
+    ReturnRejected,
+    ReturnRequested,
+    ReturnRestocked,
+    ReturnWaybillIssued,
+    ReturnWaybillSent,
+)
 from orderhub_contracts.topics import Topic
-
-
-class UnknownEventType(ValueError):
-    pass
-
-
-class DomainEvent(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    event_type: ClassVar[str]
-    topic: ClassVar[Topic]
-
-    def subject(self) -> str:
-        value = getattr(self, "order_id", None)
-        if value is None:
-            order = getattr(self, "order", None)
-            value = getattr(order, "order_id", None)
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{type(self).__name__} has no order ID to key it by")
-        return value
 
 
 # ---- orders.v1 (ingest) -------------------------------------------------------------------
@@ -118,6 +117,11 @@ class OrderRefunded(DomainEvent):
     order_id: str
     refund_fen: int = Field(ge=0)
     reason: str = ""
+    ticket_id: str = ""  # the after-sales ticket the refund settles, if any
+    # A refund made on the platform: its case there (the channel order and the refunded total it
+    # reached) and the platform's status, for the after-sales queue.
+    platform_case_no: str = ""
+    platform_status: str = ""
 
 
 # ---- anomalies.v1 (rules) -----------------------------------------------------------------
@@ -307,7 +311,8 @@ class LabelPrinted(DomainEvent):
 
 
 class TrackingUpdated(DomainEvent):
-    """A carrier tracking update; `delivered` means signed for (签收), `returned` sent back."""
+    """A new checkpoint on the parcel's track (each one newer than what was known); `delivered`
+    means signed for (签收), `returned` refused or sent back, `exception` a problem (疑难)."""
 
     event_type: ClassVar[str] = "shipment.tracking_updated"
     topic: ClassVar[Topic] = Topic.FULFILLMENT
@@ -318,7 +323,81 @@ class TrackingUpdated(DomainEvent):
     occurred_at: AwareDatetime
 
 
-# ---- aftersales.v1 -----------------------------------------------------------------------
+class WmsBridgeFailed(DomainEvent):
+    """The WMS export (待发货清单.xlsx) could not be read: it was moved aside with the reason and
+    nothing was printed. For the warehouse group on WeCom. Keyed by the bridge and its day, as
+    the file belongs to no single order."""
+
+    event_type: ClassVar[str] = "wms_bridge.failed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    file_name: str
+    reason: str
+    moved_to: str
+    business_date: date
+
+    def subject(self) -> str:
+        return f"wms-bridge-{self.business_date:%Y%m%d}"
+
+
+class ShipmentDelivered(DomainEvent):
+    """The carrier reports the parcel signed for (签收, 代签, 投柜或驿站签收): the order is delivered."""
+
+    event_type: ClassVar[str] = "shipment.delivered"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    carrier_state: str  # the carrier's own code (快递100 `state`: 3, 301, 304 ...)
+    description: str  # the checkpoint's text, as the customer reads it
+    delivered_at: AwareDatetime
+
+
+class ShipmentException(DomainEvent):
+    """The carrier reports a problem (疑难), a refusal (拒签, 退签) or a return (退回): R17 raises it
+    and customer service sees it."""
+
+    event_type: ClassVar[str] = "shipment.exception"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    carrier_state: str
+    kind: str  # returned | problem
+    description: str
+    occurred_at: AwareDatetime
+
+
+class OrderCompleted(DomainEvent):
+    """Delivered, and the after-sales window passed with no case open (交易完成)."""
+
+    event_type: ClassVar[str] = "order.completed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    delivered_at: AwareDatetime
+    completed_at: AwareDatetime
+
+
+# ---- aftersales.v1 ------------------------------------------------------------------------
+class AfterSalesCaseOpened(DomainEvent):
+    """A return, refund or exchange case was opened on the order: it is not completed meanwhile."""
+
+    event_type: ClassVar[str] = "aftersales.case_opened"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    case_id: str
+    kind: str  # refund | return_refund | exchange | resend | repair
+    opened_at: AwareDatetime
+
+
+class AfterSalesCaseClosed(DomainEvent):
+    event_type: ClassVar[str] = "aftersales.case_closed"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    case_id: str
+    outcome: str  # refunded | exchanged | rejected | withdrawn ...
+    closed_at: AwareDatetime
+
+
 class CouponIssued(DomainEvent):
     """A compensation coupon was drawn from a budget pool for a voided order (`order_id`)."""
 
@@ -397,6 +476,27 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         LabelPrinted,
         AddressInterceptAnswered,
         TrackingUpdated,
+        WmsBridgeFailed,
+        ShipmentDelivered,
+        ShipmentException,
+        OrderCompleted,
+        AfterSalesCaseOpened,
+        AfterSalesCaseClosed,
+        ReturnWaybillIssued,
+        ReturnRestocked,
+        ReturnRequested,
+        ReturnReassigned,
+        ReturnApproved,
+        ReturnOrderCancelRequested,
+        ReturnRejected,
+        ReturnWaybillSent,
+        ReturnReceived,
+        ReturnDiscrepancyFound,
+        ReturnRefunded,
+        ReturnExchanged,
+        ReturnClosed,
+        ReturnCancelled,
+        AfterSalesSettled,
         CouponIssued,
         CouponDrawRefused,
         NotificationSent,

@@ -40,18 +40,20 @@ class LineItem(BaseModel):
 
 
 class Discount(BaseModel):
-    """One discount on an order, normalised across channels: who gave it (`platform`, `shop`,
-    `orderhub`), its code on that side, its name as shown (满199减20) and the amount in fen."""
+    """One discount on an order, normalised across channels so that analysis can tell which
+    coupon or promotion brought which order: who gave it (`platform`, `shop`, `orderhub` for our
+    own coupons), its code on that side, its name as shown (满199减20) and the amount in fen."""
 
     model_config = ConfigDict(frozen=True)
 
-    source: str = Field(min_length=1, max_length=32)
-    code: str = Field(default="", max_length=128)
-    name: str = Field(default="", max_length=200)
+    source: str = Field(min_length=1, max_length=32, description="platform | shop | orderhub")
+    code: str = Field(default="", max_length=128, description="the coupon or promotion ID at its source")
+    name: str = Field(default="", max_length=200, description="as the customer saw it, e.g. 满199减20")
     amount_fen: int = Field(ge=0)
 
     @property
     def label(self) -> str:
+        """What the heat analysis groups by: the name where there is one, else the code."""
         return self.name or self.code
 
 
@@ -72,6 +74,7 @@ class CanonicalOrder(BaseModel):
     gift_note: str = ""  # 礼品留言: printed on the pick list like the remarks
     discount_fen: int = Field(default=0, ge=0)
     discounts: tuple[Discount, ...] = ()
+    buyer_id: str = ""  # the channel's buyer ID where it has one (the mini-program's openid)
 
     @property
     def is_paid(self) -> bool:

@@ -20,7 +20,16 @@ import httpx
 
 from orderhub_devstack.console import Console
 from orderhub_devstack.ports import port_is_free
-from orderhub_devstack.services import DEFAULT_HTTP_PORT_BASE, banner, http_ports, service_env
+from orderhub_devstack.services import (
+    DEFAULT_HTTP_PORT_BASE,
+    Instance,
+    banner,
+    console_env,
+    frontend_ports,
+    instances,
+    parse_replicas,
+    service_env,
+)
 from orderhub_devstack.stack import LocalStack, StackConfig, StackInfo, env_int
 from orderhub_devstack.supervisor import ManagedService, ServiceSpec, Supervisor
 
@@ -62,11 +71,14 @@ async def run(env: Mapping[str, str] | None = None) -> int:
     env = dict(os.environ if env is None else env)
     try:
         config = StackConfig.from_env(env)
-        ports = http_ports(config.services, env_int(env, "ORDERHUB_HTTP_PORT_BASE", DEFAULT_HTTP_PORT_BASE))
+        base = env_int(env, "ORDERHUB_HTTP_PORT_BASE", DEFAULT_HTTP_PORT_BASE)
+        processes = instances(config.services, base, parse_replicas(env.get("ORDERHUB_REPLICAS", ""), config.services))
+        fronts = frontend_ports(config.services, base)
     except ValueError as exc:
         print(f"orderhub-dev: {exc}", file=sys.stderr)
         return 2
-    console = Console(config.services)
+    ports = {**{instance.name: instance.port for instance in processes}, **fronts}
+    console = Console(list(ports))
     busy = [f"{service} ({port})" for service, port in ports.items() if not port_is_free(port)]
     if busy:
         console.say(f"cannot start: HTTP ports already in use: {', '.join(busy)}")
@@ -80,7 +92,7 @@ async def run(env: Mapping[str, str] | None = None) -> int:
         if info is None:
             return 0
         try:
-            return await _serve(stack, info, ports, env, console, stop)
+            return await _serve(stack, info, processes, fronts, env, console, stop)
         finally:
             console.say("stopping the local stack")
             await stack.down()
@@ -92,22 +104,30 @@ async def run(env: Mapping[str, str] | None = None) -> int:
 async def _serve(
     stack: LocalStack,
     info: StackInfo,
-    ports: Mapping[str, int],
+    processes: Sequence[Instance],
+    fronts: Mapping[str, int],
     env: Mapping[str, str],
     console: Console,
     stop: _Stop,
 ) -> int:
-    specs = [ServiceSpec(s, s, service_env(s, info, ports[s], env)) for s in stack.config.services]
+    # Every instance of a service: its own HTTP port, the same database and consumer group.
+    specs = [ServiceSpec(i.name, i.service, service_env(i.service, info, i.port, env)) for i in processes]
+    # The console calls each service's first instance.
+    service_ports = {i.service: i.port for i in processes if i.name == i.service}
+    frontends = [ServiceSpec(f, f, console_env(port, service_ports, env)) for f, port in fronts.items()]
+    ports = {**{i.name: i.port for i in processes}, **fronts}
     console.say("running migrations")
-    # Each service migrates its own schema with its own role, so they can run side by side.
-    codes = await stop.race(asyncio.gather(*(ManagedService(s, console).run_once("migrate") for s in specs)))
+    # Each service migrates its own schema with its own role, so they can run side by side;
+    # once per service, by its first instance.
+    migrating = [spec for spec in specs if spec.name == spec.module]
+    codes = await stop.race(asyncio.gather(*(ManagedService(s, console).run_once("migrate") for s in migrating)))
     if codes is None:
         return 0
-    failed = [f"{spec.name} (rc {rc})" for spec, rc in zip(specs, codes, strict=True) if rc != 0]
+    failed = [f"{spec.name} (rc {rc})" for spec, rc in zip(migrating, codes, strict=True) if rc != 0]
     if failed:
         console.say(f"migrations failed: {', '.join(failed)}")
         return 1
-    supervisor = Supervisor(specs, console)
+    supervisor = Supervisor([*specs, *frontends], console)
     supervisor.start_all()
     if await stop.race(_wait_until_serving(ports, console)) is None:
         await supervisor.stop_all()
@@ -121,7 +141,7 @@ async def _serve(
             if stop.event.is_set():
                 break
             if not stack.broker_alive():
-                await _recover_broker(stack, supervisor, console)
+                await _recover_broker(stack, console)
             if stack.postgres is not None and not stack.postgres.is_running():
                 # Persistent, so simply start it again; services reconnect on their own.
                 console.say(f"PostgreSQL stopped; starting it again (log: {stack.postgres.log_path})")
@@ -150,18 +170,17 @@ async def _wait_until_serving(ports: Mapping[str, int], console: Console, timeou
     return True
 
 
-async def _recover_broker(stack: LocalStack, supervisor: Supervisor, console: Console) -> None:
-    """A memory broker restart loses every topic and offset, and clients cannot survive it
-    cleanly (acked-but-invisible writes, duplicate offsets), so all services restart too,
-    after the topics exist again. Services notice the new cluster id and replay their outbox."""
+async def _recover_broker(stack: LocalStack, console: Console) -> None:
+    """A memory broker restart loses every topic and offset. The services keep serving HTTP
+    meanwhile (writes wait in their outboxes); the topics are re-created at once, and each
+    service notices the new cluster id on its own, replays its retained events into it and
+    rejoins its consumer group. No service is restarted."""
     broker = stack.broker
     tail = broker.log_tail().strip() if broker is not None else ""
     console.say("the embedded broker died" + (f"; its last output:\n{tail}" if tail else ""))
-    console.say("stopping all services, then restarting the broker and them")
-    await supervisor.stop_all()
     info = await stack.restart_broker()
     console.say(f"broker back on {info.kafka_bootstrap_servers} as cluster {info.broker_cluster_id}")
-    supervisor.start_all()
+    console.say("services reconnect on their own and replay their outbox into it")
 
 
 def _log_notes(stack: LocalStack) -> list[str]:

@@ -134,8 +134,9 @@ class LocalStack:
         return self.broker is None or self.broker.is_alive()
 
     async def restart_broker(self) -> StackInfo:
-        """Restart the embedded broker (an empty cluster with a new id) and re-create the topics.
-        Stop every Kafka client first: none survives a memory-broker restart intact."""
+        """Restart the embedded broker (an empty cluster with a new id) and re-create the topics
+        before clients reconnect (the broker would auto-create them with the wrong partition
+        count). Services notice the new cluster id and replay their outbox into it."""
         broker = self._broker()
         broker.stop()
         broker.start()

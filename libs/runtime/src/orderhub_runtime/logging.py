@@ -25,6 +25,33 @@ _QUIET_LOGGERS = {
 }
 
 
+# Client libraries repeat the same line for every reconnect attempt while a server is away
+# (about 50 a second per Kafka client); the service logs the outage itself, once.
+_REPEATING_LOGGERS = ("aiokafka", "kafka")
+REPEAT_INTERVAL_S = 60.0
+
+
+class RepeatFilter(logging.Filter):
+    """Lets a client library's message (by logger and format string) through once per interval."""
+
+    def __init__(self, interval_s: float = REPEAT_INTERVAL_S) -> None:
+        super().__init__()
+        self._interval = interval_s
+        self._last: dict[tuple[str, str], float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(_REPEATING_LOGGERS):
+            return True
+        key = (record.name, str(record.msg))
+        last = self._last.get(key)
+        if last is not None and record.created - last < self._interval:
+            return False
+        if len(self._last) > 1000:  # bounded: format strings are few, but never grow without end
+            self._last.clear()
+        self._last[key] = record.created
+        return True
+
+
 def _mask(value: Any) -> Any:
     if isinstance(value, str):
         return mask_phones_in_text(value)
@@ -71,6 +98,7 @@ def configure_logging(service: str, *, level: str = "INFO", json_logs: bool = Fa
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -36,12 +36,24 @@ class RuntimeSettings(BaseSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
+    # `min.insync.replicas` of the topics a service creates (2 on a 3-broker cluster, so that an
+    # acks=all write survives one broker down); unset: the broker's default (and the embedded one's).
+    topic_min_insync_replicas: int | None = Field(default=None, ge=1)
     # Short group timeouts keep joins fast on the embedded broker; request timeout must exceed them.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000
     kafka_request_timeout_ms: int = 30000
     kafka_fetch_max_wait_ms: int = 20
     kafka_linger_ms: int = 2
+
+    # How often a service checks that the broker is reachable, and the longest pause between
+    # checks (backing off) while it is not.
+    broker_check_interval_s: float = Field(default=2.0, gt=0)
+    broker_retry_max_s: float = Field(default=5.0, gt=0)
+    # How long start-up waits for the broker before serving HTTP without it (connecting later).
+    broker_startup_wait_s: float = Field(default=10.0, ge=0)
+    # Bounds on shutdown, so a service stops promptly even with the broker away.
+    shutdown_drain_timeout_s: float = Field(default=5.0, ge=0)
 
     consumer_batch_size: int = Field(default=200, ge=1)
     consumer_max_attempts: int = Field(default=3, ge=1)
@@ -52,6 +64,12 @@ class RuntimeSettings(BaseSettings):
     outbox_retention_hours: int = Field(default=168, ge=1)
     # A memory-only broker that restarts comes up empty: re-publish retained events into it.
     outbox_replay_on_new_broker: bool = True
+
+    # Request bodies above this are refused with 413 before being read whole.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+
+    # How often the outbox backlog and the age of its oldest row are sampled for /metrics.
+    metrics_sample_interval_s: float = Field(default=5.0, gt=0)
 
     # JSON object: {"token": {"name": "...", "role": "cs"}}. Empty outside local mode means no staff.
     staff_tokens: SecretStr = SecretStr("")

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 
 @contextlib.asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[int]:
-    """Serve `app` until the block ends; yields the port it listens on."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+async def serve(app: FastAPI, *, port: int = 0) -> AsyncIterator[int]:
+    """Serve `app` until the block ends; yields the port it listens on (`port`, or a free one)."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
     for _ in range(500):  # uvicorn offers no started event
         if server.started:

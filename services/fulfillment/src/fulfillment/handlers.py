@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     AddressInterceptRequested,
+    AfterSalesCaseClosed,
+    AfterSalesCaseOpened,
     AnomalyRaised,
     DomainEvent,
     OrderAddressChanged,
@@ -15,15 +17,20 @@ from orderhub_contracts.events import (
     OrderHeld,
     OrderValidated,
 )
+from orderhub_contracts.return_events import ReturnApproved, ReturnReceived
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
+from fulfillment.completion import service as completion
 from fulfillment.deps import FulfillmentDeps
+from fulfillment.outbound.model import Clearance, HoldRequest
 from fulfillment.outbound.service.cancel import cancel_order
-from fulfillment.outbound.service.clear_run import Clearance, clear_orders
+from fulfillment.outbound.service.clear_run import clear_orders
 from fulfillment.outbound.service.flags import flag_order
-from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
+from fulfillment.outbound.service.hold_run import hold_orders
 from fulfillment.outbound.service.readdress import change_receiver, intercept_shipped
+from fulfillment.returns import service as returns
+from fulfillment.returns.model import IssueReturnWaybill, RestockReturn
 
 
 def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
@@ -41,7 +48,9 @@ def build_batch_handlers(deps: FulfillmentDeps) -> dict[str, BatchHandler]:
         requests: list[HoldRequest] = []
         for envelope, event in items:
             assert isinstance(event, OrderHeld)
-            requests.append(HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time))
+            requests.append(
+                HoldRequest(event.order_id, event.rule_ids, event.reasons, held_at=envelope.time, envelope=envelope)
+            )
         await hold_orders(tx, requests)
 
     return {OrderValidated.event_type: on_orders_validated, OrderHeld.event_type: on_orders_held}
@@ -69,9 +78,33 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
         assert isinstance(event, AddressInterceptRequested)
         await intercept_shipped(tx, event.order_id, event.receiver, carrier)
 
+    async def on_case_opened(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AfterSalesCaseOpened)
+        await completion.case_opened(tx, event.order_id)
+
+    async def on_case_closed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AfterSalesCaseClosed)
+        await completion.case_closed(tx, event.order_id)
+
+    async def on_return_approved(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ReturnApproved)
+        if event.needs_waybill and event.sender is not None:
+            await returns.issue_return_waybill(
+                tx, IssueReturnWaybill(event.ticket_id, event.order_id, event.sender), carrier
+            )
+
+    async def on_return_received(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, ReturnReceived)
+        command = RestockReturn(event.ticket_id, event.order_id, event.received)
+        await returns.restock_return(tx, command, carrier, deps.policy)
+
     return {
         AddressInterceptRequested.event_type: on_intercept_requested,
         OrderCancelled.event_type: on_order_cancelled,
         OrderAddressChanged.event_type: on_address_changed,
+        ReturnApproved.event_type: on_return_approved,
+        ReturnReceived.event_type: on_return_received,
+        AfterSalesCaseOpened.event_type: on_case_opened,
+        AfterSalesCaseClosed.event_type: on_case_closed,
         AnomalyRaised.event_type: on_anomaly_raised,
     }

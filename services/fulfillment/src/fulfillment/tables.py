@@ -5,6 +5,7 @@ from __future__ import annotations
 from orderhub_runtime.schema import add_messaging_tables, service_metadata
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     Sequence,
     Table,
@@ -143,6 +145,166 @@ cancelled_orders = Table(
     Column("order_id", Text, primary_key=True),
     Column("reason", Text, nullable=False),
     Column("cancelled_at", DateTime(timezone=True), nullable=False),
+)
+
+# ---- paper: the printer queue, pick lists (waves) and the WMS bridge ----------------------------
+
+# Documents waiting for (or sent to) the printer. A job is never dropped: a printer that is off or
+# refuses leaves it `retrying` with its error until it prints. `dedupe_key` makes a job that a
+# scheduled run submits once only, whatever restarts happen in between.
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("job_id", BigInteger, Identity(), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("printer", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("dedupe_key", Text, unique=True),
+    Column("status", Text, nullable=False, server_default=text("'queued'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("printer_job_id", Text, nullable=False, server_default=""),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("printed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('queued', 'sending', 'retrying', 'printed')", name="status_known"),
+    Index("ix_print_jobs_due", "next_attempt_at", postgresql_where=text("status <> 'printed'")),
+)
+
+# A wave: the sheet as it was generated (JSON), so that reprints show the same paper.
+picklists = Table(
+    "picklists",
+    metadata,
+    Column("picklist_id", Text, primary_key=True),
+    Column("status", Text, nullable=False, server_default=text("'open'")),
+    Column("zone", Text),
+    Column("carrier", Text),
+    Column("created_by", Text, nullable=False),
+    Column("sheet", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("closed_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+)
+
+picklist_seq = Sequence("picklist_seq", metadata=metadata)
+
+# The outbound orders of each wave; an outbound order is in at most one open wave.
+picklist_orders = Table(
+    "picklist_orders",
+    metadata,
+    Column("picklist_id", Text, nullable=False),
+    Column("outbound_id", Text, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("open", Boolean, nullable=False, server_default=text("true")),
+    PrimaryKeyConstraint("picklist_id", "outbound_id"),
+    Index("uq_picklist_orders_open_outbound", "outbound_id", unique=True, postgresql_where=text("open")),
+)
+
+# One row per WMS export file (by name and content hash): read at 08:55, printed at 09:00.
+wms_bridge_runs = Table(
+    "wms_bridge_runs",
+    metadata,
+    Column("run_id", BigInteger, Identity(), primary_key=True),
+    Column("business_date", Date, nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_sha256", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("rows_read", Integer, nullable=False, server_default=text("0")),
+    Column("matched", Integer, nullable=False, server_default=text("0")),
+    Column("unknown", Integer, nullable=False, server_default=text("0")),
+    Column("output_files", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("print_job_id", BigInteger),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("started_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('annotated', 'printed', 'failed')", name="status_known"),
+    Index("uq_wms_bridge_runs_file", "file_name", "file_sha256", unique=True),
+)
+
+# ---- tracking (carriers) ------------------------------------------------------------------
+# One row per parcel that left the warehouse: the carrier's latest word on it.
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("waybill_no", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("outbound_id", Text, nullable=False),
+    Column("carrier", Text, nullable=False),  # the company (kuaidicom)
+    Column("provider", Text, nullable=False),  # who tracks it (kuaidi100, local)
+    Column("phone_tail", Text, nullable=False, server_default=""),  # last 4 digits, for the query
+    Column("status", Text, nullable=False, server_default="in_transit"),
+    Column("carrier_state", Text, nullable=False, server_default=""),
+    Column("latest_at", DateTime(timezone=True)),  # event time of the newest checkpoint
+    Column("latest_context", Text, nullable=False, server_default=""),
+    Column("dispatched_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("queried_at", DateTime(timezone=True)),  # the last active (real-time) query
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    CheckConstraint("status IN ('in_transit', 'delivered', 'exception')", name="shipment_status_known"),
+    Index("ix_shipments_order_id", "order_id"),
+    Index("ix_shipments_quiet", "status", "latest_at"),
+)
+
+# Every checkpoint once, known by (time, text): a duplicated push inserts nothing.
+shipment_checkpoints = Table(
+    "shipment_checkpoints",
+    metadata,
+    Column("waybill_no", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("context", Text, nullable=False),
+    Column("carrier_state", Text, nullable=False),
+    Column("area", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False),  # push | query
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=now),
+    PrimaryKeyConstraint("waybill_no", "occurred_at", "context"),
+)
+
+# Calls to the carrier that must not happen inside a transaction: subscribe at dispatch, cancel
+# a waybill whose outbound order was cancelled. Retried with backoff until done or refused.
+carrier_jobs = Table(
+    "carrier_jobs",
+    metadata,
+    Column("job_id", BigInteger, Identity(), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("carrier", Text, nullable=False),
+    Column("waybill_no", Text, nullable=False),
+    Column("phone_tail", Text, nullable=False, server_default=""),
+    Column("due_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("done_at", DateTime(timezone=True)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("last_error", Text, nullable=False, server_default=""),
+    CheckConstraint("kind IN ('subscribe', 'cancel')", name="carrier_job_kind_known"),
+    UniqueConstraint("kind", "waybill_no", name="uq_carrier_jobs_kind_waybill"),
+    Index("ix_carrier_jobs_due", "due_at", postgresql_where=text("done_at IS NULL AND failed_at IS NULL")),
+)
+
+# Callbacks refused (bad or missing signature, unreadable, unknown waybill), kept for a person to look at.
+carrier_push_rejections = Table(
+    "carrier_push_rejections",
+    metadata,
+    Column("rejection_id", BigInteger, Identity(), primary_key=True),
+    Column("provider", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=now),
+)
+
+# Delivered orders waiting for their after-sales window to pass; a case open holds them.
+completions = Table(
+    "completions",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("open_cases", Integer, nullable=False, server_default=text("0")),
+    Column("completed_at", DateTime(timezone=True)),
+    Index("ix_completions_due", "due_at", postgresql_where=text("completed_at IS NULL")),
 )
 
 # The receiver an order was last changed to (order.address_changed from ingest), so a clearance

@@ -1,6 +1,7 @@
 """Message handlers of ingest: every projected event type goes to the status projection's batch
-handler (a single event is a run of one); the catalogue, printed labels, anomalies cancelled in the
-queue, issued coupons and carriers' answers to intercepts go to their own use cases."""
+handler (a single event is a run of one); a ticket's refund also becomes the order's order.refunded;
+the catalogue, printed labels, anomalies cancelled in the queue, issued coupons and carriers'
+answers to intercepts go to their own use cases."""
 
 from __future__ import annotations
 
@@ -15,13 +16,17 @@ from orderhub_contracts.events import (
     LabelPrinted,
     ProductUpdated,
 )
+from orderhub_contracts.return_events import ReturnOrderCancelRequested, ReturnRefunded
+from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.consumer import BatchHandler
 from orderhub_runtime.db import Tx
 
+from ingest.aftersales import cancel_for_refunds, publish_refunds
 from ingest.catalogue.service import record_products
 from ingest.changes.carrier import record_intercept_answer
 from ingest.changes.service import cancel_from_anomaly, record_labels_printed
 from ingest.deps import IngestDeps
+from ingest.orders.repository import get_order_row
 from ingest.projection.service import PROJECTED, project_run
 from ingest.wallet.service import record_issued
 
@@ -52,6 +57,28 @@ async def on_intercept_answers(tx: Tx, items: Run) -> None:
             await record_intercept_answer(tx, envelope.id, event)
 
 
+async def project_refunds(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    await project_run(tx, items)
+    await publish_refunds(tx, items)
+
+
+async def project_cancel_requests(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> None:
+    order_ids = sorted({event.subject() for _, event in items})
+    before = {oid: await _status(tx, oid) for oid in order_ids}
+    await project_run(tx, items)
+    cancelled = {
+        oid
+        for oid in order_ids
+        if before[oid] != OrderStatus.CANCELLED and await _status(tx, oid) == OrderStatus.CANCELLED
+    }
+    await cancel_for_refunds(tx, items, cancelled)
+
+
+async def _status(tx: Tx, order_id: str) -> str | None:
+    row = await get_order_row(tx.conn, order_id)
+    return None if row is None else str(row["status"])
+
+
 def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     """The handlers need nothing from `deps`; the signature is the one every service has."""
     del deps
@@ -61,4 +88,6 @@ def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     handlers[AnomalyResolved.event_type] = on_anomalies_resolved
     handlers[CouponIssued.event_type] = on_coupons_issued
     handlers[AddressInterceptAnswered.event_type] = on_intercept_answers
+    handlers[ReturnRefunded.event_type] = project_refunds
+    handlers[ReturnOrderCancelRequested.event_type] = project_cancel_requests
     return handlers

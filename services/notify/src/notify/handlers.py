@@ -19,12 +19,14 @@ from orderhub_contracts.events import (
     OrderRefunded,
     ShipmentCreated,
     ShipmentDispatched,
+    WmsBridgeFailed,
 )
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
 from notify.deps import NotifyDeps
 from notify.messages import service
+from notify.returns import return_batch_handlers
 
 Run = Sequence[tuple[Envelope, DomainEvent]]
 
@@ -44,6 +46,10 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
     async def on_shipments_dispatched(tx: Tx, events: Run) -> None:
         dispatches = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentDispatched)]
         await service.notify_dispatches(tx, deps, dispatches)
+
+    async def on_wms_bridge_failed(tx: Tx, events: Run) -> None:
+        failures = [(envelope, event) for envelope, event in events if isinstance(event, WmsBridgeFailed)]
+        await service.notify_wms_failures(tx, deps, failures)
 
     async def on_anomalies_raised(tx: Tx, events: Run) -> None:
         raised = [(envelope, event) for envelope, event in events if isinstance(event, AnomalyRaised)]
@@ -70,6 +76,8 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         OrderPlaced.event_type: on_orders_placed,
         OrderRefunded.event_type: on_orders_refunded,
         ShipmentDispatched.event_type: on_shipments_dispatched,
+        WmsBridgeFailed.event_type: on_wms_bridge_failed,
+        **return_batch_handlers(deps),
     }
 
 

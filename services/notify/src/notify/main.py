@@ -11,6 +11,7 @@ from notify.api.messages import router
 from notify.deps import NotifyDeps, ProviderWrapper
 from notify.handlers import build_batch_handlers, build_handlers
 from notify.messages.sender import sender_task
+from notify.provider_metrics import counting
 from notify.settings import NotifySettings
 from notify.tables import messaging
 
@@ -22,7 +23,8 @@ def build_spec(
     wrap_providers: ProviderWrapper | None = None,
 ) -> ServiceSpec[NotifyDeps]:
     """`wrap_providers` lets a test or benchmark stand between the sender and its providers."""
-    deps = NotifyDeps.build(settings or NotifySettings(), wrap_providers)
+    # Every provider call is counted for /metrics, around whatever a test or benchmark wraps in.
+    deps = NotifyDeps.build(settings or NotifySettings(), counting(wrap_providers))
     return ServiceSpec(
         name="notify",
         title="OrderHub notify",

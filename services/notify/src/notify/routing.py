@@ -18,6 +18,7 @@ from notify.messages.model import Channel
 
 CUSTOMER = "customer"
 REGIONAL_MANAGER = "regional_manager"
+WAREHOUSE_GROUP = "warehouse_group"
 # Longest first: "广西壮族自治区" must lose "壮族自治区", not just "区".
 _PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 # Mainland mobile numbers, the only ones the SMS providers deliver to.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from orderhub_runtime.bus.inbox import InboxEntry, claim
 from orderhub_runtime.bus.kafka import make_consumer
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.metrics import CONSUMER_BATCH_SIZE, CONSUMER_LAG, DEAD_LETTERS, EVENTS_CONSUMED, HANDLER_LATENCY
 from orderhub_runtime.schema import MessagingTables
 from orderhub_runtime.settings import RuntimeSettings
 
@@ -82,22 +84,44 @@ class EventConsumer:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.stats = ConsumerStats()
+        self._next_offsets: dict[TopicPartition, int] = {}  # next offset to handle, for the lag
 
     async def start(self) -> None:
         self._consumer = make_consumer(
             self._settings, group_id=self._group, topics=list(self._physical), client_id=f"orderhub-{self._service}"
         )
-        await self._consumer.start()
+        try:
+            await self._consumer.start()
+        except BaseException:
+            with contextlib.suppress(Exception):  # a half-started client; the next start makes a new one
+                await asyncio.wait_for(self._consumer.stop(), timeout=3.0)
+            self._consumer = None
+            raise
         self._task = asyncio.create_task(self._run(), name=f"{self._service}-consumer")
 
-    async def stop(self) -> None:
-        """Finish the batch in hand, commit its offsets, leave the group."""
+    @property
+    def started(self) -> bool:
+        return self._task is not None
+
+    async def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Finish the batch in hand, commit its offsets, leave the group: each step bounded, so
+        that a broker that is away cannot hold the shutdown (uncommitted records come again and
+        the inbox deduplicates them)."""
         self._stopping = True
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(self._task, timeout=30)
+                await asyncio.wait_for(self._task, timeout=timeout_s)
         if self._consumer is not None:
-            await self._consumer.stop()
+            try:
+                await asyncio.wait_for(self._consumer.stop(), timeout=min(timeout_s, 3.0))
+            except asyncio.CancelledError:
+                # aiokafka's fetcher lets the CancelledError of its own fetch task escape from
+                # stop() when a fetch is retrying (broker away); only a cancel of ours goes up.
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise
+            except Exception as exc:
+                log.warning("consumer.stop_incomplete", error=repr(exc)[:300])
 
     @property
     def running(self) -> bool:
@@ -109,7 +133,9 @@ class EventConsumer:
         while not self._stopping:
             batch = await consumer.getmany(timeout_ms=250, max_records=self._settings.consumer_batch_size)
             if not batch:
+                self._observe_lag(consumer, caught_up=True)
                 continue
+            CONSUMER_BATCH_SIZE.observe(sum(len(rs) for rs in batch.values()))
             # Partitions merged by record time (each partition's own order kept): an order's events
             # from different topics are handled in the order they were produced.
             partitions = [batch[tp] for tp in sorted(batch, key=lambda t: (t.topic, t.partition))]
@@ -124,6 +150,24 @@ class EventConsumer:
             except KafkaError as exc:  # e.g. a rebalance: the records come again and are deduplicated
                 log.warning("consumer.commit_failed", error=repr(exc))
             self.stats.batches += 1
+            self._next_offsets.update(offsets)
+            self._observe_lag(consumer, caught_up=False)
+
+    def _observe_lag(self, consumer: AIOKafkaConsumer, *, caught_up: bool) -> None:
+        """Lag from the high watermark the fetches report (the embedded broker's end_offsets is
+        wrong for batched data); an empty poll means a partition we have no position for is
+        caught up."""
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            if highwater is None:
+                continue
+            position = self._next_offsets.get(TopicPartition(tp.topic, tp.partition))
+            if position is None:
+                if not caught_up:
+                    continue
+                position = highwater
+            topic = self._physical.get(tp.topic, tp.topic)
+            CONSUMER_LAG.labels(topic=topic, partition=str(tp.partition)).set(max(highwater - position, 0))
 
     async def _handle_with_infra_retry(self, records: list[ConsumerRecord]) -> None:
         delay = 0.5
@@ -167,6 +211,7 @@ class EventConsumer:
                         new.append(env)
                 for run in _runs(new, self._batch_handlers):
                     await self._dispatch_run(tx, run)
+            _count_consumed(new, self._physical, decoded)
         except Exception as exc:
             if is_infrastructure_error(exc):
                 raise
@@ -200,6 +245,7 @@ class EventConsumer:
                         self.stats.duplicates += 1
                         return
                     await self._dispatch_run(tx, [env])
+                EVENTS_CONSUMED.labels(topic=self._physical[record.topic], type=env.type).inc()
                 return
             except Exception as exc:
                 if is_infrastructure_error(exc):
@@ -224,6 +270,7 @@ class EventConsumer:
             )
             tx.published += 1
         self.stats.dead_lettered += 1
+        DEAD_LETTERS.labels(topic=self._physical[record.topic], type=_type_header(record) or "unknown").inc()
         log.error(
             "consumer.dead_lettered",
             topic=record.topic,
@@ -241,6 +288,13 @@ class EventConsumer:
             return exc
 
     async def _dispatch_run(self, tx: Tx, run: list[Envelope]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._dispatch_run_timed(tx, run)
+        finally:
+            HANDLER_LATENCY.labels(type=run[0].type).observe(time.perf_counter() - started)
+
+    async def _dispatch_run_timed(self, tx: Tx, run: list[Envelope]) -> None:
         batch_handler = self._batch_handlers.get(run[0].type)
         if batch_handler is None:
             for env in run:
@@ -257,6 +311,14 @@ class EventConsumer:
         ):
             event = parse_event(env)
             await self._handlers[env.type](tx, env, event)
+
+
+def _count_consumed(
+    new: list[Envelope], physical: Mapping[str, str], decoded: list[tuple[ConsumerRecord, Envelope | InvalidEnvelope]]
+) -> None:
+    topics = {env.id: physical[rec.topic] for rec, env in decoded if isinstance(env, Envelope)}
+    for env in new:
+        EVENTS_CONSUMED.labels(topic=topics.get(env.id, ""), type=env.type).inc()
 
 
 def _type_header(record: ConsumerRecord) -> str:

@@ -14,18 +14,25 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from orderhub_contracts.topics import resolve_topic
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderhub_runtime.bus.outbox import headers_from_json
+from orderhub_runtime.bus.watch import BrokerWatch
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.metrics import EVENTS_PUBLISHED
 from orderhub_runtime.schema import MessagingTables, outbox_channel
 from orderhub_runtime.settings import RuntimeSettings
 
 log = get_logger(__name__)
 BROKER_STATE_KEY = "broker_cluster_id"
 _MAINTENANCE_EVERY_S = 600.0
+
+
+class PublishFailed(Exception):
+    """The broker did not take a batch (away, timing out): the rows stay unsent for later."""
 
 
 def asyncpg_dsn(sqlalchemy_url: str) -> str:
@@ -42,6 +49,7 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         settings: RuntimeSettings,
         schema: str,
+        watch: BrokerWatch | None = None,
     ) -> None:
         self._engine = engine
         self._dsn = asyncpg_dsn(database_url)
@@ -55,6 +63,8 @@ class OutboxRelay:
         self._listen_conn: Any = None
         self._is_leader = False
         self._last_maintenance = 0.0
+        self._watch = watch
+        self._failing = False  # a non-broker failure (the database) was logged and not yet cleared
         self.published_total = 0
         # A fixed statement over an array, whatever the batch size: compiled and planned once.
         self._mark_sent = text(
@@ -94,12 +104,16 @@ class OutboxRelay:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{self._schema}-outbox-relay")
 
-    async def stop(self, *, drain_timeout_s: float = 10.0) -> None:
-        """Publish what is pending (bounded by the timeout), then stop."""
-        deadline = time.monotonic() + drain_timeout_s
-        with contextlib.suppress(Exception):
-            while self._is_leader and time.monotonic() < deadline and await self._publish_batch() > 0:
-                pass
+    async def adopt_cluster(self, cluster_id: str) -> None:
+        """The broker came back as a new (empty) cluster: replay the retained events into it."""
+        await self.replay_if_new_broker(cluster_id)
+        self.wake()
+
+    async def stop(self, *, drain_timeout_s: float = 5.0) -> None:
+        """Publish what is pending (bounded by the timeout, skipped with the broker away), then stop."""
+        if self._is_leader and (self._watch is None or self._watch.connected):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._drain(), drain_timeout_s)
         self._stopping = True
         self._wakeup.set()
         if self._task is not None:
@@ -110,8 +124,16 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await self._listen_conn.close()
 
+    async def _drain(self) -> None:
+        while await self._publish_batch() > 0:
+            pass
+
     async def _run(self) -> None:
         while not self._stopping:
+            if self._watch is not None and not self._watch.connected:
+                # The watch finds out when it is back (and replays into a new cluster first).
+                await self._watch.wait_connected(self._settings.outbox_poll_interval_s)
+                continue
             try:
                 if not self._is_leader:
                     await self._try_lead()
@@ -119,15 +141,28 @@ class OutboxRelay:
                     while await self._publish_batch() >= self._settings.outbox_batch_size:
                         pass
                     await self._maybe_maintain()
+                if self._failing:
+                    self._failing = False
+                    log.info("outbox.relay_resumed", schema=self._schema)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # keep relaying; the rows stay unsent and are retried
-                log.error("outbox.relay_error", error=repr(exc))
+            except PublishFailed as exc:
+                # The rows stay unsent. Whether the broker is away is the watch's call (a broker
+                # back from a restart may still refuse a first send per partition).
+                self._log_failure(exc)
+                await asyncio.sleep(1.0)
+            except Exception as exc:  # the database: keep relaying, the rows are retried
+                self._log_failure(exc)
                 await self._drop_leadership()
                 await asyncio.sleep(1.0)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._settings.outbox_poll_interval_s)
             self._wakeup.clear()
+
+    def _log_failure(self, exc: BaseException) -> None:
+        if not self._failing:
+            self._failing = True
+            log.error("outbox.relay_error", error=repr(exc)[:500], note="retrying every second; logged once")
 
     async def _try_lead(self) -> None:
         conn = await asyncpg.connect(self._dsn)
@@ -152,7 +187,7 @@ class OutboxRelay:
         async with self._engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers)
+                    select(ob.c.id, ob.c.topic, ob.c.key, ob.c.value, ob.c.headers, ob.c.event_type)
                     .where(ob.c.sent_at.is_(None))
                     .order_by(ob.c.id)
                     .limit(self._settings.outbox_batch_size)
@@ -160,31 +195,44 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        futures = [
-            await self._producer.send(
-                resolve_topic(row.topic, self._settings.topic_prefix),
-                value=bytes(row.value),
-                key=row.key.encode(),
-                headers=headers_from_json(row.headers),
-            )
-            for row in rows
-        ]
+        try:
+            futures = [
+                await self._producer.send(
+                    resolve_topic(row.topic, self._settings.topic_prefix),
+                    value=bytes(row.value),
+                    key=row.key.encode(),
+                    headers=headers_from_json(row.headers),
+                )
+                for row in rows
+            ]
+        except KafkaError as exc:
+            raise PublishFailed(f"the broker did not take the batch: {exc!r}") from exc
         results = await asyncio.gather(*futures, return_exceptions=True)
         # Mark only the unbroken prefix that the broker acknowledged, to keep order on a retry.
-        sent_ids: list[int] = []
+        sent = []
         failure: BaseException | None = None
         for row, result in zip(rows, results, strict=True):
             if isinstance(result, BaseException):
                 failure = result
                 break
-            sent_ids.append(row.id)
-        if sent_ids:
+            sent.append(row)
+        if sent:
             async with self._engine.begin() as conn:
-                await conn.execute(self._mark_sent, {"ids": sent_ids})
-            self.published_total += len(sent_ids)
+                await conn.execute(self._mark_sent, {"ids": [row.id for row in sent]})
+            self.published_total += len(sent)
+            for row in sent:
+                EVENTS_PUBLISHED.labels(topic=row.topic, type=row.event_type).inc()
         if failure is not None:
-            raise RuntimeError(f"publishing outbox row failed: {failure!r}")
+            raise PublishFailed(f"publishing outbox row failed: {failure!r}") from failure
         return len(rows)
+
+    async def backlog(self) -> tuple[int, float]:
+        """Unsent rows and the age in seconds of the oldest (0 when none), for the metrics."""
+        ob = self._tables.outbox
+        age = func.extract("epoch", func.now() - func.min(ob.c.created_at))
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(func.count(), age).where(ob.c.sent_at.is_(None)))).one()
+        return int(row[0]), float(row[1] or 0.0)
 
     async def _maybe_maintain(self) -> None:
         """Purge sent rows past retention and inbox entries past twice that."""

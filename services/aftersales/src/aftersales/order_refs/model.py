@@ -19,6 +19,20 @@ class OrderRef:
     placed_at: datetime
     waybill_no: str | None
     carrier: str | None
+    channel_order_no: str = ""
+    buyer_id: str = ""  # the mini-program's openid; empty for platform orders
+    receiver: dict[str, Any] | None = None
+    currency: str = "CNY"
+    discount_fen: int = 0
+    paid_fen: int = 0
+    refunded_fen: int = 0
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def shipped(self) -> bool:
+        return self.shipped_at is not None or self.delivered_at is not None
 
 
 @dataclass(frozen=True)
@@ -35,3 +49,28 @@ class RecordPlacement:
     """An order placed (order.placed)."""
 
     order: CanonicalOrder
+
+
+@dataclass(frozen=True)
+class RecordPayment:
+    order_id: str
+    paid_fen: int
+
+
+@dataclass(frozen=True)
+class RecordProgress:
+    """The order left the warehouse (shipped), was signed for (delivered) or was cancelled."""
+
+    order_id: str
+    kind: str  # shipped | delivered | cancelled
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RecordCategory:
+    """A SKU's product category (product.updated)."""
+
+    sku: str
+    category: str
+    title: str
+    updated_at: datetime

@@ -22,6 +22,7 @@ class BoardLineOut(BaseModel):
     title: str
     quantity: int
     bin_location: str  # "" when the catalogue has no bin for the SKU
+    catalogued: bool  # false: an SKU the catalogue does not know (未建档)
 
 
 class BoardItemOut(BaseModel):
@@ -68,7 +69,9 @@ class BoardItemOut(BaseModel):
             receiver_phone=e.receiver_phone_masked,
             receiver_address=e.receiver_address,
             items=[
-                BoardLineOut(sku=i.sku, title=i.title, quantity=i.quantity, bin_location=i.bin_location)
+                BoardLineOut(
+                    sku=i.sku, title=i.title, quantity=i.quantity, bin_location=i.bin_location, catalogued=i.catalogued
+                )
                 for i in e.lines
             ],
             buyer_remark=e.buyer_remark,

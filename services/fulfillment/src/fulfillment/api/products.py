@@ -49,18 +49,7 @@ class ProductOut(BaseModel):
 
     @classmethod
     def of(cls, p: Product) -> ProductOut:
-        return cls(
-            sku=p.sku,
-            title=p.title,
-            category=p.category,
-            list_price_fen=p.list_price_fen,
-            currency=p.currency,
-            bin_location=p.bin_location,
-            presale=p.presale,
-            presale_ship_date=p.presale_ship_date,
-            updated_by=p.updated_by,
-            updated_at=p.updated_at,
-        )
+        return cls.model_validate(p, from_attributes=True)
 
 
 class ProductSetOut(ProductOut):

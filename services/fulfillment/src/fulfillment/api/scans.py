@@ -9,7 +9,8 @@ from orderhub_runtime.app import DatabaseDep
 from pydantic import BaseModel, ConfigDict, Field
 
 from fulfillment.deps import Warehouse
-from fulfillment.outbound.service.ship import ShipParcel, ship_parcel
+from fulfillment.outbound.model import ShipParcel
+from fulfillment.outbound.service.ship import ship_parcel
 
 router = APIRouter(prefix="/v1", tags=["scans"])
 

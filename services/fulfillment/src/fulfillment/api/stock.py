@@ -37,13 +37,7 @@ class StockOut(BaseModel):
 
     @classmethod
     def of(cls, level: StockLevel) -> StockOut:
-        return cls(
-            sku=level.sku,
-            on_hand=level.on_hand,
-            reserved=level.reserved,
-            available=level.available,
-            updated_at=level.updated_at,
-        )
+        return cls.model_validate(level, from_attributes=True)
 
 
 class StockSetOut(StockOut):

@@ -1,4 +1,5 @@
-"""Outbound orders (出库单) as values: their status, zone and the order row itself."""
+"""Outbound orders (出库单) as values: their status, zone and the order row itself, and the commands
+that change them (clear, hold, ship a parcel)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.order import LineItem
+from orderhub_contracts.envelope import Envelope
+from orderhub_contracts.order import CanonicalOrder, LineItem
 
 
 class OutboundStatus(StrEnum):
@@ -47,6 +49,37 @@ class OutboundOrder:
     gift_note: str = ""
     remark_flags: tuple[str, ...] = ()
     shipped_at: datetime | None = None
+
+
+# ---- commands and results ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clearance:
+    order: CanonicalOrder
+    cleared_at: datetime  # the clearance's event time, ordered against the order's hold
+    envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    order_id: str
+    rule_ids: tuple[str, ...]
+    reasons: tuple[str, ...]
+    held_at: datetime
+    envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
+
+
+@dataclass(frozen=True)
+class ShipParcel:
+    waybill_no: str
+    scanned_by: str
+
+
+@dataclass(frozen=True)
+class ParcelShipped:
+    outbound: OutboundOrder
+    shipped_at: datetime
+    already_shipped: bool  # a repeated scan: nothing changed
+    order_shipped: bool  # every parcel of the order has left
 
 
 def segments(order_ids: list[str]) -> list[tuple[int, int]]:

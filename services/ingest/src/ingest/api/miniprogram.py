@@ -24,8 +24,13 @@ from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCust
 from ingest.deps import Deps
 from ingest.orders.model import PlaceOrder
 from ingest.orders.text import refuse_bidi_controls
+from ingest.tracking import TrackingView
 
 router = APIRouter(prefix="/v1/miniprogram", tags=["mini-program"])
+
+
+class SessionOwnerOut(BaseModel):
+    openid: str
 
 
 class LoginIn(BaseModel):
@@ -89,6 +94,7 @@ class CustomerOrderView(BaseModel):
     receiver_phone: str  # masked
     address: str
     buyer_remark: str
+    tracking: TrackingView | None = Field(default=None, description="最新物流: the parcel's latest checkpoint")
     payment: dict[str, str] | None = Field(
         default=None, description="parameters for wx.requestPayment (timeStamp, nonceStr, package, signType, paySign)"
     )
@@ -106,6 +112,7 @@ class CustomerOrderView(BaseModel):
             receiver_phone=order.receiver_phone,
             address=order.address,
             buyer_remark=order.buyer_remark,
+            tracking=order.tracking,
             payment=payment,
         )
 
@@ -124,6 +131,13 @@ async def current_customer(request: Request) -> str:
 
 
 Customer = Annotated[str, Depends(current_customer)]
+
+
+@router.get("/session", responses={401: {"description": "unknown or expired session"}})
+async def session_owner(openid: Customer) -> SessionOwnerOut:
+    """Who the caller's session token belongs to: lets the other services (aftersales' returns)
+    accept the customer's own token without reading ingest's sessions."""
+    return SessionOwnerOut(openid=openid)
 
 
 @router.post("/session", response_model=SessionOut, responses={401: {"description": "code refused by WeChat"}})
@@ -157,6 +171,7 @@ def to_command(body: OrderIn, openid: str, shop_id: str, idempotency_key: str | 
         items=(),  # priced from the catalogue by the use case
         shop_id=shop_id,
         buyer_remark=body.buyer_remark,
+        buyer_id=openid,
     )
     wanted = tuple(WantedLine(i.sku, i.quantity, i.unit_price_fen) for i in body.items)
     return PlaceCustomerOrder(

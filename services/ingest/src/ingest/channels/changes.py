@@ -69,6 +69,8 @@ def diff(known: KnownState, incoming: ChannelOrder, *, now: datetime) -> list[Do
                 order_id=oid,
                 refund_fen=incoming.refunded_fen - known.refunded_fen,
                 reason=f"platform status {incoming.platform_status}",
+                platform_case_no=f"{order.channel.value}:{order.channel_order_no}:{incoming.refunded_fen}",
+                platform_status=incoming.platform_status,
             )
         )
     if incoming.cancelled and not known.cancelled:

@@ -27,6 +27,7 @@ class PlaceOrder:
     discount_fen: int = 0
     discounts: tuple[Discount, ...] = ()  # the discount_fen broken down by who gave it
     entered_by: str = ""  # the staff member who typed it in, for the timeline
+    buyer_id: str = ""  # the mini-program customer's openid (aftersales checks ownership by it)
 
     def to_order(self, order_id: str) -> CanonicalOrder:
         return CanonicalOrder(
@@ -43,6 +44,7 @@ class PlaceOrder:
             seller_memo=self.seller_memo,
             discount_fen=self.discount_fen,
             discounts=self.discounts,
+            buyer_id=self.buyer_id,
         )
 
 

@@ -18,20 +18,25 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
     NotificationSent,
+    OrderCompleted,
     OrderHeld,
     OrderShipped,
     OrderValidated,
     ShipmentCreated,
+    ShipmentDelivered,
     ShipmentDispatched,
+    ShipmentException,
     ShipmentIntercepted,
     ShipmentReleased,
     StockShortage,
+    TrackingUpdated,
 )
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.errors import RetryLater
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
+from ingest.aftersales import PROJECTED_AFTERSALES
 from ingest.orders.repository import TimelineRecord
 from ingest.projection.repository import Rejection, lock_orders, write_run
 from ingest.projection.rules import Decision, Outcome, decide, target_status
@@ -143,7 +148,6 @@ def _log(step: _Step) -> None:
         )
 
 
-# aftersales.v1 is subscribed too, but it defines no event types yet; its events are skipped.
 PROJECTED: tuple[type[DomainEvent], ...] = (
     AnomalyRaised,
     OrderValidated,
@@ -156,4 +160,9 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     OrderShipped,
     NotificationSent,
     NotificationFailed,
+    TrackingUpdated,
+    ShipmentDelivered,
+    ShipmentException,
+    OrderCompleted,
+    *PROJECTED_AFTERSALES,  # every ticket transition on the timeline
 )

@@ -35,29 +35,20 @@ class MessageView(BaseModel):
     attempts: int
     created_at: datetime
     last_attempt_at: datetime | None
-    next_attempt_at: datetime | None  # when a queued / held message may go out
+    next_attempt_at: datetime | None = None  # when a queued / held message may go out
     sent_at: datetime | None
 
     @classmethod
     def of(cls, message: Message) -> MessageView:
-        return cls(
-            message_id=message.message_id,
-            order_id=message.order_id,
-            template=message.template,
-            channel=message.channel,
-            recipient_masked=message.recipient_masked,
-            text=message.text,
-            provider=message.provider,
-            provider_message_id=message.provider_message_id,
-            status=message.status,
-            error_code=message.error_code,
-            error_detail=message.error_detail,
-            hold_reason=message.hold_reason,
-            attempts=message.attempts,
-            created_at=as_shanghai(message.created_at),
-            last_attempt_at=_shanghai(message.last_attempt_at),
-            next_attempt_at=_shanghai(message.not_before) if message.status in ("queued", "held") else None,
-            sent_at=_shanghai(message.sent_at),
+        view = cls.model_validate(message, from_attributes=True)  # the same-named fields
+        waiting = message.status in ("queued", "held")
+        return view.model_copy(
+            update={
+                "created_at": as_shanghai(message.created_at),
+                "last_attempt_at": _shanghai(message.last_attempt_at),
+                "next_attempt_at": _shanghai(message.not_before) if waiting else None,
+                "sent_at": _shanghai(message.sent_at),
+            }
         )
 
 

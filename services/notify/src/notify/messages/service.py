@@ -27,6 +27,7 @@ from orderhub_contracts.events import (
     OrderRefunded,
     ShipmentCreated,
     ShipmentDispatched,
+    WmsBridgeFailed,
 )
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -37,7 +38,7 @@ from notify.deps import NotifyDeps
 from notify.messages import repository
 from notify.messages.model import Channel, Message, NewMessage
 from notify.providers.base import ProviderError, ProviderResult, ProviderSet
-from notify.routing import CUSTOMER, Addressee, Route, Unroutable, WeComTarget
+from notify.routing import CUSTOMER, WAREHOUSE_GROUP, Addressee, Route, Unroutable, WeComTarget
 from notify.templates.book import Template
 from notify.templates.variables import (
     anomaly_variables,
@@ -47,6 +48,7 @@ from notify.templates.variables import (
     refund_variables,
     refused_variables,
     shipment_variables,
+    wms_failed_variables,
 )
 
 log = get_logger(__name__)
@@ -153,6 +155,19 @@ async def notify_shipments(tx: Tx, deps: NotifyDeps, shipments: Sequence[tuple[E
         route = deps.routing.resolve("sms", CUSTOMER, addressee)
         variables = shipment_variables(event)
         deliveries.append((envelope, Delivery(envelope.id, event.order_id, deps.templates.shipment, variables, route)))
+    await record(tx, deps.provider_names, deliveries)
+
+
+async def notify_wms_failures(tx: Tx, deps: NotifyDeps, failures: Sequence[tuple[Envelope, WmsBridgeFailed]]) -> None:
+    """The warehouse group hears on WeCom that the WMS export could not be read (which file, why,
+    where it was moved), so that someone exports it again before 09:00. Keyed by the bridge and
+    its day: the file belongs to no order."""
+    route = deps.routing.resolve("wecom", WAREHOUSE_GROUP, Addressee(customer_phone="", province=""))
+    template = deps.templates.wms_failed
+    deliveries = [
+        (envelope, Delivery(envelope.id, event.subject(), template, wms_failed_variables(event), route))
+        for envelope, event in failures
+    ]
     await record(tx, deps.provider_names, deliveries)
 
 

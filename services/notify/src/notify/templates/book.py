@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from orderhub_contracts.events import (
@@ -20,6 +20,7 @@ from orderhub_contracts.events import (
     OrderRefunded,
     ShipmentCreated,
     ShipmentDispatched,
+    WmsBridgeFailed,
 )
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -150,7 +151,14 @@ DISPATCH_TEMPLATE = "shipment_dispatched"
 CANCELLED_TEMPLATE = "order_cancelled"
 COUPON_TEMPLATE = "coupon_issued"
 REFUSED_TEMPLATE = "coupon_refused_wecom"
+WMS_FAILED_TEMPLATE = "wms_bridge_failed"
 ANOMALY_TEMPLATES: dict[Channel, str] = {"sms": "anomaly_sms", "wecom": "anomaly_wecom"}
+# After-sales (notify.returns): event type -> (template, channel).
+RETURN_TEMPLATES: dict[str, tuple[str, Channel]] = {
+    "return.waybill_issued": ("return_waybill", "sms"),
+    "return.rejected": ("return_rejected", "sms"),
+    "return.discrepancy": ("return_discrepancy", "wecom"),
+}
 
 
 @dataclass(frozen=True)
@@ -164,6 +172,8 @@ class EventTemplates:
     cancelled: Template
     coupon: Template
     coupon_refused: Template
+    wms_failed: Template  # to the warehouse group: the WMS export could not be read
+    returns: Mapping[str, Template] = field(default_factory=dict)  # by event type (RETURN_TEMPLATES)
 
     @classmethod
     def required(cls, book: TemplateBook) -> EventTemplates:
@@ -179,4 +189,9 @@ class EventTemplates:
             cancelled=book.require(CANCELLED_TEMPLATE, channel="sms", event_type=OrderCancelled.event_type),
             coupon=book.require(COUPON_TEMPLATE, channel="sms", event_type=CouponIssued.event_type),
             coupon_refused=book.require(REFUSED_TEMPLATE, channel="wecom", event_type=CouponDrawRefused.event_type),
+            wms_failed=book.require(WMS_FAILED_TEMPLATE, channel="wecom", event_type=WmsBridgeFailed.event_type),
+            returns={
+                event_type: book.require(code, channel=channel, event_type=event_type)
+                for event_type, (code, channel) in RETURN_TEMPLATES.items()
+            },
         )

@@ -60,4 +60,34 @@ TEMPLATES: list[dict[str, Any]] = [
         "text": "【预算池不足】订单{order_id}的改址补偿券（{amount}）未能发放：预算池{pool}余额{balance}。"
         "请客服联系客户，并补充预算池。",
     },
+    {
+        # To the warehouse group when the WMS export could not be read (fulfillment's WMS bridge).
+        "code": "wms_bridge_failed",
+        "channel": "wecom",
+        "event": "wms_bridge.failed",
+        "text": "【WMS 发货单】{business_date} 的 {file_name} 无法读取：{reason}\n"
+        "文件已移到 rejected/{moved_to}，带备注发货单未打印。请重新导出后放入收件夹。",
+    },
+    {
+        # The return waybill fulfillment issued for an approved return (aftersales.v1).
+        "code": "return_waybill",
+        "channel": "sms",
+        "event": "return.waybill_issued",
+        "text": "【订单中枢】您的售后申请{ticket_id}已同意，请使用{carrier}退货运单号{waybill_no}"
+        "寄回商品（订单号{order_id}）。",
+    },
+    {
+        "code": "return_rejected",
+        "channel": "sms",
+        "event": "return.rejected",
+        "text": "【订单中枢】很抱歉，您的售后申请{ticket_id}未通过：{reason}（订单号{order_id}）",
+    },
+    {
+        # A return parcel that does not match the request: the warehouse lead, on WeCom.
+        "code": "return_discrepancy",
+        "channel": "wecom",
+        "event": "return.discrepancy",
+        "text": "【退货收货差异】售后单{ticket_id}（订单{order_id}）\n{problems}\n"
+        "收货人：{actor}，请拍照上传后再完成收货。",
+    },
 ]

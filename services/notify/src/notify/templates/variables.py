@@ -12,6 +12,7 @@ from orderhub_contracts.events import (
     OrderRefunded,
     ShipmentCreated,
     ShipmentDispatched,
+    WmsBridgeFailed,
 )
 from orderhub_contracts.timezone import SHANGHAI
 
@@ -37,6 +38,14 @@ DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
 CANCELLED_VARIABLES = frozenset({"order_id", "reason"})
 COUPON_VARIABLES = frozenset({"order_id", "amount", "coupon_code", "valid_until"})
 REFUSED_VARIABLES = frozenset({"order_id", "amount", "pool", "balance"})
+WMS_FAILED_VARIABLES = frozenset({"file_name", "reason", "moved_to", "business_date"})
+# After-sales (notify.returns): the return waybill and a refusal to the customer, a discrepancy to the
+# warehouse lead.
+RETURN_PROVIDED: dict[str, frozenset[str]] = {
+    "return.waybill_issued": frozenset({"order_id", "ticket_id", "carrier", "waybill_no"}),
+    "return.rejected": frozenset({"order_id", "ticket_id", "reason"}),
+    "return.discrepancy": frozenset({"order_id", "ticket_id", "problems", "actor"}),
+}
 PROVIDED: dict[str, frozenset[str]] = {
     ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     OrderCancelled.event_type: CANCELLED_VARIABLES,
@@ -45,6 +54,8 @@ PROVIDED: dict[str, frozenset[str]] = {
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
     ShipmentDispatched.event_type: DISPATCH_VARIABLES,
+    WmsBridgeFailed.event_type: WMS_FAILED_VARIABLES,
+    **RETURN_PROVIDED,
 }
 # How an amount is shown to the customer, by the order's currency (amounts are in minor units).
 CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}
@@ -112,4 +123,13 @@ def refused_variables(event: CouponDrawRefused) -> dict[str, str]:
         "amount": amount_text(event.amount_fen, "CNY"),
         "pool": event.pool,
         "balance": amount_text(event.balance_fen, "CNY"),
+    }
+
+
+def wms_failed_variables(event: WmsBridgeFailed) -> dict[str, str]:
+    return {
+        "file_name": event.file_name,
+        "reason": event.reason,
+        "moved_to": event.moved_to,
+        "business_date": f"{event.business_date:%Y-%m-%d}",
     }

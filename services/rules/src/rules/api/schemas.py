@@ -47,27 +47,7 @@ class AnomalyView(BaseModel):
 
     @classmethod
     def of(cls, a: Anomaly) -> AnomalyView:
-        return cls(
-            anomaly_id=a.anomaly_id,
-            order_id=a.order_id,
-            rule_id=a.rule_id,
-            rule_name=a.rule_name,
-            rule_set_version=a.rule_set_version,
-            level=a.level,
-            holds=a.holds,
-            evidence=a.evidence,
-            actions=a.actions,
-            status=a.status.value,
-            resolution=a.resolution.value if a.resolution else None,
-            raised_at=a.raised_at,
-            acknowledged_at=a.acknowledged_at,
-            acknowledged_by=a.acknowledged_by,
-            resolved_at=a.resolved_at,
-            resolved_by=a.resolved_by,
-            note=a.note,
-            province=a.province,
-            channel=a.channel,
-        )
+        return cls.model_validate(a, from_attributes=True)  # the fields are the anomaly's own
 
 
 class AnomalyList(BaseModel):

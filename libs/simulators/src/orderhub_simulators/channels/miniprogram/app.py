@@ -15,6 +15,7 @@ from orderhub_simulators.channels.controls import push_router, push_status, stre
 from orderhub_simulators.channels.douyin import samples
 from orderhub_simulators.channels.miniprogram.customers import shop_once
 from orderhub_simulators.channels.miniprogram.payapi import pay_router
+from orderhub_simulators.channels.miniprogram.refundapi import refund_router
 from orderhub_simulators.channels.miniprogram.state import WeixinState
 from orderhub_simulators.registry import SimulatorSpec
 
@@ -42,6 +43,7 @@ def create_app(state: WeixinState | None = None) -> FastAPI:
     app = FastAPI(title="WeChat mini-program and WeChat Pay simulator")
     app.state.sim = state
     app.include_router(pay_router(state))
+    app.include_router(refund_router(state))
 
     @app.get("/sns/jscode2session")
     async def jscode2session(

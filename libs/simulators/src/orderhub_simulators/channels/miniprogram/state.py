@@ -28,6 +28,7 @@ class WeixinState:
     merchant_public_key_pem: str = wechatpay.DEV_MERCHANT_PUBLIC_KEY  # checks the merchant's API calls
     prepays: dict[str, dict[str, Any]] = field(default_factory=dict)  # out_trade_no -> JSAPI order
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)  # out_trade_no -> paid transaction
+    refunds: dict[str, dict[str, Any]] = field(default_factory=dict)  # out_refund_no -> refund
     placed: dict[str, dict[str, Any]] = field(default_factory=dict)  # feed reference -> order as OrderHub showed it
     pusher: HttpPusher = field(default_factory=lambda: HttpPusher(NOTIFY_URL))
 

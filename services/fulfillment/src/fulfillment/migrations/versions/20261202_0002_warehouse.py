@@ -78,7 +78,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_outbound_orders_zone_known"), table, schema=SCHEMA)
     op.drop_constraint(op.f("ck_outbound_orders_status_known"), table, schema=SCHEMA)
     op.create_check_constraint(
-        op.f("ck_outbound_orders_status_known"),
+        op.f("ck_outbound_orders_ck_outbound_orders_status_known"),  # as the first migration named it
         table,
         "status IN ('created', 'intercepted', 'cancelled', 'shipped')",
         schema=SCHEMA,

@@ -21,6 +21,7 @@ class BoardLine:
     title: str
     quantity: int
     bin_location: str  # "" for a SKU the catalogue does not know (or knows without a bin)
+    catalogued: bool  # False: the SKU is not in the catalogue (shown as such; it ships as in-stock)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def _board_entry(ob: OutboundOrder, bins: Mapping[str, str]) -> BoardEntry:
         receiver_name=ob.receiver.name,
         receiver_phone_masked=ob.receiver.masked_phone,
         receiver_address=ob.receiver.full_address,
-        lines=tuple(BoardLine(i.sku, i.title, i.quantity, bins.get(i.sku, "")) for i in ob.items),
+        lines=tuple(BoardLine(i.sku, i.title, i.quantity, bins.get(i.sku, ""), i.sku in bins) for i in ob.items),
         buyer_remark=ob.buyer_remark,
         seller_memo=ob.seller_memo,
         gift_note=ob.gift_note,

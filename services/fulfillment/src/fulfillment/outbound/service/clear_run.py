@@ -10,11 +10,11 @@ rare and done order by order."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.model import OutboundStatus, segments
+from fulfillment.outbound.model import Clearance, OutboundStatus, segments
 from fulfillment.outbound.repository import reactivate
 from fulfillment.outbound.repository.holds import release_holds
 from fulfillment.outbound.repository.locks import lock_orders
@@ -24,20 +24,12 @@ from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderSta
 from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.outbound.service.readdress import reissue_for
-from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import ShipmentReleased
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Clearance:
-    order: CanonicalOrder
-    cleared_at: datetime  # the clearance's event time, ordered against the order's hold
-    envelope: Envelope | None = None  # the event it came in: what its outgoing events are caused by
 
 
 async def clear_orders(

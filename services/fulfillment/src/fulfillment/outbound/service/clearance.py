@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from fulfillment.carriers import CarrierProvider
-from fulfillment.outbound.service.clear_run import Clearance, clear_orders
-from fulfillment.outbound.service.hold_run import HoldRequest, hold_orders
+from fulfillment.outbound.model import Clearance, HoldRequest
+from fulfillment.outbound.service.clear_run import clear_orders
+from fulfillment.outbound.service.hold_run import hold_orders
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
 

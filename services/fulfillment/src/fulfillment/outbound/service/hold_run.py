@@ -6,10 +6,8 @@ which no order appears twice (a second hold of an order widens what the first re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from fulfillment.outbound.model import OPEN_STATUSES, segments
+from fulfillment.outbound.model import OPEN_STATUSES, HoldRequest, segments
 from fulfillment.outbound.repository.holds import HoldOutcome, record_holds
 from fulfillment.outbound.repository.locks import lock_orders
 from orderhub_contracts.events import ShipmentIntercepted
@@ -17,14 +15,6 @@ from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class HoldRequest:
-    order_id: str
-    rule_ids: tuple[str, ...]
-    reasons: tuple[str, ...]
-    held_at: datetime
 
 
 async def hold_orders(tx: Tx, requests: Sequence[HoldRequest]) -> None:
@@ -44,6 +34,8 @@ async def hold_orders(tx: Tx, requests: Sequence[HoldRequest]) -> None:
 async def _announce(tx: Tx, request: HoldRequest, row: HoldOutcome) -> None:
     """An intercepted outbound is news for the order's status and timeline (shipment.intercepted)."""
     if row.status in OPEN_VALUES and row.outbound_id is not None and row.waybill_no is not None:
+        if request.envelope is not None:
+            tx.acting_on(request.envelope)
         reason = "；".join(request.reasons) or "、".join(request.rule_ids)
         await tx.publish(
             ShipmentIntercepted(

@@ -12,13 +12,15 @@ on paper.
 - every outcome: the receiver is remembered, so a clearance with an older snapshot of the order
   still allocates to the new address.
 
-The pick-list flow calls `announce_labels_printed` when it moves outbound orders to `picking`,
-so ingest knows from then on that an address change needs an intercept."""
+The pick-list flow (a wave) and the WMS bridge (its sheet printed) call `announce_labels_printed`
+when they move outbound orders to `picking`, so ingest knows from then on that an address change
+needs an intercept."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from fulfillment.carriers import CarrierProvider, WaybillRequest
 from fulfillment.outbound.model import OutboundOrder, OutboundStatus
@@ -26,6 +28,7 @@ from fulfillment.outbound.repository import outbounds_for_order, set_status
 from fulfillment.outbound.repository.cancellations import is_cancelled
 from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.receivers import readdress, record_receiver_change
+from fulfillment.tracking.service import cancel_waybill
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.events import AddressInterceptAnswered, LabelPrinted, ShipmentCreated, ShipmentIntercepted
 from orderhub_runtime.db import Tx
@@ -36,9 +39,10 @@ CHANGED = "changed"
 ADDRESS_AFTER_PRINT = "address_after_print"  # ShipmentIntercepted.cause: rules raise R15 for it
 
 
-async def give_back_waybill(carrier: CarrierProvider, outbound: OutboundOrder) -> None:
-    """The one place a replaced or voided waybill goes back to the carrier (the local carrier has
-    nothing to give back; a real provider cancels it through its carrier job queue)."""
+async def give_back_waybill(tx: Tx, carrier: CarrierProvider, outbound: OutboundOrder) -> None:
+    """The one place a replaced waybill goes back to the carrier: a cancel job on the carrier job
+    queue, run outside this transaction (the local carrier's cancel does nothing)."""
+    await cancel_waybill(tx, provider=carrier.name, carrier=outbound.carrier, waybill_no=outbound.waybill_no)
     log.info("waybill.given_back", order_id=outbound.order_id, carrier=outbound.carrier, waybill_no=outbound.waybill_no)
 
 
@@ -76,7 +80,7 @@ async def _reissue(tx: Tx, outbound: OutboundOrder, receiver: Receiver, carrier:
     request = WaybillRequest(outbound_id=outbound.outbound_id, order_id=outbound.order_id, receiver=receiver)
     waybill_no = await carrier.issue_waybill(tx.conn, request)
     await readdress(tx.conn, outbound.outbound_id, receiver, waybill_no)
-    await give_back_waybill(carrier, outbound)
+    await give_back_waybill(tx, carrier, outbound)
     await tx.publish(
         ShipmentCreated(
             order_id=outbound.order_id,
@@ -132,7 +136,18 @@ async def intercept_shipped(
     return answers
 
 
-async def announce_labels_printed(tx: Tx, outbounds: Sequence[OutboundOrder], *, printed_at: datetime) -> None:
+class OnPaper(Protocol):
+    """An outbound order whose label just went on paper (a pick-list entry, a WMS sheet row)."""
+
+    @property
+    def order_id(self) -> str: ...
+
+    @property
+    def outbound_id(self) -> str: ...
+
+
+async def announce_labels_printed(tx: Tx, outbounds: Sequence[OnPaper], *, printed_at: datetime) -> None:
+    """shipment.label_printed for each outbound order that went to `picking`."""
     for outbound in outbounds:
         await tx.publish(
             LabelPrinted(order_id=outbound.order_id, outbound_id=outbound.outbound_id, printed_at=printed_at)

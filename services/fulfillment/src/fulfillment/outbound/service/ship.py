@@ -9,34 +9,19 @@ nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus, ParcelShipped, ShipParcel
 from fulfillment.outbound.repository import outbounds_for_order
 from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.outbound_rows import mark_shipped, outbound_by_waybill
+from fulfillment.tracking.model import TrackDispatch
+from fulfillment.tracking.service import track_dispatch
 from orderhub_contracts.events import OrderShipped, ShipmentDispatched
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict, NotFound
 from orderhub_runtime.logging import get_logger
 
 log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class ShipParcel:
-    waybill_no: str
-    scanned_by: str
-
-
-@dataclass(frozen=True)
-class ParcelShipped:
-    outbound: OutboundOrder
-    shipped_at: datetime
-    already_shipped: bool  # a repeated scan: nothing changed
-    order_shipped: bool  # every parcel of the order has left
 
 
 class WaybillUnknown(NotFound):
@@ -95,6 +80,16 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
             zone=outbound.zone.value,
         )
     )
+    # The carrier is asked (outside this transaction) to push the parcel's track to us.
+    parcel = TrackDispatch(
+        order_id=outbound.order_id,
+        outbound_id=outbound.outbound_id,
+        carrier=outbound.carrier,
+        waybill_no=waybill_no,
+        phone=outbound.receiver.phone,
+        dispatched_at=shipped_at,
+    )
+    await track_dispatch(tx, parcel)
     siblings = await outbounds_for_order(conn, outbound.order_id)
     order_shipped = _all_left(siblings)
     if order_shipped:

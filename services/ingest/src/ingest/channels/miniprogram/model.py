@@ -7,6 +7,7 @@ from datetime import datetime
 
 from ingest.catalogue.model import WantedLine
 from ingest.orders.model import PlaceOrder
+from ingest.tracking import TrackingView
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class CustomerOrder:
     receiver_phone: str
     address: str
     buyer_remark: str
+    tracking: TrackingView | None = None  # 最新物流: the parcel's latest checkpoint
 
 
 @dataclass(frozen=True, slots=True)

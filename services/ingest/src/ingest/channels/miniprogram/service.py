@@ -36,11 +36,12 @@ from ingest.channels.miniprogram.weixin import LoginRefused, code2session
 from ingest.channels.repository import ACCEPTED, REJECTED, archive_push
 from ingest.channels.service import apply_change
 from ingest.deps import IngestDeps
-from ingest.orders.repository import TimelineRecord, add_timeline, get_order_row, lock_status
+from ingest.orders.repository import TimelineRecord, add_timeline, get_order_row, lock_status, tracking_entries
 from ingest.orders.service import accept_order
 from ingest.orders.text import mask_phones
 from ingest.projection.rules import Outcome
 from ingest.timeline import TimelineEntry
+from ingest.tracking import latest_tracking
 from ingest.wallet.service import redeemed, take_coupon
 
 log = get_logger(__name__)
@@ -173,6 +174,7 @@ async def order_view(conn: AsyncConnection, order_id: str) -> CustomerOrder:
         receiver_phone=mask_phone(row["receiver_phone"]),
         address=address,
         buyer_remark=mask_phones(row["buyer_remark"]),  # as in every list: typed-in numbers masked
+        tracking=latest_tracking(await tracking_entries(conn, order_id)),
     )
 
 

@@ -1,0 +1,3 @@
+from benchmarks.aftersales.transitions import cli
+
+cli()

@@ -1,0 +1,46 @@
+"""Development keys of local mode, the published keys of the WeChat Pay simulator: its platform
+public key (verifies its answers and refund notifications) and its merchant key (signs our calls).
+Neither has standing anywhere real; outside local mode the service refuses to start with them."""
+
+LOCAL_PLATFORM_PUBLIC_KEY = """
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAyn+90R8f12mFV8GTLG/t
+2jtk0fB7CPalwGMkoyT3UEjGRC9rUjjWXTM+1Zn3zlmIxptIu39pdV+q3mZFrwRd
+UCxp6sKe2u+Um85fTlHXeuaqoD77sTvQB6eaWLygT5cJFfgplnVhehlHZ5KrkxNI
+4UrhEWvi7AxJR7oir9Bi1ngaeWG2gc9dHKIV1kvoiRUoNXPSkQ1qFQTWBwgjLhx6
+iYIjryTy2kpUmoITRE7iRnOelrqn/oiPxAVQWChJ+6lwzg8fXKTqSnMLTXudzhG8
+CTDHJLA/5hfhhOjRYJ9oo/LpTXaEG7qEmdlyH+mvdAulNiD+FUce7F04oqsCtJOF
+kwIDAQAB
+-----END PUBLIC KEY-----
+"""
+
+LOCAL_MERCHANT_PRIVATE_KEY = """
+-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDw+Mqr+PH0pWyJ
+ZE8xYUHnA7jxXNJpcF0K7Rt/QaH/7B2NDx6S0QiM8ovCUaH4Lu2jYwayusW2Gj2r
+eZM+xqN+5X5VfMelef86a85a8k7LW6LtM+dKSXb8K3BA7P33WCh+PMogn++1Tj+3
+fqct7aBEY5qlaTqgv5KKjaIBr12NLvAidbDy6prZJ8NwW5XFr7PI6fU0vpElkPlR
+1WqqSYx9lvYwalzXSuRH+39hk74pLTIAIztr3tosBIeLB/wet5Hl2Z6vxVT1xqFx
+ecfI2DjuOP1R8ESKXhU2O75YaJjXAGmHHXaWsutdlMSrqRx4Al9QcaVy3DkPXx55
+93Xa4TaNAgMBAAECggEALMffShQqSq+POv0UJnYPfDHZ5ai9RXDnKYekq4Jz645i
+c3tS0C/eaesNA+CNvARkjw9xCDfjVBMOUNZ4AZuCeKuHTbWxmFPSlXXBVG9hKzNt
+VK1nlwuN/BDKfJZOH/AXHlaHrYZrUoMnHh+AS+2z8eGctI6YoZTYU708VRnUxc6N
+6xAEEGYrWkFvYnIB1Gtrsf2DzJ8wxLztA/zhRT+8mnQ1FaZ6PrrMoZMTibQETo7X
+MUEeThMm75Uim5dR2BBmK5opXrS4GQbPE++y98xJu+wfaMfVb9ovylX+RwdzenA8
+RepMWvkrfHRu+CBWcKe1QcghY0nQJ7xbELbCiclYNQKBgQD5wYQ7a8LU1GZsNLAD
+7n4T4SauRcqEpWnePvnLSP/bVf1oN0b37tjoj9DRapLsnzR1Zh7BjOH3SOp/yzgF
+AlA94IvNl1J+K1q3Rblq9TY2qjfcqQLTM1QF4xqlDs94Adb84n2t8rvYasEY8AqJ
+JC3UhrI+58UUH3dboqzFZCrFlwKBgQD2/w4ww3TLlHNy8I7p97TJIzPM6SGMaFKf
+NLOzWJtF3Z04wxBEs4maGHxMCc3jKZfBtRr/XRjSRBtENTr9KBXkgr47L2Z7x8Zn
+GMvXZ1VhavUDYZ+PUiDqd08TwkHoD39sIqr16VHDxl8mNBPP3VatcH1Pj1UJyf7z
+OiFmsZzRewKBgGf+A6kaPY2QwvTbG08HxsdQQGLf/Gsu1N4NKsVSJ/aT32e9XHdv
+pDFxcGlCDtsnjxgy5SuCFbR5T+rWGwU66V5aWNvJ3jdapfMZvRKj92bbiVb/qIV4
+Icwxu65udERrv7CcPehn4X9DNBPGHxzrS4nqa911c8HlODWXjojCJG0RAoGBAMSN
+AwXbBD5cy+JTe+bDr6G/2aDehEvvWJBIqBe4Exft2wcocvG4zW9KvN7ljmmO16zW
+Kb28n9vzRp9onKCIHaPSRv9iIPOvbjrsiInJOTBkpMUkEo1Cld7/QnY+x6ObcZLj
+o5g9K0vXuC/2kS2AvVEXiyCcttcrXy6+u4W1IU2xAoGAEqxVaavuE6j92nBipFt0
+bJlSStf4EjC15idNGkFMlTsUQjf9/JkHYH5WmyS6G6kmDL4iNSLGPG1detcNMQLy
+WJuplAvEhE/NFuwbmrWRMCtJ5Rq4ndokdIbVhTVgQi1OFCmMQtMLBJ8pdDepU2Iu
+ga4V5NKqxXVn3lPCIHMAxe4=
+-----END PRIVATE KEY-----
+"""

@@ -1,0 +1,1 @@
+"""The routing table (product category → agents) and who is on duty."""

@@ -1,0 +1,1 @@
+"""After-sales tickets: filing (customer or platform), review, assignment and their transitions."""

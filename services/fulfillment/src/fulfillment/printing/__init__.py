@@ -1,0 +1,1 @@
+"""The printer queue: durable print jobs, an IPP client and a spool folder, the worker that sends."""

@@ -209,5 +209,9 @@ class OrderView(BaseModel):
     transition_rejections: list[RejectionView]
 
 
+class ReceiverPhoneView(BaseModel):
+    phone: str  # in full: only for customer service, and each reveal is logged
+
+
 class PlacedOrderView(OrderView):
     duplicate: bool = Field(description="True when this channel order was already here; nothing new was stored.")

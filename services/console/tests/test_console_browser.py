@@ -191,4 +191,8 @@ async def test_manager_sees_the_response_time_kpi(console: Console) -> None:
     console.login("local-manager")
     console.open("/kpi")
     assert "异常订单平均响应时长" in console.wait_for("#kpi-response").text
+    contact = console.find("#kpi-contact").text
+    assert "异常到首次联系顾客" in contact and "尚未上线" not in contact, "insights answers the contact KPI"
     console.screenshot("kpi")
+    console.open("/heat")
+    assert "尚未上线" not in console.wait_for("h1").text + console.text(), "insights answers the heat map"

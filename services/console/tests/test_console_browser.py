@@ -12,6 +12,8 @@ from console_browser import Console, require_chromium
 from e2e_flow import CS, WAREHOUSE, order_body, set_stock, unique_phone, wait_for_status
 from orderhub_devstack.system import SystemUnderTest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 require_chromium()
@@ -76,6 +78,10 @@ async def test_agent_finds_an_order_and_sees_its_timeline(system: SystemUnderTes
     assert "请勿周末送货" in page
     assert "已发送" in console.find("#messages").text
     console.screenshot("order")
+
+    console.find("#phone button").click()  # 查看完整号码: ingest answers it, and the reveal is logged
+    WebDriverWait(console.driver, 10).until(ec.alert_is_present()).accept()
+    assert console.wait_for_text("#phone", phone).find_element(By.ID, "phone-full").text == phone
 
 
 async def test_agent_gets_the_popup_then_acknowledges_and_releases(system: SystemUnderTest, console: Console) -> None:
@@ -191,4 +197,8 @@ async def test_manager_sees_the_response_time_kpi(console: Console) -> None:
     console.login("local-manager")
     console.open("/kpi")
     assert "异常订单平均响应时长" in console.wait_for("#kpi-response").text
+    contact = console.find("#kpi-contact").text
+    assert "异常到首次联系顾客" in contact and "尚未上线" not in contact, "insights answers the contact KPI"
     console.screenshot("kpi")
+    console.open("/heat")
+    assert "尚未上线" not in console.wait_for("h1").text + console.text(), "insights answers the heat map"

@@ -245,6 +245,17 @@ orders.append_column(
 Index("ix_orders_search_grams", orders.c.search_grams, postgresql_using="gin")
 Index("ix_orders_channel_order_no", orders.c.channel_order_no, postgresql_ops={"channel_order_no": "text_pattern_ops"})
 
+# --- Receiver name search (migration 20261202_0007) -------------------------------------------------
+# The receiver's name normalised like the titles, and its bigrams: a name or a 2+ character part of
+# it is looked up by the GIN index like a product word. From receiver_name, which follows changes.
+orders.append_column(Column("search_name", Text, Computed("ingest.search_name(receiver_name)", persisted=True)))
+orders.append_column(
+    Column(
+        "name_grams", ARRAY(Text), Computed("ingest.search_bigrams(ingest.search_name(receiver_name))", persisted=True)
+    )
+)
+Index("ix_orders_name_grams", orders.c.name_grams, postgresql_using="gin")
+
 # --- Push channels (migration 20261124_0005) ------------------------------------------------------
 # The mini-program's Idempotency-Key: a customer's retried "place order" request finds the order the
 # first attempt placed instead of placing a second one.

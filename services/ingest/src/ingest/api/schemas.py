@@ -211,5 +211,9 @@ class OrderView(BaseModel):
     tracking: TrackingView | None = Field(default=None, description="the parcel's latest checkpoint (最新物流)")
 
 
+class ReceiverPhoneView(BaseModel):
+    phone: str  # in full: only for customer service, and each reveal is logged
+
+
 class PlacedOrderView(OrderView):
     duplicate: bool = Field(description="True when this channel order was already here; nothing new was stored.")

@@ -71,10 +71,11 @@ async def test_an_order_goes_from_placed_to_shipped_through_the_warehouse(system
         assert (await _scan(client, system, parcel["waybill_no"]))["already_shipped"] is True
 
         async def shipped_sms() -> list[dict[str, Any]] | None:
-            found = [m for m in await messages_for(client, system, order_id) if m["template"] == "shipment_dispatched"]
+            found = [m for m in await messages_for(client, system, order_id) if m["status"] == "sent"]
             return found or None
 
-        [sms] = await eventually(shipped_sms, timeout_s=30, interval_s=0.2)
+        [sms] = await eventually(shipped_sms, timeout_s=30, interval_s=0.2)  # the one SMS of the order
+        assert sms["template"] == "shipment_dispatched" and sms["channel"] == "sms"
         assert "已发货" in sms["text"] and parcel["waybill_no"] in sms["text"]
 
 

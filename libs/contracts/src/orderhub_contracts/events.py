@@ -216,6 +216,9 @@ class ShipmentDispatched(DomainEvent):
     dispatched_at: AwareDatetime
     outbound_id: str = ""
     zone: str = "in_stock"  # in_stock | presale
+    # The parcel's receiver as printed on its label (full phone: notify sends the 「已发货」 SMS to
+    # it); None from producers that predate it, and notify then uses the order's customer.
+    receiver: Receiver | None = None
 
 
 class OrderShipped(DomainEvent):

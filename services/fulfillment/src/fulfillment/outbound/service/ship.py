@@ -76,6 +76,7 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
             dispatched_at=shipped_at,
             outbound_id=outbound.outbound_id,
             zone=outbound.zone.value,
+            receiver=outbound.receiver,
         )
     )
     siblings = await outbounds_for_order(conn, outbound.order_id)

@@ -14,6 +14,7 @@ from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.waiting import dequeue
 from fulfillment.outbound.service.backfill import allocate_waiting
 from fulfillment.outbound.service.parcels import ShipPolicy
+from fulfillment.picklists.service import close_finished_waves
 from fulfillment.stock.repository import release
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
@@ -44,6 +45,7 @@ async def cancel_order(
     for outbound in outbounds:
         if outbound.status is not OutboundStatus.CANCELLED:
             await set_status(conn, outbound.outbound_id, OutboundStatus.CANCELLED)
+    await close_finished_waves(tx, [o.outbound_id for o in outbounds])
     log.info(
         "cancellation.applied",
         order_id=order_id,

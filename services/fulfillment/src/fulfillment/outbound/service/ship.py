@@ -15,6 +15,7 @@ from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.outbound_rows import mark_shipped, outbound_by_waybill
 from fulfillment.outbound.repository.waiting import waiting_order
+from fulfillment.picklists.service import close_finished_waves
 from orderhub_contracts.events import OrderShipped, ShipmentDispatched
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict, NotFound
@@ -81,6 +82,7 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
             receiver=outbound.receiver,
         )
     )
+    await close_finished_waves(tx, [outbound.outbound_id])
     siblings = await outbounds_for_order(conn, outbound.order_id)
     # A presale parcel still waiting for its stock has no outbound yet, but is still to leave.
     order_shipped = _all_left(siblings) and await waiting_order(conn, outbound.order_id) is None

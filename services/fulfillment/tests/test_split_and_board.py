@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fulfillment_harness import FulfillmentEnv
-from orderhub_contracts.events import AnomalyRaised
+from orderhub_contracts.events import AnomalyRaised, OrderHeld
 from orderhub_contracts.timezone import SHANGHAI
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -185,3 +185,25 @@ async def test_a_mixed_order_short_of_its_in_stock_part_waits_whole(fulfillment:
     in_stock, presale = await fulfillment.outbounds(order.order_id, 2)
     assert (in_stock["zone"], presale["zone"]) == ("in_stock", "presale")
     assert ((await fulfillment.stock(kettle))["reserved"], (await fulfillment.stock(fryer))["reserved"]) == (1, 1)
+
+
+async def test_a_waiting_presale_part_waits_out_a_hold_and_goes_with_the_release(fulfillment: FulfillmentEnv) -> None:
+    kettle, fryer = fulfillment.sku(), fulfillment.sku()
+    await fulfillment.put_product(fryer, presale_ship_date="2099-01-01")
+    await fulfillment.put_stock(kettle, 5)
+    order = fulfillment.order({kettle: 1, fryer: 1})
+    await fulfillment.handled(await fulfillment.validate(order))
+    [in_stock] = await fulfillment.outbounds(order.order_id)
+
+    held = OrderHeld(order_id=order.order_id, rule_ids=("R11",), reasons=("大额订单",))
+    await fulfillment.handled(await fulfillment.publish(held))
+    assert (await fulfillment.put_stock(fryer, 5)).json()["allocated_orders"] == [], "held: the quota waits"
+    state = await fulfillment.fulfillment_of(order.order_id)
+    assert [i["status"] for i in state["items"]] == ["intercepted"] and state["awaiting_stock"]
+
+    await fulfillment.handled(await fulfillment.validate(order))  # released
+    again, presale = await fulfillment.outbounds(order.order_id, 2)
+    assert (again["outbound_id"], again["status"]) == (in_stock["outbound_id"], "created")
+    assert (presale["zone"], presale["status"]) == ("presale", "created")
+    assert not (await fulfillment.fulfillment_of(order.order_id))["awaiting_stock"]
+    assert (await fulfillment.stock(fryer))["reserved"] == 1

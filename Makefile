@@ -70,6 +70,12 @@ test-packages: uv ## Each package alone in its own environment (catches undeclar
 		$(UV) run --no-sync pytest $$dir/tests -q -p no:randomly $(PACKAGE_TESTS) || [ $$? -eq 5 ]; \
 	done; $(UV) sync --locked --all-packages --quiet
 
+# The container images, compose file and Kubernetes manifests cannot run here (no container
+# engine): this checks what can be (schemas, settings names, secrets, the images' wheel sets).
+.PHONY: deploy-check
+deploy-check: install ## Validate deploy/ (compose, Kubernetes, Dockerfile) against schemas, settings and uv.lock
+	@$(UV) run --no-sync pytest tests/deploy -q
+
 .PHONY: lint
 lint: install ## ruff and mypy (strict)
 	@$(UV) run --no-sync ruff check .
@@ -99,6 +105,9 @@ bench-fulfillment: install ## Fulfillment alone draining a backlog of cleared or
 .PHONY: bench-paper
 bench-paper: install ## Warehouse paper: a 2,000-row WMS export through the bridge, a 200-order pick list (xlsx + PDF)
 	@$(UV) run --no-sync python -m benchmarks.fulfillment.paper $(ARGS)
+.PHONY: bench-tracking
+bench-tracking: install ## Fulfillment alone taking 快递100 track pushes (pushes/s applied; p99 at 200 pushes/s)
+	@$(UV) run --no-sync python -m benchmarks.fulfillment.tracking_bench $(ARGS)
 
 .PHONY: bench-search
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)

@@ -78,8 +78,12 @@ class JsonPoster:
             self._idle.put_nowait(None)  # a slot; connected on first use
 
     async def post(self, payload: dict[str, object]) -> Reply:
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        request = self._head + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+        return await self.post_body(json.dumps(payload, ensure_ascii=False).encode(), "application/json")
+
+    async def post_body(self, body: bytes, content_type: str) -> Reply:
+        """POST a ready body (a form, for instance) with its content type."""
+        head = b"Content-Type: %s\r\nContent-Length: %d\r\n\r\n" % (content_type.encode(), len(body))
+        request = self._head + head + body
         conn = await self._idle.get()
         try:
             if conn is not None:

@@ -41,7 +41,7 @@ from orderhub_contracts.events import (
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.topics import resolve_topic
 from orderhub_devstack.bench_stack import private_stack
-from orderhub_devstack.testing import running_app
+from orderhub_devstack.testing import phone_order_body, running_app
 from orderhub_runtime.db import make_engine
 from orderhub_runtime.migrations import upgrade_head
 from orderhub_runtime.settings import RuntimeSettings
@@ -65,25 +65,7 @@ def _cpu() -> float:
 
 
 def _body() -> dict[str, Any]:
-    return {
-        "channel_order_no": f"TEL{uuid.uuid4().hex[:12].upper()}",
-        "created_at": "2026-11-20T14:22:00+08:00",
-        "paid_at": "2026-11-20T14:25:00+08:00",
-        "receiver": {
-            "name": "张三",
-            "phone": "138 1234 5678",
-            "province": "浙江省",
-            "city": "杭州市",
-            "district": "西湖区",
-            "street": "文三路",
-            "detail": "100号 3幢 502室",
-        },
-        "items": [
-            {"sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900},
-            {"sku": "FAN-02", "title": "落地扇", "quantity": 2, "unit_price_fen": 19900},
-        ],
-        "buyer_remark": "周末送货",
-    }
+    return phone_order_body(f"TEL{uuid.uuid4().hex[:12].upper()}")
 
 
 def _events(order: CanonicalOrder, n: int) -> list[DomainEvent]:

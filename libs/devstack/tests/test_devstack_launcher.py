@@ -85,6 +85,11 @@ def test_service_env_and_banner() -> None:
     assert env["ORDERHUB_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9" and env["KEEP"] == "1"
     assert "ORDERHUB_DATABASE_URL" not in env
     assert service_env("rules", info, 8002, {"ORDERHUB_ENV": "staging"})["ORDERHUB_ENV"] == "staging"
+    local = service_env("fulfillment", info, 8003, {})
+    assert local["FULFILLMENT_CARRIER"] == "kuaidi100"  # the 快递100 simulator of `make simulate`
+    assert local["FULFILLMENT_KUAIDI100_CALLBACK_URL"] == "http://127.0.0.1:8003/webhooks/carriers/kuaidi100"
+    assert service_env("fulfillment", info, 8003, {"FULFILLMENT_CARRIER": "local"})["FULFILLMENT_CARRIER"] == "local"
+    assert "FULFILLMENT_CARRIER" not in service_env("fulfillment", info, 8003, {"ORDERHUB_ENV": "test"})
     text = "\n".join(banner(info, ports))
     assert "http://127.0.0.1:8005/docs" in text and "local-warehouse" in text and "secret" not in text
 

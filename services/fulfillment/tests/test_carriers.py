@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from fulfillment.carriers import LocalCarrier, build_carrier, format_local_waybill
+from fulfillment.carriers import Kuaidi100Provider, LocalCarrier, build_carrier, format_local_waybill
 from fulfillment.settings import FulfillmentSettings
 from pydantic import ValidationError
 
@@ -24,17 +24,27 @@ def test_local_waybill_number_out_of_range_is_refused(number: int) -> None:
 
 def test_local_carrier_is_the_default_and_codes_itself_local(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FULFILLMENT_CARRIER", raising=False)
-    carrier = build_carrier(FulfillmentSettings().carrier)
+    carrier = build_carrier(FulfillmentSettings())
     assert isinstance(carrier, LocalCarrier)
     assert carrier.code == "LOCAL"
+
+
+async def test_kuaidi100_is_built_from_its_settings() -> None:
+    carrier = build_carrier(FulfillmentSettings(carrier="kuaidi100", kuaidi100_company="yuantong"))
+    assert isinstance(carrier, Kuaidi100Provider)
+    assert carrier.code == "yuantong" and carrier.name == "kuaidi100"
+    await carrier.aclose()
 
 
 def test_unknown_carrier_is_refused_at_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FULFILLMENT_CARRIER", "sf-express")
     with pytest.raises(ValidationError):
         FulfillmentSettings()
-    with pytest.raises(ValueError, match="unknown carrier"):
-        build_carrier("sf-express")
+
+
+def test_the_kuaidi100_development_secrets_are_refused_outside_local_mode() -> None:
+    with pytest.raises(ValueError, match="FULFILLMENT_KUAIDI100_SECRET"):
+        FulfillmentSettings(carrier="kuaidi100").refuse_development_secrets()
 
 
 def test_settings_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

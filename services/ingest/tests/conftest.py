@@ -18,7 +18,7 @@ from ingest.deps import IngestDeps
 from ingest.main import build_spec
 from ingest.settings import IngestSettings
 from orderhub_devstack.stack import StackInfo
-from orderhub_devstack.testing import running_app
+from orderhub_devstack.testing import phone_order_body, running_app
 from orderhub_runtime.app import create_service_app
 from orderhub_runtime.db import make_engine
 from orderhub_runtime.migrations import upgrade_head
@@ -78,26 +78,7 @@ def order_body() -> Callable[..., dict[str, Any]]:
     """A valid, paid phone order with a fresh channel order number; keyword arguments override."""
 
     def make(**overrides: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "channel_order_no": "TEL" + "".join(random.choices(string.ascii_uppercase + string.digits, k=12)),
-            "created_at": "2026-11-20T14:22:00+08:00",
-            "paid_at": "2026-11-20T14:25:00+08:00",
-            "receiver": {
-                "name": "张三",
-                "phone": "138 1234 5678",
-                "province": "浙江省",
-                "city": "杭州市",
-                "district": "西湖区",
-                "street": "文三路",
-                "detail": "100号 3幢 502室",
-            },
-            "items": [
-                {"sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900},
-                {"sku": "FAN-02", "title": "落地扇", "quantity": 2, "unit_price_fen": 19900},
-            ],
-            "buyer_remark": "周末送货",
-        }
-        body.update(overrides)
-        return body
+        number = "TEL" + "".join(random.choices(string.ascii_uppercase + string.digits, k=12))
+        return phone_order_body(number, **overrides)
 
     return make

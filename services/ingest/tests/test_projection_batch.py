@@ -148,6 +148,10 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "order.shipped",
         "notification.sent",
         "notification.failed",
+        "shipment.tracking_updated",
+        "shipment.delivered",
+        "shipment.exception",
+        "order.completed",
     }
 
 

@@ -158,6 +158,28 @@ async def test_delivery_cancels_the_logistics_timer_and_a_return_raises_r17_at_o
     assert r17["rule_id"] == "R17" and r17["evidence"]["carrier_returned"] is True
 
 
+async def test_a_carrier_problem_raises_r17_at_once(rules: RulesHarness) -> None:
+    order = rules.order()
+    now = datetime.now(UTC)
+    await rules.deliver(OrderPlaced(order=order))
+    waybill = shipment(order, now + timedelta(days=1)).waybill_no
+    await rules.deliver(shipment(order, now + timedelta(days=1)))
+    await rules.deliver(
+        ShipmentDispatched(order_id=order.order_id, waybill_no=waybill, carrier="SF", dispatched_at=now)
+    )
+    await rules.deliver(
+        TrackingUpdated(
+            order_id=order.order_id, waybill_no=waybill, status="exception", description="疑难件", occurred_at=now
+        )
+    )
+    (r17,) = await rules.anomalies(order.order_id)
+    assert (r17["rule_id"], r17["level"]) == ("R17", 2)
+    assert await timer_states(rules, order.order_id) == {
+        "ship_deadline.near": "cancelled",
+        "logistics.check": "cancelled",
+    }
+
+
 async def test_r16_also_for_an_order_that_never_got_a_shipment(rules: RulesHarness) -> None:
     order, presale = rules.order(), rules.order(items=(rules.HIGH_VALUE[0].model_copy(update={"presale": True}),))
     for placed in (order, presale):

@@ -267,7 +267,8 @@ class ProductUpdated(DomainEvent):
 
 
 class TrackingUpdated(DomainEvent):
-    """A carrier tracking update; `delivered` means signed for (签收), `returned` sent back."""
+    """A new checkpoint on the parcel's track (each one newer than what was known); `delivered`
+    means signed for (签收), `returned` refused or sent back, `exception` a problem (疑难)."""
 
     event_type: ClassVar[str] = "shipment.tracking_updated"
     topic: ClassVar[Topic] = Topic.FULFILLMENT
@@ -292,6 +293,65 @@ class WmsBridgeFailed(DomainEvent):
 
     def subject(self) -> str:
         return f"wms-bridge-{self.business_date:%Y%m%d}"
+
+
+class ShipmentDelivered(DomainEvent):
+    """The carrier reports the parcel signed for (签收, 代签, 投柜或驿站签收): the order is delivered."""
+
+    event_type: ClassVar[str] = "shipment.delivered"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    carrier_state: str  # the carrier's own code (快递100 `state`: 3, 301, 304 ...)
+    description: str  # the checkpoint's text, as the customer reads it
+    delivered_at: AwareDatetime
+
+
+class ShipmentException(DomainEvent):
+    """The carrier reports a problem (疑难), a refusal (拒签, 退签) or a return (退回): R17 raises it
+    and customer service sees it."""
+
+    event_type: ClassVar[str] = "shipment.exception"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    waybill_no: str
+    carrier: str
+    carrier_state: str
+    kind: str  # returned | problem
+    description: str
+    occurred_at: AwareDatetime
+
+
+class OrderCompleted(DomainEvent):
+    """Delivered, and the after-sales window passed with no case open (交易完成)."""
+
+    event_type: ClassVar[str] = "order.completed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    delivered_at: AwareDatetime
+    completed_at: AwareDatetime
+
+
+# ---- aftersales.v1 ------------------------------------------------------------------------
+class AfterSalesCaseOpened(DomainEvent):
+    """A return, refund or exchange case was opened on the order: it is not completed meanwhile."""
+
+    event_type: ClassVar[str] = "aftersales.case_opened"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    case_id: str
+    kind: str  # refund | return_refund | exchange | resend | repair
+    opened_at: AwareDatetime
+
+
+class AfterSalesCaseClosed(DomainEvent):
+    event_type: ClassVar[str] = "aftersales.case_closed"
+    topic: ClassVar[Topic] = Topic.AFTERSALES
+    order_id: str
+    case_id: str
+    outcome: str  # refunded | exchanged | rejected | withdrawn ...
+    closed_at: AwareDatetime
 
 
 # ---- notifications.v1 ---------------------------------------------------------------------
@@ -345,6 +405,11 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ProductUpdated,
         TrackingUpdated,
         WmsBridgeFailed,
+        ShipmentDelivered,
+        ShipmentException,
+        OrderCompleted,
+        AfterSalesCaseOpened,
+        AfterSalesCaseClosed,
         NotificationSent,
         NotificationFailed,
     )

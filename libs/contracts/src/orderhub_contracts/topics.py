@@ -21,7 +21,7 @@ SERVICES: tuple[str, ...] = ("ingest", "rules", "fulfillment", "aftersales", "no
 SUBSCRIPTIONS: dict[str, tuple[Topic, ...]] = {
     "ingest": (Topic.ANOMALIES, Topic.FULFILLMENT, Topic.NOTIFICATIONS, Topic.AFTERSALES),
     "rules": (Topic.ORDERS, Topic.FULFILLMENT, Topic.NOTIFICATIONS),
-    "fulfillment": (Topic.ORDERS, Topic.ANOMALIES),
+    "fulfillment": (Topic.ORDERS, Topic.ANOMALIES, Topic.AFTERSALES),
     "aftersales": (Topic.ORDERS, Topic.FULFILLMENT),
     "notify": (Topic.ORDERS, Topic.ANOMALIES, Topic.FULFILLMENT, Topic.AFTERSALES),
     "insights": (Topic.ORDERS, Topic.ANOMALIES, Topic.NOTIFICATIONS, Topic.FULFILLMENT, Topic.AFTERSALES),

@@ -90,6 +90,13 @@ def service_env(service: str, info: StackInfo, http_port: int, base_env: Mapping
     env["ORDERHUB_KAFKA_BOOTSTRAP_SERVERS"] = info.kafka_bootstrap_servers
     env["ORDERHUB_TOPIC_PREFIX"] = info.topic_prefix
     env.setdefault("ORDERHUB_ENV", "local")
+    if service == "fulfillment" and env["ORDERHUB_ENV"] == "local":
+        # Waybills and tracks from 快递100 — in local mode its simulator (`make simulate`, port 9311),
+        # pushing tracks back to this fulfillment's port.
+        env.setdefault("FULFILLMENT_CARRIER", "kuaidi100")
+        env.setdefault(
+            "FULFILLMENT_KUAIDI100_CALLBACK_URL", f"http://127.0.0.1:{http_port}/webhooks/carriers/kuaidi100"
+        )
     # Their output goes through a pipe to the launcher; unbuffered, it arrives as it happens.
     env["PYTHONUNBUFFERED"] = "1"
     return env

@@ -124,3 +124,30 @@ async def schema_drift(database_url: str, metadata: Any, schema: str) -> list[An
             return await conn.run_sync(diff)
     finally:
         await engine.dispose()
+
+
+def phone_order_body(number: str, **overrides: Any) -> dict[str, Any]:
+    """A valid, paid phone order as customer service enters it (`POST /v1/orders`), channel order
+    number `number`: a Hangzhou address written as people write it, two lines and a remark.
+    Keyword arguments override any field (`channel_order_no` included)."""
+    body: dict[str, Any] = {
+        "channel_order_no": number,
+        "created_at": "2026-11-20T14:22:00+08:00",
+        "paid_at": "2026-11-20T14:25:00+08:00",
+        "receiver": {
+            "name": "张三",
+            "phone": "138 1234 5678",
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "street": "文三路",
+            "detail": "100号 3幢 502室",
+        },
+        "items": [
+            {"sku": "AC-1001", "title": "变频空调 1.5匹", "quantity": 1, "unit_price_fen": 259900},
+            {"sku": "FAN-02", "title": "落地扇", "quantity": 2, "unit_price_fen": 19900},
+        ],
+        "buyer_remark": "周末送货",
+    }
+    body.update(overrides)
+    return body

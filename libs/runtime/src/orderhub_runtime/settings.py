@@ -36,6 +36,9 @@ class RuntimeSettings(BaseSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
+    # `min.insync.replicas` of the topics a service creates (2 on a 3-broker cluster, so that an
+    # acks=all write survives one broker down); unset: the broker's default (and the embedded one's).
+    topic_min_insync_replicas: int | None = Field(default=None, ge=1)
     # Short group timeouts keep joins fast on the embedded broker; request timeout must exceed them.
     kafka_session_timeout_ms: int = 6000
     kafka_heartbeat_interval_ms: int = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends
@@ -14,10 +14,12 @@ from orderhub_runtime.auth import require_staff
 from orderhub_runtime.settings import StaffMember
 
 from fulfillment.carriers import CarrierProvider
+from fulfillment.kpi.customer_view import CustomerViews, NoCustomerViews
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.printing.model import Printer
 from fulfillment.printing.printers import SpoolPrinter
 from fulfillment.settings import DEFAULT_STATE_DIR, FulfillmentSettings
+from fulfillment.tracking.batcher import PushBatcher
 
 Clock = Callable[[], datetime]
 
@@ -38,6 +40,10 @@ class FulfillmentDeps:
     # builds it from the settings; the default (the local spool folder) serves deps built by hand.
     printer: Printer = field(default_factory=local_spool)
     clock: Clock = field(default=system_clock)  # business time for the scheduled jobs; tests inject one
+    # The customer's view of orders (ingest's API), for the status-accuracy KPI.
+    views: CustomerViews = field(default_factory=NoCustomerViews)
+    # Verified carrier pushes, applied in runs (see tracking/batcher.py).
+    pushes: PushBatcher = field(default_factory=lambda: PushBatcher("local", timedelta(days=7)))
 
     @property
     def policy(self) -> ShipPolicy:
@@ -47,4 +53,5 @@ class FulfillmentDeps:
 Deps = Annotated[FulfillmentDeps, Depends(provided(FulfillmentDeps))]
 AnyStaff = Annotated[StaffMember, Depends(require_staff())]
 StockKeeper = Annotated[StaffMember, Depends(require_staff("warehouse", "manager"))]
+Manager = Annotated[StaffMember, Depends(require_staff("manager"))]
 Warehouse = StockKeeper  # the warehouse (or a manager): catalogue, board, ship scans

@@ -6,10 +6,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyRaised, DomainEvent, OrderCancelled, OrderHeld, OrderValidated
+from orderhub_contracts.events import (
+    AfterSalesCaseClosed,
+    AfterSalesCaseOpened,
+    AnomalyRaised,
+    DomainEvent,
+    OrderCancelled,
+    OrderHeld,
+    OrderValidated,
+)
 from orderhub_runtime.bus.consumer import BatchHandler, Handler
 from orderhub_runtime.db import Tx
 
+from fulfillment.completion import service as completion
 from fulfillment.deps import FulfillmentDeps
 from fulfillment.outbound.model import Clearance, HoldRequest
 from fulfillment.outbound.service.cancel import cancel_order
@@ -53,7 +62,17 @@ def build_handlers(deps: FulfillmentDeps) -> dict[str, Handler]:
         if event.rule_id in deps.settings.remark_flag_rules:
             await flag_order(tx, event.order_id, event.rule_id, event.rule_name, raised_at=envelope.time)
 
+    async def on_case_opened(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AfterSalesCaseOpened)
+        await completion.case_opened(tx, event.order_id)
+
+    async def on_case_closed(tx: Tx, _: Envelope, event: DomainEvent) -> None:
+        assert isinstance(event, AfterSalesCaseClosed)
+        await completion.case_closed(tx, event.order_id)
+
     return {
         OrderCancelled.event_type: on_order_cancelled,
+        AfterSalesCaseOpened.event_type: on_case_opened,
+        AfterSalesCaseClosed.event_type: on_case_closed,
         AnomalyRaised.event_type: on_anomaly_raised,
     }

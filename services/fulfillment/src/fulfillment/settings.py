@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 from orderhub_runtime.settings import ServiceSettings
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 DEFAULT_STATE_DIR = Path("/var/tmp/orderhub")
@@ -17,8 +17,42 @@ class FulfillmentSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="FULFILLMENT_", extra="ignore", populate_by_name=True)
 
     http_port: int = 8003
-    # Which carrier issues waybill numbers; only the local (offline, deterministic) one exists so far.
-    carrier: Literal["local"] = "local"
+    # Who issues waybill numbers and tracks parcels: 快递100 (the simulator in local mode, see
+    # `make simulate`), or `local` (database-sequence numbers, no tracking; for tests).
+    carrier: Literal["local", "kuaidi100"] = "local"
+    carrier_timeout_s: float = Field(default=10.0, gt=0)
+
+    # 快递100 account (https://api.kuaidi100.com/manager/page/myinfo/enterprise). The defaults
+    # are the simulator's (`python -m orderhub_simulators kuaidi100`, port 9311).
+    kuaidi100_api_url: str = "http://127.0.0.1:9311"  # real: https://api.kuaidi100.com
+    kuaidi100_poll_url: str = "http://127.0.0.1:9311"  # real: https://poll.kuaidi100.com
+    kuaidi100_key: str = "sim-kuaidi100-key"
+    kuaidi100_secret: SecretStr = SecretStr("sim-kuaidi100-secret")
+    kuaidi100_customer: str = "SIMCUSTOMER"
+    kuaidi100_company: str = "zhongtong"  # kuaidicom of the carrier the e-waybill account is with
+    kuaidi100_partner_id: str = "sim-partner"  # the e-waybill account (电子面单账号) at that carrier
+    kuaidi100_partner_key: SecretStr = SecretStr("sim-partner-key")
+    kuaidi100_partner_secret: SecretStr = SecretStr("")
+    kuaidi100_partner_name: str = ""
+    kuaidi100_net: str = (
+        ""  # the account's network: taobao, cainiao, pinduoduoWx, douyin ... (empty: the carrier's own)
+    )
+    # Where 快递100 pushes tracks: this service's POST /webhooks/carriers/kuaidi100, reachable from the internet.
+    kuaidi100_callback_url: str = "http://127.0.0.1:8003/webhooks/carriers/kuaidi100"
+    kuaidi100_salt: SecretStr = SecretStr("sim-callback-salt")
+    sender_name: str = "OrderHub 仓库"
+    sender_mobile: str = "13900000000"
+    sender_address: str = "浙江省杭州市余杭区仓前街道文一西路1号"
+
+    # Tracking: a parcel without news for this long is queried actively (well before R17's 48 h).
+    tracking_query_after_s: float = Field(default=12 * 3600, gt=0)
+    carrier_jobs_poll_s: float = Field(default=1.0, gt=0)  # subscriptions, cancellations, queries
+    # The status-accuracy KPI reads the customer's view from ingest's API, with this staff token.
+    ingest_url: str = "http://127.0.0.1:8001"
+    ingest_token: SecretStr = SecretStr("local-manager")
+    kpi_sample_size: int = Field(default=50, ge=1, le=10_000)
+    # An order is completed this long after delivery when no after-sales case is open.
+    complete_after_s: float = Field(default=7 * 24 * 3600, ge=0)
     # In-stock parcels must leave this many hours after payment (发货时效).
     in_stock_ship_hours: int = Field(default=24, ge=1, le=24 * 14)
     # Rules whose anomaly.raised is a remark flag printed on the paper (R12 备注需关注, R14 预售现货混合).

@@ -225,3 +225,86 @@ wms_bridge_runs = Table(
     CheckConstraint("status IN ('annotated', 'printed', 'failed')", name="status_known"),
     Index("uq_wms_bridge_runs_file", "file_name", "file_sha256", unique=True),
 )
+
+# ---- tracking (carriers) ------------------------------------------------------------------
+# One row per parcel that left the warehouse: the carrier's latest word on it.
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("waybill_no", Text, primary_key=True),
+    Column("order_id", Text, nullable=False),
+    Column("outbound_id", Text, nullable=False),
+    Column("carrier", Text, nullable=False),  # the company (kuaidicom)
+    Column("provider", Text, nullable=False),  # who tracks it (kuaidi100, local)
+    Column("phone_tail", Text, nullable=False, server_default=""),  # last 4 digits, for the query
+    Column("status", Text, nullable=False, server_default="in_transit"),
+    Column("carrier_state", Text, nullable=False, server_default=""),
+    Column("latest_at", DateTime(timezone=True)),  # event time of the newest checkpoint
+    Column("latest_context", Text, nullable=False, server_default=""),
+    Column("dispatched_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("queried_at", DateTime(timezone=True)),  # the last active (real-time) query
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=now),
+    CheckConstraint("status IN ('in_transit', 'delivered', 'exception')", name="shipment_status_known"),
+    Index("ix_shipments_order_id", "order_id"),
+    Index("ix_shipments_quiet", "status", "latest_at"),
+)
+
+# Every checkpoint once, known by (time, text): a duplicated push inserts nothing.
+shipment_checkpoints = Table(
+    "shipment_checkpoints",
+    metadata,
+    Column("waybill_no", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("context", Text, nullable=False),
+    Column("carrier_state", Text, nullable=False),
+    Column("area", Text, nullable=False, server_default=""),
+    Column("source", Text, nullable=False),  # push | query
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=now),
+    PrimaryKeyConstraint("waybill_no", "occurred_at", "context"),
+)
+
+# Calls to the carrier that must not happen inside a transaction: subscribe at dispatch, cancel
+# a waybill whose outbound order was cancelled. Retried with backoff until done or refused.
+carrier_jobs = Table(
+    "carrier_jobs",
+    metadata,
+    Column("job_id", BigInteger, Identity(), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("carrier", Text, nullable=False),
+    Column("waybill_no", Text, nullable=False),
+    Column("phone_tail", Text, nullable=False, server_default=""),
+    Column("due_at", DateTime(timezone=True), nullable=False, server_default=now),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("done_at", DateTime(timezone=True)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("last_error", Text, nullable=False, server_default=""),
+    CheckConstraint("kind IN ('subscribe', 'cancel')", name="carrier_job_kind_known"),
+    UniqueConstraint("kind", "waybill_no", name="uq_carrier_jobs_kind_waybill"),
+    Index("ix_carrier_jobs_due", "due_at", postgresql_where=text("done_at IS NULL AND failed_at IS NULL")),
+)
+
+# Callbacks refused (bad or missing signature, unreadable, unknown waybill), kept for a person to look at.
+carrier_push_rejections = Table(
+    "carrier_push_rejections",
+    metadata,
+    Column("rejection_id", BigInteger, Identity(), primary_key=True),
+    Column("provider", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=now),
+)
+
+# Delivered orders waiting for their after-sales window to pass; a case open holds them.
+completions = Table(
+    "completions",
+    metadata,
+    Column("order_id", Text, primary_key=True),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("open_cases", Integer, nullable=False, server_default=text("0")),
+    Column("completed_at", DateTime(timezone=True)),
+    Index("ix_completions_due", "due_at", postgresql_where=text("completed_at IS NULL")),
+)

@@ -27,6 +27,8 @@ from orderhub_contracts.events import (
 from orderhub_contracts.money import format_yuan
 from orderhub_contracts.phone import mask_phones_in_text
 
+from ingest.tracking import TRACKING_SUMMARIES
+
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
 CHANNEL_NAMES = {"sms": "短信", "wecom": "企业微信"}
 SALES_CHANNEL_NAMES = {
@@ -202,6 +204,8 @@ _BUILDERS: dict[type[DomainEvent], Callable[[Any], TimelineEntry]] = {
 def entry_for(event: DomainEvent) -> TimelineEntry:
     """The timeline entry of a consumed event (order.placed is written by intake itself)."""
     builder = _BUILDERS.get(type(event))
+    if builder is None and type(event) in TRACKING_SUMMARIES:
+        return TimelineEntry(*TRACKING_SUMMARIES[type(event)](event))
     if builder is None:
         return TimelineEntry(f"事件 {event.event_type}", {})
     return builder(event)

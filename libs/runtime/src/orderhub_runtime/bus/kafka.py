@@ -9,7 +9,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError, for_code
 from orderhub_contracts.topics import all_topic_names, resolve_topic
 
 from orderhub_runtime.logging import get_logger
@@ -76,11 +76,56 @@ async def ensure_topics(admin: AIOKafkaAdminClient, settings: RuntimeSettings) -
     existing = set(await admin.list_topics())
     missing = [name for name in wanted if name not in existing]
     if missing:
-        new = [NewTopic(name, settings.topic_partitions, settings.topic_replication_factor) for name in missing]
+        configs = topic_configs(settings)
+        rf = settings.topic_replication_factor
+        new = [NewTopic(name, settings.topic_partitions, rf, topic_configs=configs) for name in missing]
         with contextlib.suppress(TopicAlreadyExistsError):  # another service created them first
-            await admin.create_topics(new)
-        log.info("bus.topics_created", topics=missing, partitions=settings.topic_partitions)
+            response = await admin.create_topics(new)
+            _raise_topic_errors(response)
+        log.info(
+            "bus.topics_created",
+            topics=missing,
+            partitions=settings.topic_partitions,
+            replication_factor=settings.topic_replication_factor,
+            configs=configs,
+        )
     return wanted
+
+
+class TopicCreationError(RuntimeError):
+    """The broker refused to create a topic, e.g. a replication factor above the live brokers."""
+
+
+def _raise_topic_errors(response: object) -> None:
+    """The admin client returns per-topic errors instead of raising them; a real cluster refuses
+    e.g. replication factor 3 while fewer than 3 brokers are up. Already existing is fine (another
+    instance created it). Raising makes the caller retry later instead of running without topics."""
+    to_object = getattr(response, "to_object", None)
+    if to_object is None:
+        return
+    body = to_object()
+    failures = [
+        f"{error['topic']}: {for_code(error['error_code']).__name__} {error.get('error_message') or ''}".rstrip()
+        for error in body.get("topic_errors", body.get("topics", []))
+        if error["error_code"] not in (0, TopicAlreadyExistsError.errno)
+    ]
+    if failures:
+        raise TopicCreationError("creating topics failed: " + "; ".join(failures))
+
+
+def topic_configs(settings: RuntimeSettings) -> dict[str, str]:
+    """Per-topic configuration of the topics a service creates: only what is set, so that the
+    embedded broker (which takes the defaults) and a real cluster are given the same request."""
+    configs: dict[str, str] = {}
+    if settings.topic_min_insync_replicas is not None:
+        if settings.topic_min_insync_replicas > settings.topic_replication_factor:
+            raise ValueError(
+                f"ORDERHUB_TOPIC_MIN_INSYNC_REPLICAS={settings.topic_min_insync_replicas} exceeds "
+                f"ORDERHUB_TOPIC_REPLICATION_FACTOR={settings.topic_replication_factor}: "
+                "no acks=all write could succeed"
+            )
+        configs["min.insync.replicas"] = str(settings.topic_min_insync_replicas)
+    return configs
 
 
 async def broker_cluster_id(admin: AIOKafkaAdminClient) -> str:

@@ -23,6 +23,7 @@ from ingest.channels.miniprogram.model import Checkout, CustomerOrder, PlaceCust
 from ingest.deps import Deps
 from ingest.orders.model import PlaceOrder
 from ingest.orders.text import refuse_bidi_controls
+from ingest.tracking import TrackingView
 
 router = APIRouter(prefix="/v1/miniprogram", tags=["mini-program"])
 
@@ -83,6 +84,7 @@ class CustomerOrderView(BaseModel):
     receiver_phone: str  # masked
     address: str
     buyer_remark: str
+    tracking: TrackingView | None = Field(default=None, description="最新物流: the parcel's latest checkpoint")
     payment: dict[str, str] | None = Field(
         default=None, description="parameters for wx.requestPayment (timeStamp, nonceStr, package, signType, paySign)"
     )
@@ -100,6 +102,7 @@ class CustomerOrderView(BaseModel):
             receiver_phone=order.receiver_phone,
             address=order.address,
             buyer_remark=order.buyer_remark,
+            tracking=order.tracking,
             payment=payment,
         )
 

@@ -20,6 +20,7 @@ from ingest.api.schemas import (
     TotalsView,
 )
 from ingest.orders.model import OrderRecord, Row
+from ingest.tracking import latest_tracking
 
 
 def order_view(record: OrderRecord) -> OrderView:
@@ -80,6 +81,7 @@ def build_order_view(
         outbound_status=row.get("outbound_status"),
         timeline=[_timeline_entry(t) for t in timeline],
         status_history=status_history(timeline),
+        tracking=latest_tracking([(t["event_type"], t["data"]) for t in timeline]),
         transition_rejections=[
             RejectionView(
                 event_id=r["event_id"],

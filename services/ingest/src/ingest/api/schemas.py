@@ -12,6 +12,7 @@ from orderhub_contracts.timezone import SHANGHAI, as_shanghai
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from ingest.orders.text import refuse_bidi_controls
+from ingest.tracking import TrackingView
 
 # A created_at further ahead than this is a typo, not clock skew (it would also mint a wrong ID).
 FUTURE_TOLERANCE = timedelta(minutes=10)
@@ -211,6 +212,7 @@ class OrderView(BaseModel):
     timeline: list[TimelineEntryView]
     status_history: list[StatusChangeView]
     transition_rejections: list[RejectionView]
+    tracking: TrackingView | None = Field(default=None, description="the parcel's latest checkpoint (最新物流)")
 
 
 class PlacedOrderView(OrderView):

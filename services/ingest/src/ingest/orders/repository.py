@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.tables import order_keys, order_timeline, orders, transition_rejections
 from ingest.timeline import TimelineEntry
+from ingest.tracking import TRACKING_EVENT_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,3 +295,12 @@ def jsonb_ordered(value: Any) -> Any:
     if isinstance(value, list):
         return [jsonb_ordered(v) for v in value]
     return value
+
+
+async def tracking_entries(conn: AsyncConnection, order_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event type, data) of the order's tracking events (shipment.tracking_updated, .delivered, .exception)."""
+    t = order_timeline.c
+    rows = await conn.execute(
+        select(t.event_type, t.data).where(t.order_id == order_id, t.event_type.in_(TRACKING_EVENT_TYPES))
+    )
+    return [(r.event_type, r.data) for r in rows]

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from orderhub_contracts.events import OrderHeld, OrderShipped, OrderValidated, ShipmentCreated, ShipmentReleased
+from orderhub_contracts.events import (
+    OrderCompleted,
+    OrderHeld,
+    OrderShipped,
+    OrderValidated,
+    ShipmentCreated,
+    ShipmentDelivered,
+    ShipmentReleased,
+)
 from orderhub_contracts.state_machine import OrderStatus, can_transition, forward_path, is_behind
 
 # Events that move the status; every other consumed event only adds to the timeline.
@@ -21,6 +29,8 @@ TARGET_STATUS: dict[str, OrderStatus] = {
     ShipmentCreated.event_type: OrderStatus.ALLOCATED,
     ShipmentReleased.event_type: OrderStatus.ALLOCATED,  # an intercepted parcel released with the hold
     OrderShipped.event_type: OrderStatus.SHIPPED,  # every parcel has left (shipment.dispatched: one did)
+    ShipmentDelivered.event_type: OrderStatus.DELIVERED,
+    OrderCompleted.event_type: OrderStatus.COMPLETED,
 }
 
 

@@ -19,15 +19,19 @@ from orderhub_contracts.events import (
     DomainEvent,
     NotificationFailed,
     NotificationSent,
+    OrderCompleted,
     OrderHeld,
     OrderShipped,
     OrderValidated,
     OutboundStatusChanged,
     ShipmentCreated,
+    ShipmentDelivered,
     ShipmentDispatched,
+    ShipmentException,
     ShipmentIntercepted,
     ShipmentReleased,
     StockShortage,
+    TrackingUpdated,
 )
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.bus.errors import RetryLater
@@ -172,4 +176,8 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     OrderShipped,
     NotificationSent,
     NotificationFailed,
+    TrackingUpdated,
+    ShipmentDelivered,
+    ShipmentException,
+    OrderCompleted,
 )

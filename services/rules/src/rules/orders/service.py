@@ -142,7 +142,8 @@ async def record_dispatch(tx: Tx, deps: RulesDeps, order_id: str, dispatched_at:
 
 
 async def record_tracking(tx: Tx, deps: RulesDeps, order_id: str, status: str, occurred_at: datetime) -> None:
-    """R17 re-armed by each update; delivered cancels it; returned checks R17 at once."""
+    """R17 re-armed by each update; delivered cancels it; returned or exception (疑难, 拒签, 退回)
+    checks R17 at once."""
     record = await locked(tx, order_id, "tracked")
     if record.shipped_at is None:  # a carrier scan means it left, whatever we heard before
         await repo.update_fields(tx.conn, order_id, shipped_at=occurred_at)
@@ -150,7 +151,7 @@ async def record_tracking(tx: Tx, deps: RulesDeps, order_id: str, status: str, o
     if status == "delivered":
         await repo.update_fields(tx.conn, order_id, delivered_at=occurred_at)
         await timers.cancel(tx.conn, order_id, TimerKind.LOGISTICS)
-    elif status == "returned":
+    elif status in ("returned", "exception"):
         await timers.cancel(tx.conn, order_id, TimerKind.LOGISTICS)
         record = await locked(tx, order_id, "returned")
         await check(tx, deps, record, "logistics.check", {"carrier_returned": True})

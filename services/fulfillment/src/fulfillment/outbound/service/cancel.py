@@ -16,6 +16,7 @@ from fulfillment.outbound.service.backfill import allocate_waiting
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.picklists.service import close_finished_waves
 from fulfillment.stock.repository import release
+from fulfillment.tracking.service import cancel_waybill
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
@@ -45,6 +46,8 @@ async def cancel_order(
     for outbound in outbounds:
         if outbound.status is not OutboundStatus.CANCELLED:
             await set_status(conn, outbound.outbound_id, OutboundStatus.CANCELLED)
+            # The waybill goes back to the carrier (outside this transaction: a carrier job).
+            await cancel_waybill(tx, provider=carrier.name, carrier=outbound.carrier, waybill_no=outbound.waybill_no)
     await close_finished_waves(tx, [o.outbound_id for o in outbounds])
     log.info(
         "cancellation.applied",

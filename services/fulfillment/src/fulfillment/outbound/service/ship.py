@@ -16,6 +16,8 @@ from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.outbound_rows import mark_shipped, outbound_by_waybill
 from fulfillment.outbound.repository.waiting import waiting_order
 from fulfillment.picklists.service import close_finished_waves
+from fulfillment.tracking.model import TrackDispatch
+from fulfillment.tracking.service import track_dispatch
 from orderhub_contracts.events import OrderShipped, ShipmentDispatched
 from orderhub_runtime.db import Tx
 from orderhub_runtime.errors import Conflict, NotFound
@@ -82,6 +84,16 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
             receiver=outbound.receiver,
         )
     )
+    # The carrier is asked (outside this transaction) to push the parcel's track to us.
+    parcel = TrackDispatch(
+        order_id=outbound.order_id,
+        outbound_id=outbound.outbound_id,
+        carrier=outbound.carrier,
+        waybill_no=waybill_no,
+        phone=outbound.receiver.phone,
+        dispatched_at=shipped_at,
+    )
+    await track_dispatch(tx, parcel)
     await close_finished_waves(tx, [outbound.outbound_id])
     siblings = await outbounds_for_order(conn, outbound.order_id)
     # A presale parcel still waiting for its stock has no outbound yet, but is still to leave.

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ingest.orders.model import PlaceOrder
+from ingest.tracking import TrackingView
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class CustomerOrder:
     receiver_phone: str
     address: str
     buyer_remark: str
+    tracking: TrackingView | None = None  # 最新物流: the parcel's latest checkpoint
 
 
 @dataclass(frozen=True, slots=True)

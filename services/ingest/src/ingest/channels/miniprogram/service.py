@@ -33,9 +33,10 @@ from ingest.channels.miniprogram.weixin import LoginRefused, code2session
 from ingest.channels.repository import ACCEPTED, REJECTED, archive_push
 from ingest.channels.service import apply_change
 from ingest.deps import IngestDeps
-from ingest.orders.repository import get_order_row
+from ingest.orders.repository import get_order_row, tracking_entries
 from ingest.orders.service import accept_order
 from ingest.orders.text import mask_phones
+from ingest.tracking import latest_tracking
 
 log = get_logger(__name__)
 CHANNEL = "miniprogram"
@@ -153,6 +154,7 @@ async def order_view(conn: AsyncConnection, order_id: str) -> CustomerOrder:
         receiver_phone=mask_phone(row["receiver_phone"]),
         address=address,
         buyer_remark=mask_phones(row["buyer_remark"]),  # as in every list: typed-in numbers masked
+        tracking=latest_tracking(await tracking_entries(conn, order_id)),
     )
 
 

@@ -1,14 +1,14 @@
 """outbound orders by channel order number: the WMS bridge looks its export rows up by it
 
-Revision ID: 20261202_0004w
-Revises: 20261202_0003
+Revision ID: 20261202_0005w
+Revises: 20261202_0004
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "20261202_0004w"
-down_revision = "20261202_0003"
+revision = "20261202_0005w"
+down_revision = "20261202_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,42 +1,20 @@
-"""Carriers issue waybill numbers (运单号). A provider is chosen by configuration
-(`FULFILLMENT_CARRIER`); the local one works offline and draws numbers from a database
-sequence, so they are unique and never reused even across restarts."""
+"""The local provider: waybill numbers from a database sequence (unique, never reused across
+restarts), no tracking. Kept for tests that need waybills but no carrier."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
 
-from orderhub_contracts.address import Receiver
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from fulfillment.carriers.base import BadPush, WaybillRequest
+from fulfillment.carriers.tracking import TrackReport
 from fulfillment.tables import local_waybill_seq
 
 LOCAL_CARRIER_CODE = "LOCAL"
 LOCAL_WAYBILL_PREFIX = "LC"
 LOCAL_WAYBILL_DIGITS = 12
-
-
-@dataclass(frozen=True)
-class WaybillRequest:
-    outbound_id: str
-    order_id: str
-    receiver: Receiver
-
-
-class CarrierProvider(Protocol):
-    @property
-    def code(self) -> str: ...
-
-    async def issue_waybill(self, conn: AsyncConnection, request: WaybillRequest) -> str:
-        """A new waybill number for the parcel; `conn` is the caller's open transaction."""
-        ...
-
-    async def issue_waybills(self, conn: AsyncConnection, requests: Sequence[WaybillRequest]) -> list[str]:
-        """New waybill numbers for several parcels, in the order of `requests`."""
-        ...
 
 
 def format_local_waybill(number: int) -> str:
@@ -47,6 +25,7 @@ def format_local_waybill(number: int) -> str:
 
 
 class LocalCarrier:
+    name = "local"
     code = LOCAL_CARRIER_CODE
 
     async def issue_waybill(self, conn: AsyncConnection, request: WaybillRequest) -> str:
@@ -61,8 +40,17 @@ class LocalCarrier:
         numbers = sorted(int(n) for n in (await conn.execute(query)).scalars())
         return [format_local_waybill(n) for n in numbers]
 
+    async def cancel_waybill(self, carrier: str, waybill_no: str) -> None:
+        return None
 
-def build_carrier(name: str) -> CarrierProvider:
-    if name == "local":
-        return LocalCarrier()
-    raise ValueError(f"unknown carrier {name!r}; known: local")
+    async def subscribe(self, carrier: str, waybill_no: str, phone: str) -> None:
+        return None
+
+    async def query(self, carrier: str, waybill_no: str, phone: str) -> TrackReport | None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+    def read_push(self, form: Mapping[str, str]) -> TrackReport:
+        raise BadPush("the local carrier pushes nothing")

@@ -144,6 +144,7 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "shipment.intercepted",
         "shipment.released",
         "shipment.dispatched",
+        "outbound.status_changed",
         "order.shipped",
         "notification.sent",
         "notification.failed",

@@ -73,6 +73,11 @@ orders = Table(
     Column("snapshot", JSONB, nullable=False),  # the CanonicalOrder as published in order.placed
     Column("placed_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    # From fulfillment's outbound.status_changed: when a parcel of the order first went on a pick
+    # list (its label is on paper from then on: an address change is an intercept, not a change),
+    # and the last warehouse status announced (picking | created).
+    Column("label_printed_at", DateTime(timezone=True)),
+    Column("outbound_status", Text),
     UniqueConstraint("channel", "channel_order_no"),
     CheckConstraint(STATUS_CHECK, name="status_known"),
     Index("ix_orders_receiver_phone_last4", "receiver_phone_last4"),

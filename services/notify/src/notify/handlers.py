@@ -14,7 +14,6 @@ from orderhub_contracts.events import (
     DomainEvent,
     OrderPlaced,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -36,10 +35,6 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         refunds = [(envelope, event) for envelope, event in events if isinstance(event, OrderRefunded)]
         await service.notify_refunds(tx, deps, refunds)
 
-    async def on_shipments_created(tx: Tx, events: Run) -> None:
-        shipments = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentCreated)]
-        await service.notify_shipments(tx, deps, shipments)
-
     async def on_shipments_dispatched(tx: Tx, events: Run) -> None:
         dispatches = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentDispatched)]
         await service.notify_dispatches(tx, deps, dispatches)
@@ -53,7 +48,6 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         await service.notify_anomalies(tx, deps, raised)
 
     return {
-        ShipmentCreated.event_type: on_shipments_created,
         AnomalyRaised.event_type: on_anomalies_raised,
         OrderPlaced.event_type: on_orders_placed,
         OrderRefunded.event_type: on_orders_refunded,

@@ -205,6 +205,10 @@ class OrderView(BaseModel):
     totals: TotalsView
     placed_at: datetime
     updated_at: datetime
+    label_printed_at: datetime | None = Field(
+        default=None, description="when a parcel of the order first went on a pick list: its label is on paper"
+    )
+    outbound_status: str | None = Field(default=None, description="the last warehouse status: picking | created")
     timeline: list[TimelineEntryView]
     status_history: list[StatusChangeView]
     transition_rejections: list[RejectionView]

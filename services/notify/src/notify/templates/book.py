@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentCreated, ShipmentDispatched, WmsBridgeFailed
+from orderhub_contracts.events import AnomalyRaised, OrderRefunded, ShipmentDispatched, WmsBridgeFailed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from notify.messages.model import Channel
@@ -136,7 +136,6 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
     return Template(spec.code, spec.channel, spec.event, spec.text, variables)
 
 
-SHIPMENT_TEMPLATE = "shipment_created"
 REFUND_TEMPLATE = "order_refunded"
 DISPATCH_TEMPLATE = "shipment_dispatched"
 WMS_FAILED_TEMPLATE = "wms_bridge_failed"
@@ -153,10 +152,9 @@ RETURN_TEMPLATES: dict[str, tuple[str, Channel]] = {
 class EventTemplates:
     """The templates the handlers fill, one per event (and channel for anomaly actions)."""
 
-    shipment: Template
     anomaly: Mapping[Channel, Template]
     refund: Template
-    dispatch: Template
+    dispatch: Template  # the customer's one 「已发货」 SMS, at the ship scan
     wms_failed: Template  # to the warehouse group: the WMS export could not be read
     returns: Mapping[str, Template] = field(default_factory=dict)  # by event type (RETURN_TEMPLATES)
 
@@ -164,7 +162,6 @@ class EventTemplates:
     def required(cls, book: TemplateBook) -> EventTemplates:
         """Checked here so a missing or mismatched template stops the service at start-up."""
         return cls(
-            shipment=book.require(SHIPMENT_TEMPLATE, channel="sms", event_type=ShipmentCreated.event_type),
             anomaly={
                 channel: book.require(code, channel=channel, event_type=AnomalyRaised.event_type)
                 for channel, code in ANOMALY_TEMPLATES.items()

@@ -7,7 +7,6 @@ from orderhub_contracts.events import (
     AnomalyAction,
     AnomalyRaised,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -27,10 +26,9 @@ CARRIER_NAMES = {
     "LOCAL": "本地快递",
 }
 
-SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
-DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
+DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 WMS_FAILED_VARIABLES = frozenset({"file_name", "reason", "moved_to", "business_date"})
 # After-sales (notify.returns): the return waybill and a refusal to the customer, a discrepancy to the
 # warehouse lead.
@@ -40,7 +38,6 @@ RETURN_PROVIDED: dict[str, frozenset[str]] = {
     "return.discrepancy": frozenset({"order_id", "ticket_id", "problems", "actor"}),
 }
 PROVIDED: dict[str, frozenset[str]] = {
-    ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     AnomalyRaised.event_type: ANOMALY_VARIABLES,
     OrderRefunded.event_type: REFUND_VARIABLES,
     ShipmentDispatched.event_type: DISPATCH_VARIABLES,
@@ -55,17 +52,13 @@ def carrier_name(code: str) -> str:
     return CARRIER_NAMES.get(code.strip().upper(), code.strip())
 
 
-def shipment_variables(event: ShipmentCreated) -> dict[str, str]:
+def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:
     return {
         "order_id": event.order_id,
         "carrier": carrier_name(event.carrier),
         "waybill_no": event.waybill_no,
-        "receiver_name": event.receiver.name,
+        "receiver_name": event.receiver.name if event.receiver is not None else "",
     }
-
-
-def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:
-    return {"order_id": event.order_id, "carrier": carrier_name(event.carrier), "waybill_no": event.waybill_no}
 
 
 def anomaly_variables(event: AnomalyRaised, action: AnomalyAction) -> dict[str, str]:

@@ -3,7 +3,7 @@ character bigrams under a GIN index, so that a name (张三) or a 2+ character p
 as fast as a product word. Derived from the receiver_name column, which follows address changes.
 
 Revision ID: 20261202_0007
-Revises: 20261124_0005
+Revises: 20261202_0006
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY
 
 revision = "20261202_0007"
-down_revision = "20261124_0005"
+down_revision = "20261202_0006"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """label on paper: when fulfillment first put one of the order's parcels on a pick list
 
-Revision ID: 20261202_0006w
+Revision ID: 20261202_0006
 Revises: 20261124_0005
 Create Date: 2026-12-02
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-02
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261202_0006w"
+revision = "20261202_0006"
 down_revision = "20261124_0005"
 branch_labels = None
 depends_on = None

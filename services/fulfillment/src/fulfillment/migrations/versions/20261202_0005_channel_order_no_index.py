@@ -1,13 +1,13 @@
 """outbound orders by channel order number: the WMS bridge looks its export rows up by it
 
-Revision ID: 20261202_0005w
+Revision ID: 20261202_0005
 Revises: 20261202_0004
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "20261202_0005w"
+revision = "20261202_0005"
 down_revision = "20261202_0004"
 branch_labels = None
 depends_on = None

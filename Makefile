@@ -117,6 +117,10 @@ bench-aftersales: install ## Aftersales alone: ticket transitions/s and their la
 bench-search: install ## Order search with 1 million orders loaded (p50/p95; takes a few minutes)
 	@$(UV) run --no-sync python -m benchmarks.ingest.search_bench
 
+.PHONY: bench-console
+bench-console: install ## Console pages (order page, anomaly queue, name search) p95 with 1 million orders loaded (a few minutes)
+	@$(UV) run --no-sync python -m benchmarks.console.page_bench $(ARGS)
+
 .PHONY: bench-ingest
 bench-ingest: install ## Ingest CPU and SQL statements per order: POST /v1/orders and the timeline projection
 	@$(UV) run --no-sync python -m benchmarks.ingest.cpu_bench

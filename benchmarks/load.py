@@ -1,5 +1,8 @@
 """Open-loop load: orders are offered at a fixed rate whatever the system does, and each one's
-latency runs from the moment it was offered to the moment notify recorded its SMS."""
+latency runs from the moment it was offered to the `shipment.created` of its allocation (stock
+reserved, outbound order, waybill issued): the last step the system takes by itself. The
+customer's SMS now waits for the ship scan at the warehouse door, a person's act, so it is not
+what this load measures."""
 
 from __future__ import annotations
 
@@ -36,20 +39,20 @@ class LoadResult:
     shed: int = 0  # not sent: MAX_IN_FLIGHT requests were already waiting for an answer
     errors: dict[str, int] = field(default_factory=dict)  # transport errors by kind (the order may or may not exist)
     offered_at: dict[str, float] = field(default_factory=dict)  # order_id -> wall clock
-    sms_at: dict[str, float] = field(default_factory=dict)  # order_id -> notification.sent time
+    allocated_at: dict[str, float] = field(default_factory=dict)  # order_id -> shipment.created time
     first_offer: float = 0.0
 
     @property
     def latencies_s(self) -> list[float]:
-        return [self.sms_at[o] - t for o, t in self.offered_at.items() if o in self.sms_at]
+        return [self.allocated_at[o] - t for o, t in self.offered_at.items() if o in self.allocated_at]
 
     @property
     def completed(self) -> int:
-        return sum(1 for o in self.offered_at if o in self.sms_at)
+        return sum(1 for o in self.offered_at if o in self.allocated_at)
 
     @property
     def last_completion(self) -> float:
-        return max((self.sms_at[o] for o in self.offered_at if o in self.sms_at), default=0.0)
+        return max((self.allocated_at[o] for o in self.offered_at if o in self.allocated_at), default=0.0)
 
     def percentile(self, p: float) -> float:
         if not self.latencies_s:
@@ -95,13 +98,13 @@ async def prepare_stock(sut: SystemUnderTest) -> None:
             response.raise_for_status()
 
 
-async def _collect_sms(sut: SystemUnderTest, result: LoadResult, stop: asyncio.Event) -> None:
+async def _collect_allocations(sut: SystemUnderTest, result: LoadResult, stop: asyncio.Event) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=sut.bootstrap, enable_auto_commit=False, fetch_max_wait_ms=20)
     await consumer.start()
     try:
         tps = [
-            TopicPartition(Topic.NOTIFICATIONS.value, p)
-            for p in consumer.partitions_for_topic(Topic.NOTIFICATIONS.value) or []
+            TopicPartition(Topic.FULFILLMENT.value, p)
+            for p in consumer.partitions_for_topic(Topic.FULFILLMENT.value) or []
         ]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -109,16 +112,17 @@ async def _collect_sms(sut: SystemUnderTest, result: LoadResult, stop: asyncio.E
             for records in (await consumer.getmany(timeout_ms=100)).values():
                 for record in records:
                     envelope = decode(record.key, record.value, list(record.headers or []))
-                    if envelope.type == "notification.sent" and envelope.subject not in result.sms_at:
+                    if envelope.type == "shipment.created" and envelope.subject not in result.allocated_at:
                         # Kept even when the POST has not answered yet (an overloaded server can
-                        # commit, and the SMS go out, before its HTTP response arrives).
-                        result.sms_at[envelope.subject] = envelope.time.timestamp()
+                        # commit, and the order be allocated, before its HTTP response arrives).
+                        # A split order's first parcel counts (the in-stock one goes first).
+                        result.allocated_at[envelope.subject] = envelope.time.timestamp()
     finally:
         await consumer.stop()
 
 
 async def _wait_for_completion(result: LoadResult, timeout_s: float) -> None:
-    """Let the pipeline drain: every accepted order's SMS, or the timeout."""
+    """Let the pipeline drain: every accepted order allocated, or the timeout."""
     deadline = time.monotonic() + timeout_s
     while result.completed < result.accepted and time.monotonic() < deadline:  # noqa: ASYNC110 - polling a counter
         await asyncio.sleep(0.25)
@@ -129,7 +133,7 @@ async def run_load(
 ) -> LoadResult:
     result = LoadResult(rate=rate, duration_s=duration_s)
     stop = asyncio.Event()
-    collector = asyncio.create_task(_collect_sms(sut, result, stop))
+    collector = asyncio.create_task(_collect_allocations(sut, result, stop))
     poster = JsonPoster(f"{sut.url('ingest')}/v1/orders", connections=CONNECTIONS, headers=CS)
     try:
         in_flight = 0
@@ -165,7 +169,7 @@ async def run_load(
                 await asyncio.sleep(delay)
             result.offered += 1
             if progress and seq and seq % int(rate * 5) == 0:
-                print(f"    offered {seq}/{total}, SMS recorded so far {result.completed}", flush=True)
+                print(f"    offered {seq}/{total}, allocated so far {result.completed}", flush=True)
             if in_flight >= MAX_IN_FLIGHT:
                 result.shed += 1
                 continue

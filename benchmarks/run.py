@@ -33,7 +33,7 @@ def _describe(result: LoadResult) -> dict[str, object]:
         "rejected": result.rejected,
         "shed_by_load_generator": result.shed,
         "transport_errors": sum(result.errors.values()),
-        "sms_recorded": result.completed,
+        "allocated": result.completed,
         "sustained_orders_per_s": round(result.sustained_per_s, 1),
         "latency_p50_ms": round(result.percentile(50) * 1000, 1),
         "latency_p99_ms": round(result.percentile(99) * 1000, 1),

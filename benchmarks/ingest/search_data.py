@@ -101,11 +101,25 @@ def generate(rng: random.Random, seq: int) -> tuple[tuple[object, ...], list[tup
         total += quantity * price
         items.append((order_id, line_no, sku, title, quantity, price, quantity * price, False))
         titles.append({"sku": sku, "title": title, "quantity": quantity, "unit_price_fen": price})
-    snapshot = json.dumps(
-        {"order_id": order_id, "channel": channel, "channel_order_no": number, "items": titles}, ensure_ascii=False
-    )
     city = rng.choice(CITIES)
     status = _pick(rng, STATUSES)
+    name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    street, detail, remark = "文三路", f"{rng.randrange(1, 300)}号", rng.choice(REMARKS)
+    # A whole canonical order, as intake stores it: the order page reads it back (console benchmark).
+    receiver = dict(zip(("province", "city", "district"), city, strict=True))
+    snapshot = json.dumps(
+        {
+            "order_id": order_id,
+            "channel": channel,
+            "channel_order_no": number,
+            "created_at": created.isoformat(),
+            "paid_at": (created + timedelta(minutes=1)).isoformat(),
+            "receiver": {"name": name, "phone": phone, **receiver, "street": street, "detail": detail},
+            "items": titles,
+            "buyer_remark": remark,
+        },
+        ensure_ascii=False,
+    )
     order = (
         order_id,
         channel,
@@ -116,13 +130,13 @@ def generate(rng: random.Random, seq: int) -> tuple[tuple[object, ...], list[tup
         created,
         created + timedelta(minutes=1),
         "CNY",
-        rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+        name,
         phone,
         phone[-4:],
         *city,
-        "文三路",
-        f"{rng.randrange(1, 300)}号",
-        rng.choice(REMARKS),
+        street,
+        detail,
+        remark,
         "",
         total,
         total,

@@ -1,8 +1,9 @@
 """`python -m benchmarks.notify.service`: notify alone, as a process, against the recording providers, on a
 private embedded Postgres and broker (needs the development environment: orderhub-devstack).
 
-After a warm-up, two phases, each offering `shipment.created` events (each to a phone of its own,
-so no per-phone cap interferes) at a fixed rate, each starting once the previous one's messages
+After a warm-up, two phases, each offering `shipment.dispatched` events (a parcel scanned out:
+the customer's one 「已发货」 SMS; each to a phone of its own, so no per-phone cap interferes)
+at a fixed rate, each starting once the previous one's messages
 are sent and their NotificationSent events relayed:
 - latency (default 200 events/s for 10 s): the time from the event being on the topic (the
   broker's acknowledgement to the producer) to the provider call (the recording provider's row),
@@ -22,13 +23,14 @@ import statistics
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import encode
-from orderhub_contracts.events import ShipmentCreated, to_envelope
+from orderhub_contracts.events import ShipmentDispatched, to_envelope
 from orderhub_contracts.topics import resolve_topic
 from orderhub_devstack.bench_stack import private_stack
 from orderhub_devstack.bootstrap import asyncpg_dsn
@@ -76,8 +78,8 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
 
 
-def _event(order_id: str, rng: random.Random) -> ShipmentCreated:
-    return ShipmentCreated(
+def _event(order_id: str, rng: random.Random) -> ShipmentDispatched:
+    return ShipmentDispatched(
         order_id=order_id,
         outbound_id=f"OB{order_id[-10:]}",
         carrier="SF",
@@ -89,7 +91,7 @@ def _event(order_id: str, rng: random.Random) -> ShipmentCreated:
             city="苏州市",
             detail="宝带西路100号",
         ),
-        items=(),
+        dispatched_at=datetime.now(UTC),
     )
 
 
@@ -208,7 +210,7 @@ async def main(args: argparse.Namespace) -> None:
             await run_phase(info, dsn, "warmup", 100.0, 3.0)
             phases = [("latency", args.latency_rate, args.seconds), ("throughput", args.rate, args.seconds)]
             for label, rate, seconds in phases:
-                print(f"== {label}: offering {rate:.0f} shipment.created/s for {seconds:.0f} s", flush=True)
+                print(f"== {label}: offering {rate:.0f} shipment.dispatched/s for {seconds:.0f} s", flush=True)
                 result = await run_phase(info, dsn, label, rate, seconds)
                 print("   " + json.dumps(result.summary(), ensure_ascii=False), flush=True)
 

@@ -88,3 +88,13 @@ async def messages_for(client: httpx.AsyncClient, sut: SystemUnderTest, order_id
     body = response.json()
     items: list[dict[str, Any]] = body["items"] if isinstance(body, dict) else body
     return items
+
+
+async def scan_out(client: httpx.AsyncClient, sut: SystemUnderTest, waybill_no: str) -> dict[str, Any]:
+    """The PDA at the warehouse door: the parcel with this waybill has left (POST /v1/scans/ship)."""
+    response = await client.post(
+        f"{sut.url('fulfillment')}/v1/scans/ship", json={"waybill_no": waybill_no}, headers=WAREHOUSE
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

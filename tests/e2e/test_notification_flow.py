@@ -1,6 +1,7 @@
 """Notifications end to end, all five services as processes: a held order's level-3 anomaly
 reaches the regional manager of its province on WeCom exactly once, and a shipment reaches the
-customer as exactly one SMS carrying the waybill number; customer service reads both in the
+customer as exactly one SMS carrying the waybill number, when the parcel is scanned out (the
+allocation sends none); customer service reads both in the
 delivery log (GET /v1/messages?order_id=)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_flow import get_order, messages_for, order_body, set_stock, wait_for_status
+from e2e_flow import get_order, messages_for, order_body, scan_out, set_stock, wait_for_status
 from notify.routing import local_routing
 from orderhub_devstack.system import SystemUnderTest
 from orderhub_devstack.testing import eventually
@@ -78,15 +79,18 @@ async def test_a_shipment_sends_the_customer_exactly_one_sms_with_the_waybill_nu
         )
         assert response.status_code == 201, response.text
         order_id = response.json()["order_id"]
-        order = await wait_for_status(
-            client, system, order_id, "allocated", needs=("shipment.created", "notification.sent")
-        )
+        order = await wait_for_status(client, system, order_id, "allocated", needs=("shipment.created",))
         [shipment] = [e["data"] for e in order["timeline"] if e["event_type"] == "shipment.created"]
+        assert await messages_for(client, system, order_id) == [], "allocation sends no SMS"
 
+        await scan_out(client, system, shipment["waybill_no"])
+        order = await wait_for_status(
+            client, system, order_id, "shipped", needs=("shipment.dispatched", "notification.sent")
+        )
         [sms] = await _settled(client, system, order_id, 1)
         assert (sms["channel"], sms["template"], sms["status"], sms["attempts"]) == (
             "sms",
-            "shipment_created",
+            "shipment_dispatched",
             "sent",
             1,
         )

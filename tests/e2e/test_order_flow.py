@@ -7,7 +7,7 @@ import uuid
 
 import httpx
 import pytest
-from e2e_flow import CS, WAREHOUSE, get_order, messages_for, order_body, set_stock, wait_for_status
+from e2e_flow import CS, WAREHOUSE, get_order, messages_for, order_body, scan_out, set_stock, wait_for_status
 from orderhub_contracts.topics import Topic
 from orderhub_devstack.system import SystemUnderTest
 from orderhub_devstack.testing import read_topic
@@ -31,19 +31,18 @@ async def test_clean_paid_order_is_allocated_and_customer_gets_one_sms(system: S
         assert order_id.startswith("DABE") and len(order_id) == 4 + 12 + 5
 
         order = await wait_for_status(
-            client,
-            system,
-            order_id,
-            "allocated",
-            needs=("order.placed", "order.validated", "shipment.created", "notification.sent"),
+            client, system, order_id, "allocated", needs=("order.placed", "order.validated", "shipment.created")
         )
         assert order["buyer_remark"] == "请勿周末送货"
         assert order["items"][0]["sku"] == sku
         assert "13812345678" not in response.text + str(order), "the phone is masked on screen"
         shipment = next(e for e in order["timeline"] if e["event_type"] == "shipment.created")
+        waybill = shipment["data"]["waybill_no"]
+        # The customer's one SMS goes when the parcel leaves the warehouse, not at allocation.
+        await scan_out(client, system, waybill)
+        await wait_for_status(client, system, order_id, "shipped", needs=("notification.sent",))
         sms = await messages_for(client, system, order_id)
         assert len(sms) == 1
-        waybill = shipment["data"]["waybill_no"]
         assert waybill and waybill in sms[0]["text"]
         assert sms[0]["recipient_masked"] == "138****5678"
 

@@ -1,6 +1,7 @@
 """The warehouse end to end, through the public APIs of all five services as processes: a phone
-order with a remark is allocated, shows on the board with its bin and remarks, is scanned out,
-and ends shipped with the customer's 「已发货」 SMS; a mixed order ships in two parcels."""
+order with a remark is allocated, shows on the board with its bin and remarks, goes on a pick
+list (`picking` on its timeline, its label on paper), is scanned out, and ends shipped with the
+customer's one SMS, 「已发货」 at the scan; a mixed order ships in two parcels."""
 
 from __future__ import annotations
 
@@ -46,6 +47,20 @@ async def _scan(client: httpx.AsyncClient, system: SystemUnderTest, waybill_no: 
     return body
 
 
+async def _pick(client: httpx.AsyncClient, system: SystemUnderTest, outbound_id: str) -> str:
+    """Pick lists of the most urgent parcels until one takes this parcel (other tests' orders
+    share the board); answers its wave's ID."""
+    for _ in range(10):
+        response = await client.post(
+            f"{system.url('fulfillment')}/v1/picklists", json={"max_orders": 200}, headers=WAREHOUSE
+        )
+        assert response.status_code == 201, response.text
+        wave: dict[str, Any] = response.json()
+        if outbound_id in {o["outbound_id"] for o in wave["orders"]}:
+            return str(wave["picklist_id"])
+    raise AssertionError(f"no pick list took {outbound_id}")
+
+
 async def test_an_order_goes_from_placed_to_shipped_through_the_warehouse(system: SystemUnderTest) -> None:
     sku = _sku()
     async with httpx.AsyncClient(timeout=10) as client:
@@ -60,6 +75,18 @@ async def test_an_order_goes_from_placed_to_shipped_through_the_warehouse(system
         assert parcel["items"][0]["bin_location"] == "A-03-12"
         assert parcel["buyer_remark"] == "请勿周末送货"
         assert parcel["zone"] == "in_stock" and not parcel["overdue"]
+        assert await messages_for(client, system, order_id) == [], "allocation sends the customer nothing"
+
+        wave = await _pick(client, system, parcel["outbound_id"])
+
+        async def picked() -> dict[str, Any] | None:  # the row and the timeline are read apart
+            order = await wait_for_status(client, system, order_id, "allocated", needs=("outbound.status_changed",))
+            return order if order["label_printed_at"] else None
+
+        order = await eventually(picked, timeout_s=30, interval_s=0.2)
+        [picking] = [e["data"] for e in order["timeline"] if e["event_type"] == "outbound.status_changed"]
+        assert (picking["status"], picking["picklist_id"]) == ("picking", wave)
+        assert order["outbound_status"] == "picking"  # label on paper: an address change now intercepts
 
         scanned = await _scan(client, system, parcel["waybill_no"])
         assert scanned["order_shipped"] is True
@@ -71,10 +98,11 @@ async def test_an_order_goes_from_placed_to_shipped_through_the_warehouse(system
         assert (await _scan(client, system, parcel["waybill_no"]))["already_shipped"] is True
 
         async def shipped_sms() -> list[dict[str, Any]] | None:
-            found = [m for m in await messages_for(client, system, order_id) if m["template"] == "shipment_dispatched"]
+            found = [m for m in await messages_for(client, system, order_id) if m["status"] == "sent"]
             return found or None
 
-        [sms] = await eventually(shipped_sms, timeout_s=30, interval_s=0.2)
+        [sms] = await eventually(shipped_sms, timeout_s=30, interval_s=0.2)  # the one SMS of the order
+        assert sms["template"] == "shipment_dispatched" and sms["channel"] == "sms"
         assert "已发货" in sms["text"] and parcel["waybill_no"] in sms["text"]
 
 

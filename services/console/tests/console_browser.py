@@ -52,6 +52,7 @@ def console_server(system: SystemUnderTest) -> Iterator[str]:
         fulfillment_url=system.url("fulfillment"),
         aftersales_url=system.url("aftersales"),
         notify_url=system.url("notify"),
+        insights_url=system.url("insights"),
     )
     app = create_app(settings, RuntimeSettings(env="test"))
     config = uvicorn.Config(

@@ -9,9 +9,11 @@ import uuid
 import httpx
 import pytest
 from console_browser import Console, require_chromium
-from e2e_flow import CS, WAREHOUSE, order_body, set_stock, unique_phone, wait_for_status
+from e2e_flow import CS, WAREHOUSE, order_body, scan_out, set_stock, unique_phone, wait_for_status
 from orderhub_devstack.system import SystemUnderTest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
 require_chromium()
@@ -57,7 +59,11 @@ async def test_agent_finds_an_order_and_sees_its_timeline(system: SystemUnderTes
     async with httpx.AsyncClient(timeout=10) as client:
         await set_stock(client, system, sku, 5)
         order_id = await _place(system, sku=sku, phone=phone)
-        await wait_for_status(client, system, order_id, "allocated", needs=("shipment.created", "notification.sent"))
+        order = await wait_for_status(client, system, order_id, "allocated", needs=("shipment.created",))
+        # The customer's SMS (on the page's delivery log) goes when the parcel is scanned out.
+        waybill = next(e for e in order["timeline"] if e["event_type"] == "shipment.created")["data"]["waybill_no"]
+        await scan_out(client, system, waybill)
+        await wait_for_status(client, system, order_id, "shipped", needs=("notification.sent",))
 
     console.login("local-cs")
     console.open("/orders")
@@ -68,14 +74,18 @@ async def test_agent_finds_an_order_and_sees_its_timeline(system: SystemUnderTes
     console.driver.find_element(By.LINK_TEXT, order_id).click()
 
     console.wait_for_text("#order-id", order_id)
-    assert console.find("#order-status").text == "已分配"
+    assert console.find("#order-status").text == "已发货"
     timeline = console.find("#timeline").text
-    assert "order.placed" in timeline and "shipment.created" in timeline
+    assert "order.placed" in timeline and "shipment.created" in timeline and "shipment.dispatched" in timeline
     page = console.text()
     assert phone not in page and f"{phone[:3]}****{phone[-4:]}" in page, "the phone is masked"
     assert "请勿周末送货" in page
     assert "已发送" in console.find("#messages").text
     console.screenshot("order")
+
+    console.find("#phone button").click()  # 查看完整号码: ingest answers it, and the reveal is logged
+    WebDriverWait(console.driver, 10).until(ec.alert_is_present()).accept()
+    assert console.wait_for_text("#phone", phone).find_element(By.ID, "phone-full").text == phone
 
 
 async def test_agent_gets_the_popup_then_acknowledges_and_releases(system: SystemUnderTest, console: Console) -> None:
@@ -191,4 +201,8 @@ async def test_manager_sees_the_response_time_kpi(console: Console) -> None:
     console.login("local-manager")
     console.open("/kpi")
     assert "异常订单平均响应时长" in console.wait_for("#kpi-response").text
+    contact = console.find("#kpi-contact").text
+    assert "异常到首次联系顾客" in contact and "尚未上线" not in contact, "insights answers the contact KPI"
     console.screenshot("kpi")
+    console.open("/heat")
+    assert "尚未上线" not in console.wait_for("h1").text + console.text(), "insights answers the heat map"

@@ -23,6 +23,7 @@ from fulfillment.settings import DEFAULT_CJK_FONT
 from fulfillment.tables import outbound_orders, products
 from openpyxl import load_workbook
 from orderhub_contracts.address import Receiver
+from orderhub_contracts.events import OrderCancelled
 from orderhub_contracts.order import LineItem
 from sqlalchemy import insert, select, update
 
@@ -156,8 +157,6 @@ async def test_a_wave_of_the_50_most_urgent_orders_on_excel_and_pdf(fulfillment:
         )
         status = dict(rows.all())
     assert {status[o.outbound_id] for o in urgent} == {"picking"}
-    # Their labels are on paper: ingest hears it (an address change now needs an intercept).
-    assert [await fulfillment.outbox_count(o.order_id, "shipment.label_printed") for o in urgent] == [1] * 50
     rest = await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)
     assert len(rest.json()["orders"]) == 5
     none_left = await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)
@@ -248,6 +247,14 @@ async def test_closing_a_wave_returns_its_unshipped_orders_to_the_board(fulfillm
     closed = await fulfillment.client.post(f"/v1/picklists/{picklist_id}/close", headers=WAREHOUSE)
     assert closed.status_code == 200
     assert closed.json()["returned_to_board"] == sorted(o.outbound_id for o in orders[1:])
+    # Every change reaches the order: picking when the wave took it, created when it came back.
+    for order in orders:
+        announced = await fulfillment.events(order.order_id, "outbound.status_changed", count=1 + (order != orders[0]))
+        statuses = [(e.data["status"], e.data["picklist_id"], e.data["outbound_id"]) for e in announced]
+        expected = [("picking", picklist_id, order.outbound_id)]
+        if order != orders[0]:  # not shipped when the wave closed: back on the board
+            expected.append(("created", picklist_id, order.outbound_id))
+        assert statuses == expected
     again = await fulfillment.client.post(f"/v1/picklists/{picklist_id}/close", headers=WAREHOUSE)
     assert again.status_code == 409
     shown = (await fulfillment.client.get(f"/v1/picklists/{picklist_id}", headers=WAREHOUSE)).json()
@@ -255,3 +262,22 @@ async def test_closing_a_wave_returns_its_unshipped_orders_to_the_board(fulfillm
     # Back on the board: the next wave takes them.
     next_wave = (await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)).json()
     assert sorted(o["outbound_id"] for o in next_wave["orders"]) == sorted(o.outbound_id for o in orders[1:])
+
+
+async def test_a_wave_closes_by_itself_once_every_order_has_shipped_or_been_cancelled(fulfillment: Any) -> None:
+    carrier = f"T{uuid.uuid4().hex[:8]}"
+    orders = await _seed(fulfillment, carrier, 3)
+    wave = (await fulfillment.client.post("/v1/picklists", json={"carrier": carrier}, headers=WAREHOUSE)).json()
+    picklist_id = wave["picklist_id"]
+
+    async def status() -> str:
+        shown = (await fulfillment.client.get(f"/v1/picklists/{picklist_id}", headers=WAREHOUSE)).json()
+        return str(shown["status"])
+
+    assert (await fulfillment.scan_ship(orders[0].waybill_no)).status_code == 200
+    await fulfillment.handled(await fulfillment.publish(OrderCancelled(order_id=orders[1].order_id, reason="客户取消")))
+    assert await status() == "open", "one order is still to ship"
+    assert (await fulfillment.scan_ship(orders[2].waybill_no)).status_code == 200
+    assert await status() == "closed"
+    listed = await fulfillment.client.get("/v1/picklists", params={"status": "closed"}, headers=WAREHOUSE)
+    assert picklist_id in [p["picklist_id"] for p in listed.json()["items"]]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fulfillment_harness import FulfillmentEnv
-from orderhub_contracts.events import AnomalyRaised
+from orderhub_contracts.events import AnomalyRaised, OrderHeld
 from orderhub_contracts.timezone import SHANGHAI
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -131,3 +131,79 @@ async def test_a_flag_raised_after_allocation_reaches_the_parcel(fulfillment: Fu
 async def test_the_board_needs_the_warehouse(fulfillment: FulfillmentEnv) -> None:
     response = await fulfillment.client.get("/v1/board", headers={"Authorization": "Bearer local-cs"})
     assert response.status_code == 403
+
+
+async def test_a_mixed_order_ships_its_in_stock_part_while_the_presale_part_waits_for_stock(
+    fulfillment: FulfillmentEnv,
+) -> None:
+    kettle, fryer = fulfillment.sku(), fulfillment.sku()
+    await fulfillment.put_product(fryer, presale_ship_date="2026-12-20")  # no presale quota recorded
+    await fulfillment.put_stock(kettle, 5)
+    order = fulfillment.order({kettle: 1, fryer: 2}, paid_at=datetime(2026, 12, 2, 15, 30, tzinfo=UTC))
+    await fulfillment.handled(await fulfillment.validate(order))
+
+    [in_stock] = await fulfillment.outbounds(order.order_id)
+    assert (in_stock["zone"], [i["sku"] for i in in_stock["items"]]) == ("in_stock", [kettle])
+    state = await fulfillment.fulfillment_of(order.order_id)
+    assert len(state["items"]) == 1 and state["awaiting_stock"], "the presale part waits in the queue"
+    assert ((await fulfillment.stock(kettle))["reserved"], (await fulfillment.stock(fryer))["reserved"]) == (1, 0)
+    assert await fulfillment.outbox_count(order.order_id, "stock.shortage") == 0, "no R09 hold for the in-stock part"
+
+    # The in-stock parcel leaves; the order is not shipped while its presale part is to come.
+    scanned = await fulfillment.scan_ship(in_stock["waybill_no"])
+    assert scanned.status_code == 200 and scanned.json()["order_shipped"] is False
+    assert await fulfillment.outbox_count(order.order_id, "order.shipped") == 0
+
+    # The quota arrives: the presale parcel is reserved and gets its own outbound and waybill.
+    assert (await fulfillment.put_stock(fryer, 5)).status_code == 200
+    _, presale = await fulfillment.outbounds(order.order_id, 2)
+    assert (presale["zone"], [i["sku"] for i in presale["items"]]) == ("presale", [fryer])
+    assert [i["quantity"] for i in presale["items"]] == [2]
+    assert datetime.fromisoformat(presale["ship_deadline"]) == datetime(2026, 12, 21, 0, 0, tzinfo=SHANGHAI)
+    assert presale["waybill_no"] != in_stock["waybill_no"]
+    assert not (await fulfillment.fulfillment_of(order.order_id))["awaiting_stock"]
+    assert (await fulfillment.stock(fryer))["reserved"] == 2
+    assert len(await fulfillment.events(order.order_id, "shipment.created", count=2)) == 2
+
+    scanned = await fulfillment.scan_ship(presale["waybill_no"])
+    assert scanned.status_code == 200 and scanned.json()["order_shipped"] is True
+
+
+async def test_a_mixed_order_short_of_its_in_stock_part_waits_whole(fulfillment: FulfillmentEnv) -> None:
+    kettle, fryer = fulfillment.sku(), fulfillment.sku()
+    await fulfillment.put_product(fryer, presale_ship_date="2099-01-01")
+    await fulfillment.put_stock(fryer, 5)
+    order = fulfillment.order({kettle: 1, fryer: 1})
+    await fulfillment.handled(await fulfillment.validate(order))
+
+    state = await fulfillment.fulfillment_of(order.order_id)
+    assert state["items"] == [] and state["awaiting_stock"], "the presale part never goes ahead of the in-stock one"
+    assert (await fulfillment.stock(fryer))["reserved"] == 0
+    assert await fulfillment.outbox_count(order.order_id, "stock.shortage") == 1
+
+    assert (await fulfillment.put_stock(kettle, 1)).status_code == 200
+    in_stock, presale = await fulfillment.outbounds(order.order_id, 2)
+    assert (in_stock["zone"], presale["zone"]) == ("in_stock", "presale")
+    assert ((await fulfillment.stock(kettle))["reserved"], (await fulfillment.stock(fryer))["reserved"]) == (1, 1)
+
+
+async def test_a_waiting_presale_part_waits_out_a_hold_and_goes_with_the_release(fulfillment: FulfillmentEnv) -> None:
+    kettle, fryer = fulfillment.sku(), fulfillment.sku()
+    await fulfillment.put_product(fryer, presale_ship_date="2099-01-01")
+    await fulfillment.put_stock(kettle, 5)
+    order = fulfillment.order({kettle: 1, fryer: 1})
+    await fulfillment.handled(await fulfillment.validate(order))
+    [in_stock] = await fulfillment.outbounds(order.order_id)
+
+    held = OrderHeld(order_id=order.order_id, rule_ids=("R11",), reasons=("大额订单",))
+    await fulfillment.handled(await fulfillment.publish(held))
+    assert (await fulfillment.put_stock(fryer, 5)).json()["allocated_orders"] == [], "held: the quota waits"
+    state = await fulfillment.fulfillment_of(order.order_id)
+    assert [i["status"] for i in state["items"]] == ["intercepted"] and state["awaiting_stock"]
+
+    await fulfillment.handled(await fulfillment.validate(order))  # released
+    again, presale = await fulfillment.outbounds(order.order_id, 2)
+    assert (again["outbound_id"], again["status"]) == (in_stock["outbound_id"], "created")
+    assert (presale["zone"], presale["status"]) == ("presale", "created")
+    assert not (await fulfillment.fulfillment_of(order.order_id))["awaiting_stock"]
+    assert (await fulfillment.stock(fryer))["reserved"] == 1

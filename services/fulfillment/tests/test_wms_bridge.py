@@ -179,7 +179,7 @@ async def test_0855_read_restart_0900_print_once(fulfillment: Any, tmp_path: Pat
         ids = [a.outbound_id, b.outbound_id]
         query = select(outbound_orders.c.status).where(outbound_orders.c.outbound_id.in_(ids))
         assert set((await conn.execute(query)).scalars()) == {"picking"}
-    assert [await fulfillment.outbox_count(o.order_id, "shipment.label_printed") for o in (a, b)] == [1, 1]
+    assert [await fulfillment.outbox_count(o.order_id, "outbound.status_changed") for o in (a, b)] == [1, 1]
     pdf = config.folders.output / f"{day:%Y-%m-%d}/带备注发货单.pdf"
     assert printed.output_files[-1] == f"{day:%Y-%m-%d}/带备注发货单.pdf"
     text = await _pdf_text(pdf)

@@ -21,9 +21,14 @@ from ingest.channels.base import ChannelOrder
 from ingest.channels.service import ingest_platform_order
 from ingest.orders.model import PlaceOrder
 from ingest.orders.repository import set_status
-from ingest.tables import labels_printed, messaging, order_timeline, orders
+from ingest.tables import messaging, order_timeline, orders
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import AddressInterceptAnswered, AnomalyResolved, LabelPrinted, ShipmentDispatched
+from orderhub_contracts.events import (
+    AddressInterceptAnswered,
+    AnomalyResolved,
+    OutboundStatusChanged,
+    ShipmentDispatched,
+)
 from orderhub_contracts.order import Channel, LineItem
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_devstack.testing import eventually, publish, read_topic
@@ -143,12 +148,14 @@ async def test_a_printed_label_means_an_intercept(
     ingest_runtime: RuntimeSettings,
 ) -> None:
     order_id, created = await placed(client, order_body())
-    printed = LabelPrinted(order_id=order_id, outbound_id=f"OB-{order_id}", printed_at=datetime.now(UTC))
+    printed = OutboundStatusChanged(
+        order_id=order_id, outbound_id=f"OB-{order_id}", status="picking", at=datetime.now(UTC)
+    )
     await publish(ingest_runtime.kafka_bootstrap_servers, printed, prefix=ingest_runtime.topic_prefix)
 
     async def recorded() -> bool:
         async with ingest_engine.connect() as conn:
-            found = await conn.scalar(select(labels_printed.c.order_id).where(labels_printed.c.order_id == order_id))
+            found = await conn.scalar(select(orders.c.label_printed_at).where(orders.c.order_id == order_id))
         return found is not None
 
     await eventually(recorded)

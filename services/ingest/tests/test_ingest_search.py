@@ -112,6 +112,35 @@ async def test_words_search_every_channel_newest_first(client: httpx.AsyncClient
     assert (await search(client, q=f"{placed['word']} 洗碗机"))["results"] == []
 
 
+async def test_the_receiver_name_or_a_part_of_it_finds_the_order(
+    client: httpx.AsyncClient, ingest_engine: AsyncEngine
+) -> None:
+    db = Database(ingest_engine, OutboxWriter(messaging.outbox, source="orderhub/ingest"), lambda: None)
+    name = "".join(random.choices("赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜", k=4))
+    tail = uuid.uuid4().hex[:8].upper()
+    ids = []
+    for n, (who, phone) in enumerate(((name, "13812340001"), (name, "13812340002"), ("Tan Ah Kow", "0123459999"))):
+        command = PlaceOrder(
+            Channel.TAOBAO,
+            f"41{tail}{n}",
+            T0 + timedelta(minutes=n),
+            receiver(phone).model_copy(update={"name": who}),
+            (LineItem(sku="KET-1", title="电热水壶 1.7L", quantity=1, unit_price_fen=9900),),
+        )
+        async with db.transaction() as tx:
+            ids.append((await accept_order(tx, command)).order_id)
+    assert [h["order_id"] for h in (await search(client, q=name))["results"]] == [ids[1], ids[0]]  # the exact name
+    assert {h["order_id"] for h in (await search(client, q=name[1:3]))["results"]} >= {ids[0], ids[1]}  # a part
+    only = await search(client, q=f"{name} 0002")  # with the phone's last 4
+    assert [(h["order_id"], h["receiver"]["name"]) for h in only["results"]] == [(ids[1], name)]
+    assert [h["order_id"] for h in (await search(client, q=f"{name} 水壶", channel="taobao"))["results"]] == [
+        ids[1],
+        ids[0],
+    ]  # a name and a product word: both must match
+    malay = await search(client, q="tan kow 9999", channel_order_no=f"41{tail}2")
+    assert [h["order_id"] for h in malay["results"]] == [ids[2]]
+
+
 async def test_global_id_and_channel_order_number_find_the_order(
     client: httpx.AsyncClient, placed: dict[str, Any]
 ) -> None:

@@ -19,6 +19,7 @@ from orderhub_contracts.topics import Topic, resolve_topic
 from orderhub_runtime.settings import RuntimeSettings
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from structlog.testing import capture_logs
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PRESALE_LINE = {
@@ -132,6 +133,25 @@ async def test_get_shows_the_order(client: httpx.AsyncClient, order_body: Body) 
         }
     ]
     assert "未支付" in view["timeline"][0]["summary"]
+
+
+async def test_receiver_phone_is_revealed_to_customer_service_and_logged(
+    client: httpx.AsyncClient, order_body: Body
+) -> None:
+    created = (await client.post("/v1/orders", json=order_body(), headers=CS)).json()
+    order_id = created["order_id"]
+    assert created["receiver"]["phone"] == "138****5678"  # masked everywhere else
+    with capture_logs() as logs:
+        revealed = await client.get(f"/v1/orders/{order_id}/receiver-phone", headers=CS)
+    assert revealed.status_code == 200 and revealed.json() == {"phone": "13812345678"}
+    (event,) = [e for e in logs if e["event"] == "order.phone_revealed"]
+    assert (event["order_id"], event["staff"]) == (order_id, "本地客服")
+    assert "13812345678" not in json.dumps(logs, ensure_ascii=False, default=str)  # never the number
+    for token, status in (("local-warehouse", 403), ("local-ops", 403), ("local-manager", 200)):
+        answer = await client.get(f"/v1/orders/{order_id}/receiver-phone", headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == status, token
+    assert (await client.get(f"/v1/orders/{order_id}/receiver-phone")).status_code == 401
+    assert (await client.get("/v1/orders/DABE000000000000NOPE/receiver-phone", headers=CS)).status_code == 404
 
 
 @pytest.mark.parametrize(

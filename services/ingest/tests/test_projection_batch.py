@@ -144,6 +144,7 @@ async def test_every_projected_type_is_batch_handled() -> None:
         "shipment.intercepted",
         "shipment.released",
         "shipment.dispatched",
+        "outbound.status_changed",
         "order.shipped",
         "notification.sent",
         "notification.failed",
@@ -170,7 +171,6 @@ async def test_every_projected_type_is_batch_handled() -> None:
         # not projected, handled by their own use cases (catalogue, printed labels, the anomaly
         # queue's cancellations, the coupon wallet)
         "product.updated",
-        "shipment.label_printed",
         "anomaly.resolved",
         "coupon.issued",
         "shipment.address_intercept_answered",

@@ -13,6 +13,7 @@ from orderhub_contracts.events import (
     DomainEvent,
     OrderHeld,
     OrderShipped,
+    OutboundStatusChanged,
     ShipmentDispatched,
     ShipmentIntercepted,
     ShipmentReleased,
@@ -115,3 +116,47 @@ async def test_order_is_shipped_when_its_last_parcel_leaves(
         "shipment.dispatched",
         "order.shipped",
     ]
+
+
+def _wave(order: CanonicalOrder, status: str, at: datetime) -> OutboundStatusChanged:
+    return OutboundStatusChanged(
+        order_id=order.order_id,
+        outbound_id=f"OB-{order.order_id[-6:]}",
+        status=status,
+        at=at,
+        waybill_no="LC000000000201",
+        picklist_id="PL20261202-0007",
+    )
+
+
+@ON_THE_SESSION_LOOP
+async def test_a_pick_list_and_its_closing_show_on_the_timeline_and_the_label_stays_on_paper(
+    client: httpx.AsyncClient, ingest_engine: AsyncEngine, ingest_runtime: RuntimeSettings, order_body: Body
+) -> None:
+    order = await place(client, ingest_engine, order_body())
+    await _send(ingest_runtime, validated(order), shipped(order))
+    view = await _view(client, order.order_id, "shipment.created")
+    assert view["label_printed_at"] is None and view["outbound_status"] is None
+
+    printed = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
+    await _send(ingest_runtime, _wave(order, "picking", printed))
+    view = await _outbound(client, order.order_id, "picking", 1)
+    assert view["status"] == "allocated", "the order's status stays; the timeline shows the parcel"
+    assert datetime.fromisoformat(view["label_printed_at"]) == printed
+    assert "拣货中" in view["timeline"][-1]["summary"] and "PL20261202-0007" in view["timeline"][-1]["summary"]
+
+    await _send(ingest_runtime, _wave(order, "created", printed.replace(hour=11)))
+    view = await _outbound(client, order.order_id, "created", 2)
+    assert datetime.fromisoformat(view["label_printed_at"]) == printed, "the label printed stays printed"
+
+
+async def _outbound(client: httpx.AsyncClient, order_id: str, status: str, count: int) -> dict[str, Any]:
+    """The order view once it shows `count` outbound.status_changed and the outbound status
+    (the row and the timeline are read by separate statements: wait for both)."""
+
+    async def check() -> dict[str, Any] | None:
+        view: dict[str, Any] = (await client.get(f"/v1/orders/{order_id}", headers=CS)).json()
+        seen = [e for e in view["timeline"] if e["event_type"] == "outbound.status_changed"]
+        return view if len(seen) >= count and view["outbound_status"] == status else None
+
+    return await eventually(check, timeout_s=20)

@@ -27,7 +27,10 @@ async def insights(orderhub_stack: StackInfo) -> AsyncIterator[InsightsEnv]:
         kafka_bootstrap_servers=orderhub_stack.kafka_bootstrap_servers,
         topic_prefix=f"{orderhub_stack.topic_prefix}in{uuid.uuid4().hex[:6]}.",
     )
-    settings = InsightsSettings(database_url=SecretStr(url), min_customers_per_cell=30)
+    # Nobody listens at fulfillment's URL here: 稳 is missing and says so (one test serves it).
+    settings = InsightsSettings(
+        database_url=SecretStr(url), min_customers_per_cell=30, fulfillment_url="http://127.0.0.1:9"
+    )
     engine = create_async_engine(url)
     try:
         async with running_app(create_app(settings, runtime)) as client:

@@ -6,10 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, Request
+from insights.main import create_app
 from insights_factory import new_id, raised, resolved, sms, wecom
 from insights_support import CS, MANAGER, InsightsEnv
 from orderhub_contracts.timezone import SHANGHAI
-from orderhub_devstack.testing import eventually
+from orderhub_devstack.testing import eventually, running_app
+from orderhub_simulators.testing import serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 DAY = "2026-11-18"
@@ -122,3 +125,27 @@ async def test_kpis_are_for_managers_and_ranges_are_checked(insights: InsightsEn
     assert "before it starts" in backwards.json()["error"]["message"]
     bad = await insights.client.get("/v1/kpi", params={"date": "2026-13-40"}, headers=MANAGER)
     assert bad.status_code == 422
+
+
+async def test_the_kpi_answer_carries_status_accuracy_from_fulfillment(insights: InsightsEnv) -> None:
+    """稳 comes from fulfillment's public API with the manager's own token; when fulfillment cannot
+    answer, the other two KPIs still come, and the answer says why 稳 is missing."""
+    seen: list[tuple[str, str, str]] = []
+    fulfillment = FastAPI()
+
+    @fulfillment.get("/v1/kpi/status-accuracy")
+    async def accuracy(request: Request) -> dict[str, Any]:
+        seen.append((request.headers["authorization"], request.query_params["from"], request.query_params["to"]))
+        return {"first_day": DAY, "last_day": DAY, "sampled": 50, "agreed": 49, "accuracy": 0.98, "mismatches": []}
+
+    async with serve(fulfillment) as port:
+        settings = insights.settings.model_copy(update={"fulfillment_url": f"http://127.0.0.1:{port}"})
+        async with running_app(create_app(settings, insights.runtime)) as client:
+            body = (await client.get("/v1/kpi", params={"date": DAY}, headers=MANAGER)).json()
+    assert seen == [(MANAGER["Authorization"], DAY, DAY)]
+    assert body["status_accuracy"]["available"] is True and body["status_accuracy"]["accuracy"] == 0.98
+
+    body = await _kpi(insights, {"date": DAY})  # this one's fulfillment URL has nobody listening
+    assert body["status_accuracy"]["available"] is False
+    assert "fulfillment" in body["status_accuracy"]["reason"]
+    assert body["response_time"]["overall"]["anomalies"] >= 0 and "handled_per_agent" in body

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -27,7 +27,7 @@ from notify.settings import NotifySettings
 from notify.tables import messages, recorded_sends
 from orderhub_contracts.address import Receiver
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, DomainEvent, ShipmentCreated
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, DomainEvent, ShipmentDispatched
 from orderhub_contracts.topics import Topic
 from orderhub_devstack.bootstrap import bootstrap_database, drop_database, service_passwords
 from orderhub_devstack.stack import StackInfo
@@ -134,12 +134,14 @@ class EventFactory:
     def phone() -> str:
         return f"139{random.randrange(10**8):08d}"
 
-    def shipment(self, *, order_id: str = "", phone: str | None = None, waybill_no: str = "") -> ShipmentCreated:
-        return ShipmentCreated(
+    def dispatch(self, *, order_id: str = "", phone: str | None = None, waybill_no: str = "") -> ShipmentDispatched:
+        """A parcel scanned out: the event of the customer's 「已发货」 SMS, naming its receiver."""
+        return ShipmentDispatched(
             order_id=order_id or self.order_id(),
             outbound_id=f"OB{uuid.uuid4().hex[:10]}",
             carrier="LOCAL",
             waybill_no=waybill_no or f"LC{random.randrange(10**12):012d}",
+            dispatched_at=datetime.now(UTC),
             receiver=Receiver(
                 name="王小明",
                 phone=self.phone() if phone is None else phone,
@@ -147,7 +149,6 @@ class EventFactory:
                 city="苏州市",
                 detail="宝带西路100号",
             ),
-            items=(),
         )
 
     def anomaly(

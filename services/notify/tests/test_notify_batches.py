@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from notify.tables import recorded_sends
 from orderhub_contracts.envelope import Envelope
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, DomainEvent, ShipmentCreated, to_envelope
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, DomainEvent, ShipmentDispatched, to_envelope
 from orderhub_devstack.testing import eventually
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-def consumed(event: ShipmentCreated | AnomalyRaised) -> tuple[Envelope, DomainEvent]:
+def consumed(event: ShipmentDispatched | AnomalyRaised) -> tuple[Envelope, DomainEvent]:
     return to_envelope(event, source="orderhub/test", correlation_id=f"corr-{event.order_id}"), event
 
 
@@ -39,7 +39,7 @@ async def test_a_run_records_one_message_per_event_template_and_recipient(
     notify: NotifyEnv, events: EventFactory
 ) -> None:
     phone = events.phone()
-    first, second, blank = events.shipment(phone=phone), events.shipment(phone=phone), events.shipment(phone="")
+    first, second, blank = events.dispatch(phone=phone), events.dispatch(phone=phone), events.dispatch(phone="")
     run = [consumed(first), consumed(second), consumed(blank)]
     await record_run(notify, [run[2], run[0], run[0], run[1]])  # the first event twice in the run
     await record_run(notify, [run[0]])  # and again later, as after the inbox forgot it
@@ -94,13 +94,13 @@ async def test_the_per_phone_cap_counts_earlier_sends_and_the_batch_itself(
     notify: NotifyEnv, events: EventFactory
 ) -> None:
     phone = events.phone()
-    earlier = [events.shipment(phone=phone) for _ in range(2)]
+    earlier = [events.dispatch(phone=phone) for _ in range(2)]
     await record_run(notify, [consumed(e) for e in earlier])
     for event in earlier:
         await notify.settled(event.order_id, 1)
 
     # Committed together, so the sender takes all three in one round: one fits under the cap of 3.
-    batch = [events.shipment(phone=phone) for _ in range(3)]
+    batch = [events.dispatch(phone=phone) for _ in range(3)]
     await record_run(notify, [consumed(e) for e in batch])
 
     async def sorted_out() -> list[dict[str, Any]] | None:
@@ -115,10 +115,10 @@ async def test_the_per_phone_cap_counts_earlier_sends_and_the_batch_itself(
 
 
 async def test_the_single_event_handler_is_a_run_of_one(notify: NotifyEnv, events: EventFactory) -> None:
-    event = events.shipment()
+    event = events.dispatch()
     envelope, _ = consumed(event)
     async with notify.db.transaction() as tx:
-        await notify.handlers[ShipmentCreated.event_type](tx, envelope, event)
+        await notify.handlers[ShipmentDispatched.event_type](tx, envelope, event)
     [message] = await notify.settled(event.order_id, 1)
     assert message["status"] == "sent" and message["event_id"] == envelope.id
 
@@ -129,7 +129,7 @@ async def test_one_round_settles_each_provider_error_by_its_class(wired: WiredEn
     await wired.sims.aliyun.fault("illegal_number")
     await wired.sims.aliyun.fault("rate_limited")
     await wired.sims.aliyun.fault("slow", delay_s=1.0)
-    batch = [events.shipment() for _ in range(4)]
+    batch = [events.dispatch() for _ in range(4)]
     run = [consumed(e) for e in batch]
     await record_run(wired, run)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import structlog
 from notify.tables import messaging
-from orderhub_contracts.events import AnomalyAction, ShipmentCreated, to_envelope
+from orderhub_contracts.events import AnomalyAction, ShipmentDispatched, to_envelope
 from orderhub_contracts.topics import Topic
 from sqlalchemy import func, select
 
@@ -18,19 +18,19 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
-async def test_shipment_created_sends_the_customer_one_sms(notify: NotifyEnv, events: EventFactory) -> None:
-    event = events.shipment(phone="+86 138-0013-8000", waybill_no="LC000000004711")
+async def test_a_dispatch_sends_the_customer_one_sms(notify: NotifyEnv, events: EventFactory) -> None:
+    event = events.dispatch(phone="+86 138-0013-8000", waybill_no="LC000000004711")
     envelope = await notify.publish(event)
 
     [message] = await notify.settled(event.order_id, 1)
     assert message["status"] == "sent" and message["attempts"] == 1
-    assert (message["channel"], message["template"], message["event_id"]) == ("sms", "shipment_created", envelope.id)
+    assert (message["channel"], message["template"], message["event_id"]) == ("sms", "shipment_dispatched", envelope.id)
     assert (message["recipient"], message["recipient_masked"]) == ("13800138000", "138****8000")
     assert message["text"] == f"【订单中枢】您的订单{event.order_id}已发货，本地快递运单号LC000000004711，请注意查收。"
 
     [recorded] = await notify.recorded(str(message["message_id"]))
     assert recorded["recipient"] == "13800138000", "the provider gets the full number"
-    assert recorded["template_code"] == "shipment_created"
+    assert recorded["template_code"] == "shipment_dispatched"
     assert recorded["params"] == {"order_id": event.order_id, "carrier": "本地快递", "waybill_no": "LC000000004711"}
     assert recorded["provider_message_id"] == message["provider_message_id"]
 
@@ -47,11 +47,11 @@ async def test_shipment_created_sends_the_customer_one_sms(notify: NotifyEnv, ev
 async def test_the_same_event_delivered_twice_is_one_message_and_one_event(
     notify: NotifyEnv, events: EventFactory
 ) -> None:
-    first = events.shipment()
+    first = events.dispatch()
     envelope = await notify.publish(first)
     await notify.publish_envelope(envelope, Topic.FULFILLMENT)
     # Same key, same partition, published last: once it is handled the duplicate was seen before it.
-    marker = await notify.publish(events.shipment(order_id=first.order_id, phone=first.receiver.phone))
+    marker = await notify.publish(events.dispatch(order_id=first.order_id, phone=first.receiver.phone))
 
     rows = await notify.settled(first.order_id, 2)
     assert sorted(r["event_id"] for r in rows) == sorted([envelope.id, marker.id])
@@ -67,11 +67,11 @@ async def test_the_same_event_delivered_twice_is_one_message_and_one_event(
 async def test_a_replay_the_inbox_no_longer_remembers_still_sends_nothing_twice(
     notify: NotifyEnv, events: EventFactory
 ) -> None:
-    event = events.shipment()
+    event = events.dispatch()
     envelope = to_envelope(event, source="orderhub/test")
     for _ in range(2):  # straight to the handler, as after the inbox entry was purged
         async with notify.db.transaction() as tx:
-            await notify.handlers[ShipmentCreated.event_type](tx, envelope, event)
+            await notify.handlers[ShipmentDispatched.event_type](tx, envelope, event)
 
     [message] = await notify.settled(event.order_id, 1)
     assert len(await notify.recorded(str(message["message_id"]))) == 1
@@ -135,7 +135,7 @@ async def test_each_message_action_of_an_anomaly_is_delivered_or_fails_on_its_ow
 
 
 async def test_a_blank_phone_is_a_permanent_failure_not_a_send(notify: NotifyEnv, events: EventFactory) -> None:
-    event = events.shipment(phone="  ")
+    event = events.dispatch(phone="  ")
     envelope = await notify.publish(event)
 
     [message] = await notify.settled(event.order_id, 1)
@@ -147,7 +147,7 @@ async def test_a_blank_phone_is_a_permanent_failure_not_a_send(notify: NotifyEnv
     [failed] = [e for e in published if e.causation_id == envelope.id]
     assert failed.type == "notification.failed"
     assert failed.data["error_code"] == "no_recipient" and failed.data["permanent"] is True
-    assert failed.data["template"] == "shipment_created"
+    assert failed.data["template"] == "shipment_dispatched"
 
 
 async def test_logs_never_carry_the_full_phone_number(notify: NotifyEnv, events: EventFactory) -> None:
@@ -157,7 +157,7 @@ async def test_logs_never_carry_the_full_phone_number(notify: NotifyEnv, events:
     recording.setLevel(logging.DEBUG)  # the recording provider logs what it records at debug level
     try:
         with structlog.testing.capture_logs() as logs:
-            event = events.shipment(phone=phone)
+            event = events.dispatch(phone=phone)
             await notify.publish(event)
             await notify.settled(event.order_id, 1)
     finally:
@@ -166,7 +166,7 @@ async def test_logs_never_carry_the_full_phone_number(notify: NotifyEnv, events:
     recorded = [e for e in logs if e["event"] == "sms.recorded" and e.get("phone") == masked]
     assert recorded, f"the recording provider logs the masked phone; captured: {[e['event'] for e in logs]}"
     [sent] = [e for e in logs if e["event"] == "notification.sent" and e.get("recipient") == masked]
-    assert sent["provider"] == "recording" and sent["template"] == "shipment_created"
+    assert sent["provider"] == "recording" and sent["template"] == "shipment_dispatched"
     leaks = [e for e in logs if phone in repr(e)]
     assert leaks == []
 
@@ -175,7 +175,7 @@ async def test_a_send_is_one_info_line_with_the_masked_phone(notify: NotifyEnv, 
     """Nothing but the sender's line per message at info level: logging is on the hot path."""
     phone = events.phone()
     with structlog.testing.capture_logs() as logs:
-        event = events.shipment(phone=phone)
+        event = events.dispatch(phone=phone)
         await notify.publish(event)
         await notify.settled(event.order_id, 1)
 

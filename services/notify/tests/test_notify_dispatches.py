@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import OrderPlaced, ShipmentDispatched
+from orderhub_contracts.events import OrderPlaced, ShipmentCreated, ShipmentDispatched
 from orderhub_contracts.order import CanonicalOrder, Channel, LineItem
 
 if TYPE_CHECKING:
@@ -53,3 +53,25 @@ async def test_a_dispatch_of_an_unknown_order_is_recorded_as_failed(notify: Noti
     await notify.publish(_dispatched(order_id, "LC000000009002"))
     [message] = await notify.settled(order_id, 1)
     assert (message["template"], message["status"]) == ("shipment_dispatched", "failed")
+
+
+async def test_allocation_sends_no_sms_the_ship_scan_sends_the_one(notify: NotifyEnv, events: EventFactory) -> None:
+    """shipment.created (stock reserved, waybill issued) is no message; the parcel leaving is."""
+    order_id, phone = events.order_id(), events.phone()
+    receiver = Receiver(name="李四", phone=phone, province="浙江省", city="杭州市", detail="文三路100号")
+    await notify.publish(
+        ShipmentCreated(
+            order_id=order_id,
+            outbound_id="OB1",
+            carrier="LOCAL",
+            waybill_no="LC000000009003",
+            receiver=receiver,
+            items=(),
+        )
+    )
+    await notify.publish(events.dispatch(order_id=order_id, phone=phone, waybill_no="LC000000009003"))
+
+    [message] = await notify.settled(order_id, 1)
+    assert (message["template"], message["status"], message["recipient"]) == ("shipment_dispatched", "sent", phone)
+    assert "LC000000009003" in message["text"]
+    assert len(await notify.messages(order_id)) == 1, "the allocation sent nothing"

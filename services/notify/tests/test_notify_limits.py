@@ -26,7 +26,7 @@ def at(hour: int, minute: int = 0, day: int = 24) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def message(channel: Channel = "sms", recipient: str = "13800138000", template: str = "shipment_created") -> Message:
+def message(channel: Channel = "sms", recipient: str = "13800138000", template: str = "shipment_dispatched") -> Message:
     now = at(12)
     return Message(
         uuid.uuid4(), "DABE1", "e1", template, channel, recipient, "138****8000", "text", {}, "recording",
@@ -102,7 +102,7 @@ async def test_during_quiet_hours_the_customer_sms_is_held_and_staff_messages_go
     now = datetime.now(SHANGHAI).replace(second=0, microsecond=0)
     start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
     async with start_notify(quiet_hours_start=start, quiet_hours_end=end, urgent_templates=["anomaly_sms"]) as env:
-        shipped = events.shipment()
+        shipped = events.dispatch()
         await env.publish(shipped)
         urgent = AnomalyAction(kind="sms", target="customer", text="您的订单即将关闭，请及时付款")
         staff = AnomalyAction(kind="wecom", target="ops_manager", text="请核实")

@@ -18,12 +18,12 @@ WAREHOUSE = {"Authorization": "Bearer local-warehouse"}
 
 async def test_the_log_filters_by_order_and_masks_recipients(notify: NotifyEnv, events: EventFactory) -> None:
     phone = events.phone()
-    shipped = events.shipment(phone=phone)
+    shipped = events.dispatch(phone=phone)
     await notify.publish(shipped)
     await notify.settled(shipped.order_id, 1)
     action = AnomalyAction(kind="wecom", target="ops_manager", text="请核实")
     await notify.publish(events.anomaly(action, order_id=shipped.order_id))
-    other = events.shipment(phone=phone)
+    other = events.dispatch(phone=phone)
     await notify.publish(other)
     await notify.settled(shipped.order_id, 2)
     await notify.settled(other.order_id, 1)
@@ -31,7 +31,10 @@ async def test_the_log_filters_by_order_and_masks_recipients(notify: NotifyEnv, 
     response = await notify.client.get("/v1/messages", params={"order_id": shipped.order_id}, headers=CS)
     assert response.status_code == 200, response.text
     items = response.json()["items"]
-    assert [(m["channel"], m["template"]) for m in items] == [("wecom", "anomaly_wecom"), ("sms", "shipment_created")]
+    assert [(m["channel"], m["template"]) for m in items] == [
+        ("wecom", "anomaly_wecom"),
+        ("sms", "shipment_dispatched"),
+    ]
     assert {m["order_id"] for m in items} == {shipped.order_id}, "newest first, only this order"
     sms = items[1]
     assert sms["recipient_masked"] == f"{phone[:3]}****{phone[-4:]}"
@@ -55,7 +58,7 @@ async def test_the_log_filters_by_order_and_masks_recipients(notify: NotifyEnv, 
 
 async def test_without_filters_the_log_is_newest_first_up_to_the_limit(notify: NotifyEnv, events: EventFactory) -> None:
     for _ in range(3):
-        event = events.shipment()
+        event = events.dispatch()
         await notify.publish(event)
         await notify.settled(event.order_id, 1)
     response = await notify.client.get("/v1/messages", params={"limit": 2}, headers=CS)

@@ -32,7 +32,7 @@ def aliyun(sim: Simulator, *, secret: str = "sim-access-key-secret", timeout_s: 
         access_key_id="sim-access-key-id",
         access_key_secret=secret,
         sign_name="订单中枢",
-        template_codes={"shipment_created": "SMS_100001"},
+        template_codes={"shipment_dispatched": "SMS_100001"},
     )
 
 
@@ -45,8 +45,8 @@ def tencent(sim: Simulator, *, secret: str = "sim-secret-key", timeout_s: float 
         sdk_app_id="1400000001",
         region="ap-guangzhou",
         sign_name="订单中枢",
-        template_ids={"shipment_created": "1234567"},
-        param_order={"shipment_created": ORDER},
+        template_ids={"shipment_dispatched": "1234567"},
+        param_order={"shipment_dispatched": ORDER},
     )
 
 
@@ -72,7 +72,7 @@ async def refused(call: Any) -> ProviderError:
 # ---- Aliyun SMS ----------------------------------------------------------------------------
 async def test_aliyun_send_is_signed_and_carries_template_params_and_out_id(sims: Simulators) -> None:
     provider = aliyun(sims.aliyun)
-    result = await provider.send(PHONE, "shipment_created", PARAMS, "msg-1")
+    result = await provider.send(PHONE, "shipment_dispatched", PARAMS, "msg-1")
     assert result.message_id.endswith("^0"), "Aliyun's BizId"
     [sent] = sims.aliyun.received("SendSms")
     assert (sent["phone"], sent["template_code"], sent["out_id"]) == (PHONE, "SMS_100001", "msg-1")
@@ -81,12 +81,12 @@ async def test_aliyun_send_is_signed_and_carries_template_params_and_out_id(sims
 
 async def test_aliyun_refusals_are_sorted_into_permanent_and_transient(sims: Simulators) -> None:
     provider = aliyun(sims.aliyun)
-    bad_sig = await refused(aliyun(sims.aliyun, secret="wrong").send(PHONE, "shipment_created", PARAMS, "m"))
+    bad_sig = await refused(aliyun(sims.aliyun, secret="wrong").send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (bad_sig.code, bad_sig.permanent) == ("SignatureDoesNotMatch", True)
-    illegal = await refused(provider.send("12345678901", "shipment_created", PARAMS, "m"))
+    illegal = await refused(provider.send("12345678901", "shipment_dispatched", PARAMS, "m"))
     assert (illegal.code, illegal.reason, illegal.permanent) == ("isv.MOBILE_NUMBER_ILLEGAL", "invalid_phone", True)
     await sims.aliyun.fault("rate_limited")
-    limited = await refused(provider.send(PHONE, "shipment_created", PARAMS, "m"))
+    limited = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (limited.code, limited.reason, limited.permanent, limited.ambiguous) == (
         "isv.BUSINESS_LIMIT_CONTROL",
         "rate_limited",
@@ -94,7 +94,7 @@ async def test_aliyun_refusals_are_sorted_into_permanent_and_transient(sims: Sim
         False,
     )
     await sims.aliyun.fault("server_error")
-    server = await refused(provider.send(PHONE, "shipment_created", PARAMS, "m"))
+    server = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (server.code, server.permanent, server.ambiguous) == ("http_500", False, False)
     assert sims.aliyun.received("SendSms") == []
 
@@ -104,7 +104,7 @@ async def test_an_aliyun_timeout_is_ambiguous_and_query_send_details_settles_it(
     since = datetime.now(UTC) - timedelta(seconds=1)
     assert await provider.find_sent(PHONE, "msg-slow", since) is None
     await sims.aliyun.fault("slow", delay_s=0.8)
-    timeout = await refused(provider.send(PHONE, "shipment_created", PARAMS, "msg-slow"))
+    timeout = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "msg-slow"))
     assert (timeout.code, timeout.permanent, timeout.ambiguous) == ("timeout", False, True)
 
     async def found() -> ProviderResult | None:
@@ -116,7 +116,7 @@ async def test_an_aliyun_timeout_is_ambiguous_and_query_send_details_settles_it(
 
 # ---- Tencent Cloud SMS ---------------------------------------------------------------------
 async def test_tencent_send_is_tc3_signed_with_positional_params_and_session_context(sims: Simulators) -> None:
-    result = await tencent(sims.tencent).send(PHONE, "shipment_created", PARAMS, "msg-2")
+    result = await tencent(sims.tencent).send(PHONE, "shipment_dispatched", PARAMS, "msg-2")
     [sent] = sims.tencent.received("SendSms")
     assert result.message_id == sent["serial_no"] and result.message_id
     assert (sent["phone"], sent["template_id"], sent["session_context"]) == ("+86" + PHONE, "1234567", "msg-2")
@@ -125,22 +125,22 @@ async def test_tencent_send_is_tc3_signed_with_positional_params_and_session_con
 
 async def test_tencent_refusals_are_sorted_into_permanent_and_transient(sims: Simulators) -> None:
     provider = tencent(sims.tencent)
-    bad_sig = await refused(tencent(sims.tencent, secret="wrong").send(PHONE, "shipment_created", PARAMS, "m"))
+    bad_sig = await refused(tencent(sims.tencent, secret="wrong").send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (bad_sig.code, bad_sig.permanent) == ("AuthFailure.SignatureFailure", True)
     await sims.tencent.fault("illegal_number")
-    illegal = await refused(provider.send(PHONE, "shipment_created", PARAMS, "m"))
+    illegal = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (illegal.code, illegal.reason, illegal.permanent) == (
         "InvalidParameterValue.IncorrectPhoneNumber",
         "invalid_phone",
         True,
     )
     await sims.tencent.fault("rate_limited")
-    limited = await refused(provider.send(PHONE, "shipment_created", PARAMS, "m"))
+    limited = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (limited.reason, limited.permanent) == ("rate_limited", False)
     await sims.tencent.fault("server_error")
-    server = await refused(provider.send(PHONE, "shipment_created", PARAMS, "m"))
+    server = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "m"))
     assert (server.code, server.permanent) == ("http_500", False)
-    missing = await refused(provider.send(PHONE, "shipment_created", {"order_id": "x"}, "m"))
+    missing = await refused(provider.send(PHONE, "shipment_dispatched", {"order_id": "x"}, "m"))
     assert (missing.code, missing.permanent) == ("template_params", True)
     assert sims.tencent.received("SendSms") == []
 
@@ -149,7 +149,7 @@ async def test_a_tencent_timeout_is_settled_by_the_delivery_reports(sims: Simula
     provider = tencent(sims.tencent, timeout_s=0.3)
     since = datetime.now(UTC)
     await sims.tencent.fault("slow", delay_s=0.8)
-    timeout = await refused(provider.send(PHONE, "shipment_created", PARAMS, "msg-slow"))
+    timeout = await refused(provider.send(PHONE, "shipment_dispatched", PARAMS, "msg-slow"))
     assert timeout.ambiguous and not timeout.permanent
     assert await provider.find_sent("13900139000", "msg-slow", since) is None
 

@@ -31,7 +31,7 @@ def sends_to(env: WiredEnv, phone: str) -> list[dict[str, Any]]:
 
 
 async def test_a_shipment_sms_goes_out_through_aliyun_once(wired: WiredEnv, events: EventFactory) -> None:
-    event = events.shipment()
+    event = events.dispatch()
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
     assert (message["status"], message["provider"], message["attempts"]) == ("sent", "aliyun", 1)
@@ -45,7 +45,7 @@ async def test_a_shipment_sms_goes_out_through_aliyun_once(wired: WiredEnv, even
 @pytest.mark.parametrize("fault", ["rate_limited", "server_error"])
 async def test_throttling_and_5xx_are_retried_with_backoff(wired: WiredEnv, events: EventFactory, fault: str) -> None:
     await wired.sims.aliyun.fault(fault)
-    event = events.shipment()
+    event = events.dispatch()
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
     assert (message["status"], message["attempts"]) == ("sent", 2), "refused once, sent on the retry"
@@ -58,7 +58,7 @@ async def test_retries_end_after_max_attempts_with_a_non_permanent_failure(
     wired: WiredEnv, events: EventFactory
 ) -> None:
     await wired.sims.aliyun.fault("rate_limited", count=wired.settings.max_attempts)
-    event = events.shipment()
+    event = events.dispatch()
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
     assert (message["status"], message["attempts"], message["error_code"]) == ("failed", 3, "rate_limited")
@@ -75,7 +75,7 @@ async def test_an_illegal_number_is_not_retried_and_publishes_a_permanent_failur
     wired: WiredEnv, events: EventFactory
 ) -> None:
     await wired.sims.aliyun.fault("illegal_number")
-    event = events.shipment()
+    event = events.dispatch()
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
     assert (message["status"], message["attempts"], message["error_code"]) == ("failed", 1, "invalid_phone")
@@ -110,7 +110,7 @@ async def test_a_bad_robot_key_is_not_retried_and_a_robot_rate_limit_is(wired: W
 async def test_an_ambiguous_timeout_is_looked_up_not_sent_again(wired: WiredEnv, events: EventFactory) -> None:
     # Answers after the provider timeout (0.5 s) but sends: the lookup by OutId finds it.
     await wired.sims.aliyun.fault("slow", delay_s=1.0)
-    event = events.shipment()
+    event = events.dispatch()
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
     assert (message["status"], message["attempts"]) == ("sent", 1)
@@ -123,7 +123,7 @@ async def test_an_ambiguous_timeout_is_looked_up_not_sent_again(wired: WiredEnv,
 async def test_a_crash_between_the_provider_call_and_the_commit_sends_nothing_twice(
     wired: WiredEnv, events: EventFactory
 ) -> None:
-    event = events.shipment()
+    event = events.dispatch()
     wired.crash.phones.add(event.receiver.phone)
     envelope = await wired.publish(event)
     [message] = await wired.settled(event.order_id, 1)
@@ -136,7 +136,7 @@ async def test_a_crash_between_the_provider_call_and_the_commit_sends_nothing_tw
 async def test_a_phone_over_its_per_minute_cap_is_held_with_the_reason(wired: WiredEnv, events: EventFactory) -> None:
     phone = events.phone()
     cap = wired.settings.sms_per_phone_per_minute
-    orders = [events.shipment(phone=phone) for _ in range(cap + 1)]
+    orders = [events.dispatch(phone=phone) for _ in range(cap + 1)]
     for event in orders:
         await wired.publish(event)
 
@@ -179,7 +179,7 @@ async def test_tencent_is_the_same_interface_timeouts_included(
 ) -> None:
     async with start_notify(sms_provider="tencent") as env:
         await env.sims.tencent.fault("slow", delay_s=1.0)
-        slow, illegal = events.shipment(), events.shipment()
+        slow, illegal = events.dispatch(), events.dispatch()
         await env.publish(slow)
         [message] = await env.settled(slow.order_id, 1)
         [sent] = [r for r in env.sims.tencent.received("SendSms") if r["phone"] == "+86" + slow.receiver.phone]
@@ -199,7 +199,7 @@ async def test_tencent_is_the_same_interface_timeouts_included(
 async def test_a_notify_restarted_after_a_crash_between_send_and_commit_settles_without_resending(
     backends: Backends, notify_run: Callable[..., AbstractAsyncContextManager[WiredEnv]], events: EventFactory
 ) -> None:
-    event = events.shipment()
+    event = events.dispatch()
     # The first run crashes once the provider has accepted the SMS; its stale period is long, so
     # it stops before it could have looked the message up itself.
     async with notify_run(backends, sending_stale_after_s=30.0) as first:

@@ -8,22 +8,21 @@ from typing import Any
 import pytest
 from notify.templates.book import TemplateError, load_templates, parse_variables
 from notify.templates.data import TEMPLATES
-from notify.templates.variables import PROVIDED, anomaly_variables, carrier_name, shipment_variables
+from notify.templates.variables import PROVIDED, anomaly_variables, carrier_name, dispatch_variables
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import AnomalyAction, AnomalyRaised, ShipmentCreated
+from orderhub_contracts.events import AnomalyAction, AnomalyRaised, ShipmentDispatched
 
 
-def _shipment(**overrides: Any) -> ShipmentCreated:
+def _shipment(**overrides: Any) -> ShipmentDispatched:
     fields: dict[str, Any] = {
         "order_id": "DABE20261124093012345",
         "outbound_id": "OB20261124000001",
         "carrier": "SF",
         "waybill_no": "SF1234567890123",
         "receiver": Receiver(name="王小明", phone="13812345678", province="江苏省", detail="宝带西路100号"),
-        "items": (),
-        "ship_deadline": datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
+        "dispatched_at": datetime(2026, 11, 25, 9, 30, tzinfo=UTC),
     }
-    return ShipmentCreated(**(fields | overrides))
+    return ShipmentDispatched(**(fields | overrides))
 
 
 def _anomaly(*actions: AnomalyAction) -> AnomalyRaised:
@@ -44,7 +43,6 @@ def _anomaly(*actions: AnomalyAction) -> AnomalyRaised:
 def test_the_shipped_templates_load() -> None:
     book = load_templates(TEMPLATES, PROVIDED)
     assert set(book) == {
-        "shipment_created",
         "shipment_dispatched",
         "order_refunded",
         "anomaly_sms",
@@ -57,8 +55,8 @@ def test_the_shipped_templates_load() -> None:
         "return_rejected",
         "return_discrepancy",
     }
-    assert book["shipment_created"].channel == "sms"
-    assert book["shipment_created"].variables == ("order_id", "carrier", "waybill_no")
+    assert book["shipment_dispatched"].channel == "sms"
+    assert book["shipment_dispatched"].variables == ("order_id", "carrier", "waybill_no")
     assert book["order_refunded"].variables == ("order_id", "amount", "reason")
 
 
@@ -66,20 +64,20 @@ def test_a_variable_the_event_does_not_provide_is_refused_with_a_clear_message()
     entry = {
         "code": "shipment_link",
         "channel": "sms",
-        "event": "shipment.created",
+        "event": "shipment.dispatched",
         "text": "【订单中枢】运单{waybill_no}，查询：{tracking_url}",
     }
     with pytest.raises(TemplateError) as caught:
         load_templates([entry], PROVIDED)
     message = str(caught.value)
     assert "'shipment_link'" in message
-    assert "{tracking_url}" in message and "shipment.created does not provide" in message
+    assert "{tracking_url}" in message and "shipment.dispatched does not provide" in message
     assert "waybill_no" in message, "the message lists what is available"
 
 
 def test_every_problem_is_reported_at_once() -> None:
     entries: list[dict[str, Any]] = [
-        {"code": "a", "channel": "fax", "event": "shipment.created", "text": "x"},
+        {"code": "a", "channel": "fax", "event": "shipment.dispatched", "text": "x"},
         {"code": "b", "channel": "sms", "event": "order.teleported", "text": "x"},
         {"code": "c", "channel": "sms", "event": "anomaly.raised", "text": "{order_id"},
         {"code": "d", "channel": "sms", "event": "anomaly.raised", "text": "{}"},
@@ -112,7 +110,7 @@ def test_parse_variables_keeps_first_use_order_and_literal_braces() -> None:
 
 def test_rendering_fills_variables_and_leaves_braces_in_values_alone() -> None:
     book = load_templates(TEMPLATES, PROVIDED)
-    text = book["shipment_created"].render(shipment_variables(_shipment()))
+    text = book["shipment_dispatched"].render(dispatch_variables(_shipment()))
     assert text == "【订单中枢】您的订单DABE20261124093012345已发货，顺丰速运运单号SF1234567890123，请注意查收。"
     anomaly = _anomaly(AnomalyAction(kind="wecom", target="ops_manager", text="实付为{0}，请核实"))
     wecom = book["anomaly_wecom"].render(anomaly_variables(anomaly, anomaly.actions[0]))
@@ -120,13 +118,13 @@ def test_rendering_fills_variables_and_leaves_braces_in_values_alone() -> None:
 
 
 def test_sms_params_are_only_the_variables_the_template_uses() -> None:
-    template = load_templates(TEMPLATES, PROVIDED)["shipment_created"]
-    params = template.params(shipment_variables(_shipment(carrier="ZTO")))
+    template = load_templates(TEMPLATES, PROVIDED)["shipment_dispatched"]
+    params = template.params(dispatch_variables(_shipment(carrier="ZTO")))
     assert params == {"order_id": "DABE20261124093012345", "carrier": "中通快递", "waybill_no": "SF1234567890123"}
 
 
 def test_rendering_without_a_needed_value_says_which() -> None:
-    template = load_templates(TEMPLATES, PROVIDED)["shipment_created"]
+    template = load_templates(TEMPLATES, PROVIDED)["shipment_dispatched"]
     with pytest.raises(TemplateError, match="waybill_no"):
         template.render({"order_id": "x", "carrier": "y"})
 
@@ -141,7 +139,7 @@ def test_require_checks_channel_and_event() -> None:
 
 def test_context_builders_fill_exactly_what_validation_allows() -> None:
     action = AnomalyAction(kind="sms", target="customer", text="您的订单即将关闭，请及时付款")
-    assert set(shipment_variables(_shipment())) == PROVIDED["shipment.created"]
+    assert set(dispatch_variables(_shipment())) == PROVIDED["shipment.dispatched"]
     assert set(anomaly_variables(_anomaly(action), action)) == PROVIDED["anomaly.raised"]
 
 

@@ -23,11 +23,9 @@ async def test_queue_is_most_severe_first_and_filters_by_status(rules: RulesHarn
     order = rules.order(name="", items=rules.HIGH_VALUE, buyer_remark="要发票")  # R06, R11, R12
     await rules.deliver(OrderPlaced(order=order))
     queue = await rules.anomalies(order.order_id, "open")
-    assert [(a["rule_id"], a["level"], a["holds"]) for a in queue] == [
-        ("R06", 3, True),
-        ("R11", 2, True),
-        ("R12", 1, False),
-    ]
+    assert [(a["rule_id"], a["level"], a["holds"]) for a in queue] == [("R06", 3, True), ("R11", 2, True)]
+    (tag,) = await rules.anomalies(order.order_id, "resolved")  # level 1 closes by itself
+    assert (tag["rule_id"], tag["level"], tag["resolution"], tag["resolved_by"]) == ("R12", 1, "automatic", "系统")
     assert queue[0]["evidence"] == {"receiver_missing": ["name"]}
     assert queue[0]["actions"][1] == {
         "kind": "wecom",
@@ -38,9 +36,10 @@ async def test_queue_is_most_severe_first_and_filters_by_status(rules: RulesHarn
 
     ack = await rules.act("ack", queue[1]["anomaly_id"], note="正在联系客户")
     assert ack.status_code == 200
-    assert [a["rule_id"] for a in await rules.anomalies(order.order_id, "open")] == ["R06", "R12"]
+    assert [a["rule_id"] for a in await rules.anomalies(order.order_id, "open")] == ["R06"]
     assert [a["rule_id"] for a in await rules.anomalies(order.order_id, "acknowledged")] == ["R11"]
-    assert len(await rules.anomalies(order.order_id, "open", "acknowledged")) == 3
+    assert len(await rules.anomalies(order.order_id, "open", "acknowledged")) == 2
+    assert len(await rules.anomalies(order.order_id)) == 3  # by order: every status
 
     bad = await rules.client.get("/v1/anomalies", params={"status": "closed"}, headers=auth("local-cs"))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
@@ -114,14 +113,15 @@ async def test_cancel_resolves_all_and_later_payment_does_not_clear(rules: Rules
     ]
 
 
-async def test_releasing_a_reminder_does_not_clear_twice(rules: RulesHarness) -> None:
+async def test_a_reminder_closes_by_itself_and_cannot_be_released(rules: RulesHarness) -> None:
     order = rules.order(buyer_remark="周末送货")  # R12 only: informs, the order goes on at once
     await rules.deliver(OrderPlaced(order=order))
     (reminder,) = await rules.anomalies(order.order_id)
     assert reminder["rule_id"] == "R12" and reminder["holds"] is False
+    assert (reminder["status"], reminder["resolution"]) == ("resolved", "automatic")
     released = await rules.act("release", reminder["anomaly_id"])
-    assert released.status_code == 200 and released.json()["order_validated"] is False
-    assert await rules.outbox_types(order.order_id) == ["anomaly.raised", "order.validated", "anomaly.resolved"]
+    assert released.status_code == 409 and "resolved (automatic)" in released.json()["error"]["message"]
+    assert await rules.outbox_types(order.order_id) == ["anomaly.raised", "order.validated"]
 
 
 @pytest.mark.parametrize(

@@ -39,11 +39,14 @@ async def test_open_queue_filters_by_rule_province_channel_and_level(rules: Rule
 
     mine = {held.order_id, missing.order_id, tagged.order_id}
     in_province = [a for a in await queue(rules, province=province, limit=500) if a["order_id"] in mine]
-    assert [a["rule_id"] for a in in_province] == ["R06", "R11", "R12"]  # level 3, 2, 1
+    assert [a["rule_id"] for a in in_province] == ["R06", "R11"]  # level 3, 2: what needs a person
     assert {a["status"] for a in in_province} == {"open"}
+    reminders = await queue(rules, province=province, level=1, status="resolved", limit=500)  # asked for
+    assert [(a["rule_id"], a["resolution"]) for a in reminders if a["order_id"] in mine] == [("R12", "automatic")]
+    assert tagged.order_id not in {a["order_id"] for a in await queue(rules, province=province, level=1, limit=500)}
     douyin = await queue(rules, province=province, channel="douyin", limit=500)
-    assert {a["order_id"] for a in douyin} >= {held.order_id, tagged.order_id}
-    assert missing.order_id not in {a["order_id"] for a in douyin}
+    assert held.order_id in {a["order_id"] for a in douyin}
+    assert not {missing.order_id, tagged.order_id} & {a["order_id"] for a in douyin}
     only_r11 = await queue(rules, province=province, rule="R11")
     assert held.order_id in {a["order_id"] for a in only_r11} and {a["rule_id"] for a in only_r11} == {"R11"}
     reviews = await queue(rules, province=province, level=[2, 3], limit=500)
@@ -75,9 +78,10 @@ async def test_older_first_within_a_level(rules: RulesHarness) -> None:
 async def test_response_time_kpi_by_rule_and_level(rules: RulesHarness) -> None:
     orders = [rules.order(items=rules.HIGH_VALUE) for _ in range(10)]  # R11 each
     orders.append(rules.order(name=""))  # R06, left waiting
+    orders.append(rules.order(buyer_remark="开发票"))  # R12: closed automatically, not counted
     for order in orders:
         await rules.deliver(OrderPlaced(order=order))
-    ids = {o.order_id: (await rules.anomalies(o.order_id))[0]["anomaly_id"] for o in orders}
+    ids = {o.order_id: (await rules.anomalies(o.order_id))[0]["anomaly_id"] for o in orders[:10]}
     for order in orders[:9]:
         assert (await rules.act("ack", ids[order.order_id], note="已致电客户")).status_code == 200
     assert (await rules.act("release", ids[orders[9].order_id])).status_code == 200  # a release is a response too
@@ -104,6 +108,7 @@ async def test_response_time_kpi_by_rule_and_level(rules: RulesHarness) -> None:
         "p90_minutes": None,
     }  # fmt: skip
     assert groups[(None, 2)]["raised"] == 10 and groups[(None, 3)]["raised"] == 1
+    assert ("R12", 1) not in groups and (None, 1) not in groups
     overall = groups[(None, None)]
     assert (overall["raised"], overall["responded"], overall["avg_minutes"]) == (11, 10, 5.5)
 

@@ -72,6 +72,7 @@ async def test_r04_unpaid_fires_once_and_survives_a_crashed_round(rules: RulesHa
     assert await timer_states(rules, order.order_id) == {"payment.overdue": "fired"}
     (anomaly,) = await rules.anomalies(order.order_id)
     assert (anomaly["rule_id"], anomaly["level"], anomaly["holds"]) == ("R04", 1, False)
+    assert (anomaly["status"], anomaly["resolution"]) == ("resolved", "automatic")  # a reminder: no person
     assert anomaly["actions"] == [{"kind": "sms", "target": "customer", "text": "您的订单即将关闭，请及时付款"}]
     assert anomaly["evidence"] == {"is_paid": False, "unpaid_minutes": 15}
     assert (await rules.outbox_types(order.order_id)).count("anomaly.raised") == 1

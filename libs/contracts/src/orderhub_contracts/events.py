@@ -256,6 +256,26 @@ class ShipmentDispatched(DomainEvent):
     dispatched_at: AwareDatetime
     outbound_id: str = ""
     zone: str = "in_stock"  # in_stock | presale
+    # The parcel's receiver as printed on its label (full phone: notify sends the 「已发货」 SMS to
+    # it); None from producers that predate it, and notify then uses the order's customer.
+    receiver: Receiver | None = None
+
+
+class OutboundStatusChanged(DomainEvent):
+    """An outbound order (one parcel) changed status in the warehouse without an event of its
+    own: `picking` when a pick list took it (its label is on paper from then on), `created`
+    when its wave closed before it left (back on the board). Shipping, interception, release and
+    cancellation have their own events (shipment.dispatched / intercepted / released,
+    order.cancelled)."""
+
+    event_type: ClassVar[str] = "outbound.status_changed"
+    topic: ClassVar[Topic] = Topic.FULFILLMENT
+    order_id: str
+    outbound_id: str
+    status: str  # picking | created
+    at: AwareDatetime
+    waybill_no: str = ""
+    picklist_id: str = ""  # the wave that took it, or that closed
 
 
 class OrderShipped(DomainEvent):
@@ -297,17 +317,6 @@ class AddressInterceptAnswered(DomainEvent):
     accepted: bool
     receiver: Receiver
     message: str = ""
-
-
-class LabelPrinted(DomainEvent):
-    """An outbound order went to picking: its label is on paper (a printed pick list or WMS
-    bridge sheet). From here an address change needs an intercept."""
-
-    event_type: ClassVar[str] = "shipment.label_printed"
-    topic: ClassVar[Topic] = Topic.FULFILLMENT
-    order_id: str
-    outbound_id: str
-    printed_at: AwareDatetime
 
 
 class TrackingUpdated(DomainEvent):
@@ -471,9 +480,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ShipmentIntercepted,
         ShipmentReleased,
         ShipmentDispatched,
+        OutboundStatusChanged,
         OrderShipped,
         ProductUpdated,
-        LabelPrinted,
         AddressInterceptAnswered,
         TrackingUpdated,
         WmsBridgeFailed,

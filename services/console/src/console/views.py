@@ -36,7 +36,7 @@ CHANNEL_NAMES = {
 }
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
 ANOMALY_STATUS_NAMES = {"open": "待处理", "acknowledged": "已受理", "resolved": "已解决"}
-RESOLUTION_NAMES = {"released": "已放行", "cancelled": "已取消订单", "cleared": "自动解除"}
+RESOLUTION_NAMES = {"released": "已放行", "cancelled": "已取消订单", "cleared": "自动解除", "automatic": "自动完成"}
 OUTBOUND_STATUS_NAMES = {
     "created": "待拣货",
     "picking": "拣货中",

@@ -96,6 +96,8 @@ outbound_orders = Table(
     # A mixed order (R14) is split into an in-stock and a presale parcel: one outbound per zone.
     UniqueConstraint("order_id", "zone", name="uq_outbound_orders_order_id_zone"),
     Index("ix_outbound_orders_ship_deadline", "ship_deadline"),
+    # The WMS bridge finds its export's rows by global order ID or by channel order number.
+    Index("ix_outbound_orders_channel_order_no", "channel_order_no"),
 )
 
 # The product catalogue (商品资料): fulfillment owns it and publishes product.updated.

@@ -1,6 +1,6 @@
 """Message handlers of ingest: every projected event type goes to the status projection's batch
 handler (a single event is a run of one); a ticket's refund also becomes the order's order.refunded;
-the catalogue, printed labels, anomalies cancelled in the queue, issued coupons and carriers'
+the catalogue, anomalies cancelled in the queue, issued coupons and carriers'
 answers to intercepts go to their own use cases."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from orderhub_contracts.events import (
     AnomalyResolved,
     CouponIssued,
     DomainEvent,
-    LabelPrinted,
     ProductUpdated,
 )
 from orderhub_contracts.return_events import ReturnOrderCancelRequested, ReturnRefunded
@@ -24,7 +23,7 @@ from orderhub_runtime.db import Tx
 from ingest.aftersales import cancel_for_refunds, publish_refunds
 from ingest.catalogue.service import record_products
 from ingest.changes.carrier import record_intercept_answer
-from ingest.changes.service import cancel_from_anomaly, record_labels_printed
+from ingest.changes.service import cancel_from_anomaly
 from ingest.deps import IngestDeps
 from ingest.orders.repository import get_order_row
 from ingest.projection.service import PROJECTED, project_run
@@ -35,10 +34,6 @@ Run = Sequence[tuple[Envelope, DomainEvent]]
 
 async def on_products(tx: Tx, items: Run) -> None:
     await record_products(tx, [e for _, e in items if isinstance(e, ProductUpdated)])
-
-
-async def on_labels_printed(tx: Tx, items: Run) -> None:
-    await record_labels_printed(tx, [(e.order_id, e.printed_at) for _, e in items if isinstance(e, LabelPrinted)])
 
 
 async def on_anomalies_resolved(tx: Tx, items: Run) -> None:
@@ -84,7 +79,6 @@ def build_batch_handlers(deps: IngestDeps) -> dict[str, BatchHandler]:
     del deps
     handlers: dict[str, BatchHandler] = {cls.event_type: project_run for cls in PROJECTED}
     handlers[ProductUpdated.event_type] = on_products
-    handlers[LabelPrinted.event_type] = on_labels_printed
     handlers[AnomalyResolved.event_type] = on_anomalies_resolved
     handlers[CouponIssued.event_type] = on_coupons_issued
     handlers[AddressInterceptAnswered.event_type] = on_intercept_answers

@@ -73,6 +73,11 @@ orders = Table(
     Column("snapshot", JSONB, nullable=False),  # the CanonicalOrder as published in order.placed
     Column("placed_at", DateTime(timezone=True), nullable=False, server_default=_now),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=_now),
+    # From fulfillment's outbound.status_changed: when a parcel of the order first went on a pick
+    # list (its label is on paper from then on: an address change is an intercept, not a change),
+    # and the last warehouse status announced (picking | created).
+    Column("label_printed_at", DateTime(timezone=True)),
+    Column("outbound_status", Text),
     UniqueConstraint("channel", "channel_order_no"),
     CheckConstraint(STATUS_CHECK, name="status_known"),
     Index("ix_orders_receiver_phone_last4", "receiver_phone_last4"),
@@ -245,13 +250,24 @@ orders.append_column(
 Index("ix_orders_search_grams", orders.c.search_grams, postgresql_using="gin")
 Index("ix_orders_channel_order_no", orders.c.channel_order_no, postgresql_ops={"channel_order_no": "text_pattern_ops"})
 
+# --- Receiver name search (migration 20261202_0007) -------------------------------------------------
+# The receiver's name normalised like the titles, and its bigrams: a name or a 2+ character part of
+# it is looked up by the GIN index like a product word. From receiver_name, which follows changes.
+orders.append_column(Column("search_name", Text, Computed("ingest.search_name(receiver_name)", persisted=True)))
+orders.append_column(
+    Column(
+        "name_grams", ARRAY(Text), Computed("ingest.search_bigrams(ingest.search_name(receiver_name))", persisted=True)
+    )
+)
+Index("ix_orders_name_grams", orders.c.name_grams, postgresql_using="gin")
+
 # --- Push channels (migration 20261124_0005) ------------------------------------------------------
 # The mini-program's Idempotency-Key: a customer's retried "place order" request finds the order the
 # first attempt placed instead of placing a second one.
 mp_orders.append_column(Column("request_key", Text))
 Index("uq_mp_orders_openid_request_key", mp_orders.c.openid, mp_orders.c.request_key, unique=True)
 
-# --- Order changes (migration 20261202_0006) -------------------------------------------------------
+# --- Order changes (migration 20261202_0008) -------------------------------------------------------
 # The product catalogue as fulfillment announces it (product.updated): the list price a mini-program
 # order line is charged at, whatever the client sends.
 catalogue = Table(
@@ -263,15 +279,6 @@ catalogue = Table(
     Column("currency", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("list_price_fen >= 0", name="price_not_negative"),
-)
-
-# Orders whose label is on paper (an outbound order of theirs went to picking: printed pick list or
-# bridge sheet), as fulfillment announces it; an address change then needs an intercept.
-labels_printed = Table(
-    "labels_printed",
-    metadata,
-    Column("order_id", Text, primary_key=True),
-    Column("printed_at", DateTime(timezone=True), nullable=False),
 )
 
 # Compensation coupons as aftersales issues them (coupon.issued), for the mini-program: the customer

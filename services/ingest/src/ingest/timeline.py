@@ -17,6 +17,7 @@ from orderhub_contracts.events import (
     OrderPlaced,
     OrderShipped,
     OrderValidated,
+    OutboundStatusChanged,
     ShipmentCreated,
     ShipmentDispatched,
     ShipmentIntercepted,
@@ -169,6 +170,22 @@ def _failed(e: NotificationFailed) -> TimelineEntry:
     return TimelineEntry(f"{channel}发送失败: 模板 {e.template}, 错误 {e.error_code}{final}", data)
 
 
+OUTBOUND_STATUS_NAMES = {"picking": "拣货中（拣货单已打印）", "created": "回到待拣货"}
+
+
+def _outbound_status(e: OutboundStatusChanged) -> TimelineEntry:
+    status = OUTBOUND_STATUS_NAMES.get(e.status, e.status)
+    wave = f"，拣货单 {e.picklist_id}" if e.picklist_id else ""
+    data = {
+        "outbound_id": e.outbound_id,
+        "status": e.status,
+        "waybill_no": e.waybill_no,
+        "picklist_id": e.picklist_id,
+        "at": e.at.isoformat(),
+    }
+    return TimelineEntry(f"包裹 {e.waybill_no or e.outbound_id} {status}{wave}", data)
+
+
 _BUILDERS: dict[type[DomainEvent], Callable[[Any], TimelineEntry]] = {
     AnomalyRaised: _anomaly,
     OrderValidated: _validated,
@@ -179,6 +196,7 @@ _BUILDERS: dict[type[DomainEvent], Callable[[Any], TimelineEntry]] = {
     OrderShipped: _order_shipped,
     ShipmentIntercepted: _intercepted,
     ShipmentReleased: _released,
+    OutboundStatusChanged: _outbound_status,
     NotificationSent: _sent,
     NotificationFailed: _failed,
 }

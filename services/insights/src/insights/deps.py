@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
+import httpx
 from fastapi import Depends
 from orderhub_runtime.app import provided
 from orderhub_runtime.auth import require_staff
@@ -16,6 +17,11 @@ from insights.settings import InsightsSettings
 @dataclass(frozen=True)
 class InsightsDeps:
     settings: InsightsSettings
+    http: httpx.AsyncClient  # toward other services' public APIs (fulfillment's 稳); closed on stop
+
+    @classmethod
+    def build(cls, settings: InsightsSettings) -> InsightsDeps:
+        return cls(settings=settings, http=httpx.AsyncClient(timeout=settings.status_accuracy_timeout_s))
 
 
 Deps = Annotated[InsightsDeps, Depends(provided(InsightsDeps))]

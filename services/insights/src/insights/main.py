@@ -16,7 +16,7 @@ from insights.tables import messaging
 
 
 def build_spec(settings: InsightsSettings, runtime: RuntimeSettings) -> ServiceSpec[InsightsDeps]:
-    deps = InsightsDeps(settings=settings)
+    deps = InsightsDeps.build(settings)
     return ServiceSpec(
         name="insights",
         title="OrderHub insights",
@@ -27,6 +27,7 @@ def build_spec(settings: InsightsSettings, runtime: RuntimeSettings) -> ServiceS
         handlers=build_handlers(deps),
         batch_handlers=build_batch_handlers(deps),
         routers=[kpi_router, heat_router, contacts_router],
+        on_stop=[deps.http.aclose],
     )
 
 

@@ -21,3 +21,6 @@ class InsightsSettings(ServiceSettings):
     response_min_level: int = Field(default=2, ge=1, le=3)
     # 省: the same person doing the same thing to the same order within this window counts once.
     repeat_window_s: int = Field(default=60, ge=1)
+    # 稳 belongs to fulfillment, which owns the carriers' tracks: /v1/kpi asks its public API.
+    fulfillment_url: str = "http://127.0.0.1:8003"
+    status_accuracy_timeout_s: float = Field(default=30.0, gt=0)

@@ -17,7 +17,6 @@ from orderhub_contracts.events import (
     OrderCancelled,
     OrderPlaced,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -38,10 +37,6 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
     async def on_orders_refunded(tx: Tx, events: Run) -> None:
         refunds = [(envelope, event) for envelope, event in events if isinstance(event, OrderRefunded)]
         await service.notify_refunds(tx, deps, refunds)
-
-    async def on_shipments_created(tx: Tx, events: Run) -> None:
-        shipments = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentCreated)]
-        await service.notify_shipments(tx, deps, shipments)
 
     async def on_shipments_dispatched(tx: Tx, events: Run) -> None:
         dispatches = [(envelope, event) for envelope, event in events if isinstance(event, ShipmentDispatched)]
@@ -71,7 +66,6 @@ def build_batch_handlers(deps: NotifyDeps) -> dict[str, BatchHandler]:
         OrderCancelled.event_type: on_orders_cancelled,
         CouponIssued.event_type: on_coupons_issued,
         CouponDrawRefused.event_type: on_coupons_refused,
-        ShipmentCreated.event_type: on_shipments_created,
         AnomalyRaised.event_type: on_anomalies_raised,
         OrderPlaced.event_type: on_orders_placed,
         OrderRefunded.event_type: on_orders_refunded,

@@ -23,7 +23,7 @@ class NotifySettings(ServiceSettings):
     sms_provider: Literal["recording", "aliyun", "tencent"] = "recording"
     wecom_provider: Literal["recording", "wecom"] = "recording"
     provider_timeout_s: float = Field(default=5.0, gt=0)
-    # Aliyun SMS (dysmsapi). Template codes map ours to the approved ones: {"shipment_created": "SMS_1234"}.
+    # Aliyun SMS (dysmsapi). Template codes map ours to the approved ones: {"shipment_dispatched": "SMS_1234"}.
     aliyun_base_url: str = "https://dysmsapi.aliyuncs.com"
     aliyun_access_key_id: str = ""
     aliyun_access_key_secret: SecretStr = SecretStr("")
@@ -34,12 +34,12 @@ class NotifySettings(ServiceSettings):
     tencent_sms_sdk_app_id: str = ""
     tencent_region: str = "ap-guangzhou"
     # Both SMS providers: the approved signature, and our template codes mapped to the provider's
-    # approved templates ({"shipment_created": "SMS_1234"} for Aliyun, {"shipment_created": "1234567"}
+    # approved templates ({"shipment_dispatched": "SMS_1234"} for Aliyun, {"shipment_dispatched": "1234567"}
     # for Tencent); an unmapped template is sent under our own code.
     sms_sign_name: str = "订单中枢"
     sms_template_codes: dict[str, str] = Field(default_factory=dict)
     # Tencent templates number their variables: our variable names in placeholder order, per
-    # template ({"shipment_created": ["order_id", "carrier", "waybill_no"]}); default: the order
+    # template ({"shipment_dispatched": ["order_id", "carrier", "waybill_no"]}); default: the order
     # in which our own template text uses them.
     tencent_template_params: dict[str, list[str]] = Field(default_factory=dict)
     # WeCom: robots (keys below) and application messages (corp credentials).

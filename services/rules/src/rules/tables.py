@@ -91,7 +91,7 @@ anomalies = Table(
     CheckConstraint("level BETWEEN 1 AND 3", name="level"),
     CheckConstraint(
         "(status = 'resolved') = (resolution IS NOT NULL) AND (resolution IS NULL OR resolution IN "
-        "('released', 'cancelled'))",
+        "('released', 'cancelled', 'automatic'))",
         name="resolution",
     ),
     Index("ix_anomalies_order_id", "order_id"),

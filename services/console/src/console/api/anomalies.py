@@ -32,8 +32,9 @@ async def queue(
     request: Request,
     deps: Deps,
     session: AnomalyReader,
-    level: Annotated[int | None, Query(ge=1, le=3)] = None,
+    level: Annotated[int | None, Query(ge=2, le=3)] = None,
 ) -> Response:
+    """The queue of what needs a person: levels 2 and 3 (level-1 reminders close by themselves)."""
     found = await deps.rules.anomalies(session.token, {"level": level, "limit": 200})
     template = "_anomaly_rows.html" if is_htmx(request) else "anomalies.html"
     return render(

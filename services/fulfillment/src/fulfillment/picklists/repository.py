@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from orderhub_contracts.timezone import as_shanghai
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from fulfillment.outbound.model import OutboundStatus, Zone
 from fulfillment.picklists.model import PicklistSummary, PickSheet
 from fulfillment.tables import outbound_orders, picklist_orders, picklist_seq, picklists
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An outbound order whose status a wave changed (to `picking`, or back to `created`)."""
+
+    outbound_id: str
+    order_id: str
+    waybill_no: str
 
 
 async def next_picklist_id(conn: AsyncConnection, at: datetime) -> str:
@@ -42,15 +52,21 @@ async def lock_wave_candidates(
     return list((await conn.execute(query)).scalars())
 
 
-async def mark_picking(conn: AsyncConnection, outbound_ids: Sequence[str]) -> None:
-    await conn.execute(
+_MOVED = (outbound_orders.c.outbound_id, outbound_orders.c.order_id, outbound_orders.c.waybill_no)
+
+
+async def mark_picking(conn: AsyncConnection, outbound_ids: Sequence[str]) -> list[Moved]:
+    """`created` -> `picking`; answers the outbound orders moved, by outbound ID."""
+    rows = await conn.execute(
         update(outbound_orders)
         .where(
             outbound_orders.c.outbound_id.in_(list(outbound_ids)),
             outbound_orders.c.status == OutboundStatus.CREATED.value,
         )
         .values(status=OutboundStatus.PICKING.value, updated_at=func.now())
+        .returning(*_MOVED)
     )
+    return sorted((Moved(r.outbound_id, r.order_id, r.waybill_no) for r in rows), key=lambda m: m.outbound_id)
 
 
 async def insert_picklist(conn: AsyncConnection, sheet: PickSheet) -> None:
@@ -78,7 +94,7 @@ async def load_sheet(conn: AsyncConnection, picklist_id: str) -> tuple[PickSheet
     return None if row is None else (PickSheet.from_json(row.sheet), row.status)
 
 
-async def close_picklist(conn: AsyncConnection, picklist_id: str, at: datetime) -> list[str] | None:
+async def close_picklist(conn: AsyncConnection, picklist_id: str, at: datetime) -> list[Moved] | None:
     """Close an open wave: its orders leave it, and those not yet shipped (still `picking`) go back
     to the board as unpicked. Answers their IDs; None when the wave is not open."""
     closed = await conn.execute(
@@ -100,9 +116,54 @@ async def close_picklist(conn: AsyncConnection, picklist_id: str, at: datetime) 
         update(outbound_orders)
         .where(outbound_orders.c.outbound_id.in_(ids), outbound_orders.c.status == OutboundStatus.PICKING.value)
         .values(status=OutboundStatus.CREATED.value, updated_at=func.now())
-        .returning(outbound_orders.c.outbound_id)
+        .returning(*_MOVED)
     )
-    return sorted(returned.scalars())
+    return sorted((Moved(r.outbound_id, r.order_id, r.waybill_no) for r in returned), key=lambda m: m.outbound_id)
+
+
+# The waves are locked first, in ID order, in a statement of their own: two scans finishing the
+# last two orders of a wave at once then check one after the other, the second (a new snapshot
+# in READ COMMITTED) seeing the first's parcel shipped, so the wave cannot stay open.
+_LOCK_WAVES = text(
+    """
+SELECT p.picklist_id FROM fulfillment.picklists p
+WHERE p.status = 'open' AND p.picklist_id IN (
+    SELECT m.picklist_id FROM fulfillment.picklist_orders m
+    WHERE m.open AND m.outbound_id = ANY(CAST(:outbound_ids AS text[]))
+)
+ORDER BY p.picklist_id
+FOR UPDATE
+"""
+)
+_FINISHED = text(
+    """
+WITH done AS (
+    UPDATE fulfillment.picklists p SET status = 'closed', closed_at = now()
+    WHERE p.status = 'open'
+      AND p.picklist_id = ANY(CAST(:picklist_ids AS text[]))
+      AND NOT EXISTS (
+          SELECT 1 FROM fulfillment.picklist_orders m
+          JOIN fulfillment.outbound_orders o ON o.outbound_id = m.outbound_id
+          WHERE m.picklist_id = p.picklist_id AND o.status NOT IN ('shipped', 'cancelled')
+      )
+    RETURNING p.picklist_id
+), members AS (
+    UPDATE fulfillment.picklist_orders m SET open = false
+    FROM done WHERE m.picklist_id = done.picklist_id
+)
+SELECT picklist_id FROM done ORDER BY picklist_id
+"""
+)
+
+
+async def close_finished_waves(conn: AsyncConnection, outbound_ids: Sequence[str]) -> list[str]:
+    """Close the open waves of these outbound orders in which every order has shipped or been
+    cancelled (the caller has just changed these, in this transaction); answers their IDs."""
+    waves = list((await conn.execute(_LOCK_WAVES, {"outbound_ids": list(outbound_ids)})).scalars())
+    if not waves:
+        return []
+    rows = await conn.execute(_FINISHED, {"picklist_ids": waves})
+    return list(rows.scalars())
 
 
 async def list_picklists(conn: AsyncConnection, *, status: str | None, limit: int) -> list[PicklistSummary]:

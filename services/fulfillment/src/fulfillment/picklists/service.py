@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import structlog
+from orderhub_contracts.events import OutboundStatusChanged
 from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.errors import Conflict, NotFound
 
 from fulfillment.catalogue.repository import presale_dates
-from fulfillment.outbound.model import Zone
+from fulfillment.outbound.model import OutboundStatus, Zone
 from fulfillment.outbound.repository import BoardEntry, load_board_entries
-from fulfillment.outbound.service.readdress import announce_labels_printed
 from fulfillment.picklists import repository
 from fulfillment.picklists.model import CreatePicklist, PicklistSummary, PickSheet, SheetLine, SheetOrder
 from fulfillment.picklists.pdf import render_pdf
@@ -36,10 +37,9 @@ class Picklist:
 async def create_picklist(
     tx: Tx, command: CreatePicklist, *, now: datetime, printer: Printer | None = None, font: Path | None = None
 ) -> Picklist:
-    """Take the most urgent unpicked outbound orders into a new wave and mark them `picking`: their
-    labels are on paper from now on (shipment.label_printed, so that ingest intercepts rather than
-    re-addresses on an address change). With a printer (auto print), the wave's PDF joins the
-    printer queue in the same transaction."""
+    """Take the most urgent unpicked outbound orders into a new wave and mark them `picking`, each
+    announced with outbound.status_changed (ingest's timeline; the label is on paper from now).
+    With a printer (auto print), the wave's PDF joins the printer queue in the same transaction."""
     ids = await repository.lock_wave_candidates(
         tx.conn, limit=command.max_orders, zone=command.zone, carrier=command.carrier
     )
@@ -56,8 +56,8 @@ async def create_picklist(
         orders=tuple(_sheet_order(entry, presale) for entry in entries),
     )
     await repository.insert_picklist(tx.conn, sheet)
-    await repository.mark_picking(tx.conn, ids)
-    await announce_labels_printed(tx, entries, printed_at=now)
+    moved = await repository.mark_picking(tx.conn, ids)
+    await _announce(tx, moved, OutboundStatus.PICKING, now, sheet.picklist_id)
     log.info("picklist.created", picklist_id=sheet.picklist_id, orders=len(ids), zone=command.zone)
     job_id = None
     if printer is not None and font is not None:
@@ -125,15 +125,43 @@ async def _submit(tx: Tx, sheet: PickSheet, printer: Printer, font: Path) -> int
 
 
 async def close_picklist(tx: Tx, picklist_id: str, now: datetime) -> list[str]:
-    """Close the wave once its picking is over; orders it did not ship go back to the board.
-    Answers their outbound IDs. Closing a closed wave is refused (409)."""
+    """Close the wave once its picking is over; orders it did not ship go back to the board
+    (`created`, each announced with outbound.status_changed). Answers their outbound IDs.
+    Closing a closed wave is refused (409). A wave closes by itself when its last order has
+    shipped or been cancelled (`close_finished_waves`)."""
     returned = await repository.close_picklist(tx.conn, picklist_id, now)
     if returned is None:
         if await repository.load_sheet(tx.conn, picklist_id) is None:
             raise NotFound(f"pick list {picklist_id} not found")
         raise Conflict(f"pick list {picklist_id} is already closed")
+    await _announce(tx, returned, OutboundStatus.CREATED, now, picklist_id)
     log.info("picklist.closed", picklist_id=picklist_id, returned=len(returned))
-    return returned
+    return [m.outbound_id for m in returned]
+
+
+async def close_finished_waves(tx: Tx, outbound_ids: Sequence[str]) -> list[str]:
+    """After these outbound orders shipped or were cancelled: close their open waves in which
+    no order is left to ship. Answers the waves closed."""
+    closed = await repository.close_finished_waves(tx.conn, outbound_ids)
+    for picklist_id in closed:
+        log.info("picklist.closed", picklist_id=picklist_id, returned=0, finished=True)
+    return closed
+
+
+async def _announce(
+    tx: Tx, moved: Sequence[repository.Moved], status: OutboundStatus, at: datetime, picklist_id: str
+) -> None:
+    for m in moved:
+        await tx.publish(
+            OutboundStatusChanged(
+                order_id=m.order_id,
+                outbound_id=m.outbound_id,
+                status=status.value,
+                at=at,
+                waybill_no=m.waybill_no,
+                picklist_id=picklist_id,
+            )
+        )
 
 
 async def list_picklists(db: Database, *, status: str | None, limit: int) -> list[PicklistSummary]:

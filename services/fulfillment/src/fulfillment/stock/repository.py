@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from orderhub_contracts.events import ShortLine
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -81,8 +81,15 @@ async def reserve(conn: AsyncConnection, order_id: str, quantities: Mapping[str,
         )
         if result.first() is None:
             raise StockRowChanged(sku)
+    # The presale parcel of a mixed order reserves after its in-stock parcel, maybe the same SKU.
+    rows = pg_insert(reservations).values(
+        [{"order_id": order_id, "sku": sku, "quantity": q} for sku, q in quantities.items()]
+    )
     await conn.execute(
-        insert(reservations), [{"order_id": order_id, "sku": sku, "quantity": q} for sku, q in quantities.items()]
+        rows.on_conflict_do_update(
+            index_elements=[reservations.c.order_id, reservations.c.sku],
+            set_={"quantity": reservations.c.quantity + rows.excluded.quantity},
+        )
     )
     return []
 

@@ -86,6 +86,7 @@ class SheetOrder:
 
     order_id: str
     outbound_id: str
+    waybill_no: str
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ async def take_to_picking(conn: AsyncConnection, keys: Sequence[str]) -> list[Sh
         return []
     o = outbound_orders
     query = (
-        select(o.c.outbound_id, o.c.order_id)
+        select(o.c.outbound_id, o.c.order_id, o.c.waybill_no)
         .where(
             o.c.status == OutboundStatus.CREATED.value,
             or_(o.c.order_id.in_(wanted), o.c.channel_order_no.in_(wanted)),
@@ -78,7 +78,7 @@ async def take_to_picking(conn: AsyncConnection, keys: Sequence[str]) -> list[Sh
         .order_by(o.c.outbound_id)
         .with_for_update(of=o)
     )
-    found = [SheetOrder(order_id=row.order_id, outbound_id=row.outbound_id) for row in await conn.execute(query)]
+    found = [SheetOrder(row.order_id, row.outbound_id, row.waybill_no) for row in await conn.execute(query)]
     if found:
         await conn.execute(
             update(o)

@@ -1,9 +1,9 @@
 """Use cases of the WMS bridge. At the read time (08:55 Asia/Shanghai) each export in the inbox is
 read, gets its 「客户备注」 column and is written as 带备注发货单.xlsx; at the print time (09:00)
 its PDF is rendered and queued for the printer, and the sheet's outbound orders still `created`
-go to `picking` (their labels are on paper: shipment.label_printed). Both steps are recorded per file (name and
-content hash), so that a restart neither reads nor prints a file twice, and a service that was
-down catches up when it starts."""
+go to `picking` (their labels are on paper: outbound.status_changed, as for a pick list). Both
+steps are recorded per file (name and content hash), so that a restart neither reads nor prints a
+file twice, and a service that was down catches up when it starts."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from datetime import datetime, time
 from pathlib import Path
 
 import structlog
-from orderhub_contracts.events import WmsBridgeFailed
+from orderhub_contracts.events import OutboundStatusChanged, WmsBridgeFailed
 from orderhub_contracts.timezone import as_shanghai
 from orderhub_runtime.db import Database
 
-from fulfillment.outbound.service.readdress import announce_labels_printed
+from fulfillment.outbound.model import OutboundStatus
 from fulfillment.printing import service as printing
 from fulfillment.printing.model import Printer, SubmitPrint
 from fulfillment.settings import FulfillmentSettings
@@ -164,7 +164,16 @@ async def _print_one(
         job_id = await printing.submit(tx, command, printer)
         printed = await repository.mark_printed(tx.conn, run.run_id, pdf_name, job_id, now)
         on_paper = await repository.take_to_picking(tx.conn, order_keys(header, rows))
-        await announce_labels_printed(tx, on_paper, printed_at=now)
+        for order in on_paper:
+            await tx.publish(
+                OutboundStatusChanged(
+                    order_id=order.order_id,
+                    outbound_id=order.outbound_id,
+                    status=OutboundStatus.PICKING.value,
+                    at=now,
+                    waybill_no=order.waybill_no,
+                )
+            )
     log.info("wms_bridge.printed", run_id=run_id, print_job_id=job_id, rows=run.rows_read, picking=len(on_paper))
     return printed
 

@@ -82,6 +82,8 @@ def build_order_view(
         ),
         placed_at=as_shanghai(row["placed_at"]),
         updated_at=as_shanghai(row["updated_at"]),
+        label_printed_at=_local(row.get("label_printed_at")),
+        outbound_status=row.get("outbound_status"),
         timeline=[_timeline_entry(t) for t in timeline],
         status_history=status_history(timeline),
         tracking=latest_tracking([(t["event_type"], t["data"]) for t in timeline]),

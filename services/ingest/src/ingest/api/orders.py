@@ -17,7 +17,14 @@ from orderhub_runtime.errors import NotFound
 from orderhub_runtime.settings import StaffMember
 
 from ingest.api.order_views import order_view
-from ingest.api.schemas import LineItemIn, OrderView, PlacedOrderView, PlaceOrderRequest, ReceiverIn
+from ingest.api.schemas import (
+    LineItemIn,
+    OrderView,
+    PlacedOrderView,
+    PlaceOrderRequest,
+    ReceiverIn,
+    ReceiverPhoneView,
+)
 from ingest.orders import service
 from ingest.orders.model import PlaceOrder
 
@@ -73,6 +80,18 @@ async def get_order(order_id: str, db: DatabaseDep, _: AnyStaff) -> OrderView:
     if record is None:
         raise NotFound(f"no order with ID {order_id!r}", details={"order_id": order_id})
     return order_view(record)
+
+
+@router.get("/{order_id}/receiver-phone", responses={401: _ERROR, 403: _ERROR, 404: _ERROR})
+async def receiver_phone(order_id: str, db: DatabaseDep, staff: OrderTaker) -> ReceiverPhoneView:
+    """The receiver's full phone number (everywhere else it is masked), for an agent who must call
+    the customer. Customer service and managers only; each reveal is logged with who asked
+    (`order.phone_revealed`), never the number."""
+    if not _ORDER_ID.fullmatch(order_id):
+        raise NotFound(f"no order with ID {order_id!r}", details={"order_id": order_id})
+    async with db.read() as conn:
+        phone = await service.reveal_receiver_phone(conn, order_id, staff=staff.name)
+    return ReceiverPhoneView(phone=phone)
 
 
 def to_command(body: PlaceOrderRequest, *, entered_by: str) -> PlaceOrder:

@@ -214,10 +214,18 @@ class OrderView(BaseModel):
     totals: TotalsView
     placed_at: datetime
     updated_at: datetime
+    label_printed_at: datetime | None = Field(
+        default=None, description="when a parcel of the order first went on a pick list: its label is on paper"
+    )
+    outbound_status: str | None = Field(default=None, description="the last warehouse status: picking | created")
     timeline: list[TimelineEntryView]
     status_history: list[StatusChangeView]
     transition_rejections: list[RejectionView]
     tracking: TrackingView | None = Field(default=None, description="the parcel's latest checkpoint (最新物流)")
+
+
+class ReceiverPhoneView(BaseModel):
+    phone: str  # in full: only for customer service, and each reveal is logged
 
 
 class PlacedOrderView(OrderView):

@@ -42,8 +42,8 @@ async def search_orders(
         Query(
             description="Free text, e.g. `加湿器 5678`. Each term narrows the result: "
             "`DABE…` global ID (or its start), 4 digits = phone last 4, 5+ characters with "
-            "a digit = channel order number (or its start), anything else = a product "
-            "word (2+ characters) in the item titles."
+            "a digit = channel order number (or its start), anything else = a word "
+            "(2+ characters) in the item titles or the receiver's name (`张三`, or a part of it)."
         ),
     ] = None,
     order_id: Annotated[str | None, Query(description="Global order ID or its start.")] = None,
@@ -57,7 +57,8 @@ async def search_orders(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> SearchResult:
     """Find orders of every channel by global ID, channel order number, phone last 4 digits, product
-    words, or any combination (`加湿器 5678`), newest first. Any staff role. Phone numbers masked."""
+    words, the receiver's name, or any combination (`加湿器 5678`, `张三 5678`), newest first.
+    Any staff role. Phone numbers masked."""
     criteria = build_criteria(
         q=q,
         order_id=order_id,

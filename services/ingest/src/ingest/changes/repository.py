@@ -7,19 +7,15 @@ from datetime import datetime
 
 from orderhub_contracts.state_machine import OrderStatus
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ingest.tables import labels_printed, mp_orders, order_keys, order_timeline, orders
-
-
-async def record_label_printed(conn: AsyncConnection, order_id: str, printed_at: datetime) -> None:
-    stmt = pg_insert(labels_printed).values(order_id=order_id, printed_at=printed_at)
-    await conn.execute(stmt.on_conflict_do_nothing(index_elements=[labels_printed.c.order_id]))
+from ingest.tables import mp_orders, order_keys, order_timeline, orders
 
 
 async def label_printed(conn: AsyncConnection, order_id: str) -> bool:
-    query = select(labels_printed.c.order_id).where(labels_printed.c.order_id == order_id)
+    """A parcel of the order went to `picking` (fulfillment's outbound.status_changed, projected
+    as the order's `label_printed_at`): its label is on paper."""
+    query = select(orders.c.label_printed_at).where(orders.c.order_id == order_id)
     return (await conn.scalar(query)) is not None
 
 

@@ -15,7 +15,7 @@ Every use case takes the caller's transaction and locks the order's status row f
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
 from orderhub_contracts.address import Receiver
@@ -80,13 +80,6 @@ async def cancel_order(tx: Tx, command: CancelOrder) -> Cancelled:
     await apply_change(tx, command.order_id, event)
     log.info("order.cancelled", order_id=command.order_id, by=command.by)
     return Cancelled(command.order_id, already=False)
-
-
-async def record_labels_printed(tx: Tx, printed: Sequence[tuple[str, datetime]]) -> None:
-    """Fulfillment printed these orders' labels (shipment.label_printed): from now on an address
-    change within the window is an intercept."""
-    for order_id, printed_at in printed:
-        await repository.record_label_printed(tx.conn, order_id, printed_at)
 
 
 async def cancel_from_anomaly(tx: Tx, order_id: str, by: str) -> None:

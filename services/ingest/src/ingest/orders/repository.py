@@ -132,6 +132,12 @@ async def get_order_row(conn: AsyncConnection, order_id: str) -> RowMapping | No
     return (await conn.execute(select(orders).where(orders.c.order_id == order_id))).mappings().first()
 
 
+async def get_receiver_phone(conn: AsyncConnection, order_id: str) -> str | None:
+    """The receiver's full phone number as it stands now; None when there is no such order."""
+    row = (await conn.execute(select(orders.c.receiver_phone).where(orders.c.order_id == order_id))).first()
+    return None if row is None else str(row.receiver_phone or "")
+
+
 async def lock_status(conn: AsyncConnection, order_id: str) -> tuple[OrderStatus, datetime] | None:
     """The order's status and since when, locked until the transaction ends (one writer at a time)."""
     query = select(orders.c.status, orders.c.status_since).where(orders.c.order_id == order_id).with_for_update()

@@ -11,7 +11,7 @@ from orderhub_contracts.ids import candidate_order_ids
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_contracts.state_machine import OrderStatus
 from orderhub_runtime.db import Tx
-from orderhub_runtime.errors import Conflict
+from orderhub_runtime.errors import Conflict, NotFound
 from orderhub_runtime.logging import get_logger
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,6 +24,7 @@ from ingest.orders.repository import (
     claim_order_id,
     find_keyed_order,
     get_order_row,
+    get_receiver_phone,
     insert_placed,
     list_rejections,
     list_timeline,
@@ -62,6 +63,16 @@ async def read_order(conn: AsyncConnection, order_id: str, *, row: Row | None = 
     if row is None:
         return None
     return OrderRecord(row, await list_timeline(conn, order_id), await list_rejections(conn, order_id))
+
+
+async def reveal_receiver_phone(conn: AsyncConnection, order_id: str, *, staff: str) -> str:
+    """The full receiver phone for an agent who must call. Who saw which order's number is logged;
+    the number itself never is."""
+    phone = await get_receiver_phone(conn, order_id)
+    if phone is None:
+        raise NotFound(f"no order with ID {order_id!r}", details={"order_id": order_id})
+    log.info("order.phone_revealed", order_id=order_id, staff=staff)
+    return phone
 
 
 async def accept_order(tx: Tx, command: PlaceOrder) -> Accepted:

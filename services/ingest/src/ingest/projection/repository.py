@@ -120,3 +120,38 @@ async def write_run(
         "r_to": [r.to_status.value for r in rejections],
     }
     return {row.event_id for row in await conn.execute(_WRITE, params)}
+
+
+# Each order's first pick list stamps label_printed_at (kept afterwards: the paper exists); the
+# last status of the run is the order's outbound_status. Changes nothing for an empty run.
+_OUTBOUND = text(
+    """
+WITH s AS (
+    SELECT * FROM unnest(
+        CAST(:order_ids AS text[]), CAST(:statuses AS text[]), CAST(:ats AS timestamptz[])
+    ) WITH ORDINALITY AS s(order_id, status, at, n)
+), per_order AS (
+    SELECT DISTINCT ON (s.order_id) s.order_id, s.status,
+           (SELECT min(p.at) FROM s p WHERE p.order_id = s.order_id AND p.status = 'picking') AS printed_at
+    FROM s ORDER BY s.order_id, s.n DESC
+)
+UPDATE ingest.orders o
+SET outbound_status = per_order.status,
+    label_printed_at = coalesce(o.label_printed_at, per_order.printed_at)
+FROM per_order WHERE o.order_id = per_order.order_id
+"""
+)
+
+
+async def record_outbound_statuses(conn: AsyncConnection, changes: Sequence[tuple[str, str, datetime]]) -> None:
+    """(order ID, outbound status, at) from outbound.status_changed, in run order."""
+    if not changes:
+        return
+    await conn.execute(
+        _OUTBOUND,
+        {
+            "order_ids": [c[0] for c in changes],
+            "statuses": [c[1] for c in changes],
+            "ats": [c[2] for c in changes],
+        },
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
@@ -22,6 +23,7 @@ from orderhub_contracts.events import (
     OrderHeld,
     OrderShipped,
     OrderValidated,
+    OutboundStatusChanged,
     ShipmentCreated,
     ShipmentDelivered,
     ShipmentDispatched,
@@ -38,7 +40,7 @@ from orderhub_runtime.logging import get_logger
 
 from ingest.aftersales import PROJECTED_AFTERSALES
 from ingest.orders.repository import TimelineRecord
-from ingest.projection.repository import Rejection, lock_orders, write_run
+from ingest.projection.repository import Rejection, lock_orders, record_outbound_statuses, write_run
 from ingest.projection.rules import Decision, Outcome, decide, target_status
 from ingest.timeline import entry_for
 
@@ -96,8 +98,21 @@ async def project_run(tx: Tx, items: Sequence[tuple[Envelope, DomainEvent]]) -> 
     inserted = await write_run(tx.conn, [s.record for s in steps], statuses, _rejections(steps))
     if len(inserted) != len(steps):
         raise ProjectedConcurrently(f"events {sorted({s.envelope.id for s in steps} - inserted)} projected meanwhile")
+    await record_outbound_statuses(tx.conn, _outbound_statuses(steps, items))
     for step in steps:
         _log(step)
+
+
+def _outbound_statuses(
+    steps: Sequence[_Step], items: Sequence[tuple[Envelope, DomainEvent]]
+) -> list[tuple[str, str, datetime]]:
+    """(order ID, status, at) of the run's newly projected outbound.status_changed, in run order."""
+    projected = {s.envelope.id for s in steps}
+    return [
+        (event.order_id, event.status, event.at)
+        for envelope, event in items
+        if isinstance(event, OutboundStatusChanged) and envelope.id in projected
+    ]
 
 
 def _rejections(steps: Sequence[_Step]) -> list[Rejection]:
@@ -157,6 +172,7 @@ PROJECTED: tuple[type[DomainEvent], ...] = (
     ShipmentIntercepted,
     ShipmentReleased,
     ShipmentDispatched,
+    OutboundStatusChanged,
     OrderShipped,
     NotificationSent,
     NotificationFailed,

@@ -1,14 +1,14 @@
 """The search query. Every term is indexed: order ID prefix (primary key, plus the creation time
-the ID carries), channel order number (text_pattern_ops btree), phone last 4 (btree), product
-words (GIN over title bigrams, then a LIKE on the titles to confirm the bigrams are adjacent). A
-common product word is instead found by walking the newest orders (see plan.py). Newest first,
-ties by order ID."""
+the ID carries), channel order number (text_pattern_ops btree), phone last 4 (btree), words
+(GIN over title bigrams, then a LIKE on the titles to confirm the bigrams are adjacent; or the
+same over the receiver's name, so a word matches a product or the person). A common product
+word is instead found by walking the newest orders (see plan.py). Newest first, ties by order ID."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, RowMapping, Select, or_, select, text
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.search.criteria import SearchCriteria, bigrams, id_time_range, like_escape
@@ -46,11 +46,8 @@ def conditions(c: SearchCriteria) -> list[ColumnElement[bool]]:
             where += [_o.created_at >= span[0], _o.created_at < span[1]]
     where += [_o.channel_order_no.like(like_escape(n) + "%") for n in c.channel_order_nos]
     where += [_o.receiver_phone_last4 == d for d in c.phone_last4]
-    if c.words and not c.is_selective:
-        # With an ID, number or phone term, the few orders it finds are checked for the words directly.
-        grams = sorted(set().union(*(bigrams(w) for w in c.words)))
-        where.append(_o.search_grams.contains(grams))
-    where += [_o.search_text.like("%" + like_escape(w) + "%") for w in c.words]
+    # With an ID, number or phone term, the few orders it finds are checked for the words directly.
+    where += [word_matches(w, indexed=not c.is_selective) for w in c.words]
     if c.channel is not None:
         where.append(_o.channel == c.channel)
     if c.status is not None:
@@ -60,6 +57,19 @@ def conditions(c: SearchCriteria) -> list[ColumnElement[bool]]:
     if c.created_to is not None:
         where.append(_o.created_at <= c.created_to)
     return where
+
+
+def word_matches(word: str, *, indexed: bool) -> ColumnElement[bool]:
+    """The word in an item title or in the receiver's name (张三, or a 2+ character part of it);
+    `indexed`: through each one's bigram index (a BitmapOr of the two)."""
+    pattern = "%" + like_escape(word) + "%"
+    in_titles: ColumnElement[bool] = _o.search_text.like(pattern)
+    in_name: ColumnElement[bool] = _o.search_name.like(pattern)
+    if indexed:
+        grams = sorted(bigrams(word))
+        in_titles = and_(_o.search_grams.contains(grams), in_titles)
+        in_name = and_(_o.name_grams.contains(grams), in_name)
+    return or_(in_titles, in_name)
 
 
 def search_statement(c: SearchCriteria) -> Select[tuple[object, ...]]:
@@ -75,14 +85,16 @@ def search_statement(c: SearchCriteria) -> Select[tuple[object, ...]]:
 def walk_statement(c: SearchCriteria, budget: int) -> Select[tuple[object, ...]]:
     """The same search over the `budget` newest orders only (read backwards along created_at). Its
     page is exact when it is full: every order outside those is older than every one inside."""
-    inner = select(*RESULT_COLUMNS, _o.search_text)
+    inner = select(*RESULT_COLUMNS, _o.search_text, _o.search_name)
     if c.created_from is not None:
         inner = inner.where(_o.created_at >= c.created_from)
     if c.created_to is not None:
         inner = inner.where(_o.created_at <= c.created_to)
     recent = inner.order_by(_o.created_at.desc(), _o.order_id.desc()).limit(budget).subquery("recent")
     r = recent.c
-    where: list[ColumnElement[bool]] = [r.search_text.like("%" + like_escape(w) + "%") for w in c.words]
+    where: list[ColumnElement[bool]] = [
+        or_(r.search_text.like(p), r.search_name.like(p)) for p in ("%" + like_escape(w) + "%" for w in c.words)
+    ]
     if c.channel is not None:
         where.append(r.channel == c.channel)
     if c.status is not None:

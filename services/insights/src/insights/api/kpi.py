@@ -1,12 +1,12 @@
-"""The case's KPIs for a day or a range (manager): 快 anomaly response time and 省 orders handled
-per agent. 稳 (status accuracy against the carriers' tracks) is answered by fulfillment, which owns
-the tracks: `GET /v1/kpi/status-accuracy` there."""
+"""The case's three KPIs for a day or a range (manager): 稳 status accuracy (from fulfillment,
+which owns the carriers' tracks: `GET /v1/kpi/status-accuracy` there), 省 orders handled per agent
+and 快 anomaly response time (from this service's read models)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from orderhub_runtime.app import DatabaseDep
 from pydantic import BaseModel
 
@@ -14,6 +14,7 @@ from insights.api.params import Days
 from insights.api.schemas import HandledOut, ResponseTimeOut
 from insights.deps import Deps, Manager
 from insights.kpi import service
+from insights.kpi.accuracy import status_accuracy
 
 router = APIRouter(prefix="/v1/kpi", tags=["kpi"])
 
@@ -21,20 +22,25 @@ router = APIRouter(prefix="/v1/kpi", tags=["kpi"])
 class KpiOut(BaseModel):
     first_day: str
     last_day: str
-    response_time: ResponseTimeOut
-    handled_per_agent: list[HandledOut]
+    status_accuracy: dict[str, Any]  # 稳: fulfillment's answer, or {"available": false, "reason"}
+    handled_per_agent: list[HandledOut]  # 省
+    response_time: ResponseTimeOut  # 快
 
 
 @router.get("")
-async def kpis(days: Days, db: DatabaseDep, deps: Deps, _: Manager) -> KpiOut:
+async def kpis(request: Request, days: Days, db: DatabaseDep, deps: Deps, _: Manager) -> KpiOut:
     async with db.read() as conn:
         response = await service.response_report(conn, days, deps.settings.response_min_level)
         handled = await service.handled_report(conn, days, deps.settings.repeat_window_s)
+    accuracy = await status_accuracy(
+        deps.http, deps.settings.fulfillment_url, request.headers.get("authorization", ""), days
+    )
     return KpiOut(
         first_day=days.first.isoformat(),
         last_day=days.last.isoformat(),
-        response_time=ResponseTimeOut.of(response),
+        status_accuracy=accuracy,
         handled_per_agent=[HandledOut.of(h) for h in handled],
+        response_time=ResponseTimeOut.of(response),
     )
 
 

@@ -25,7 +25,6 @@ from orderhub_contracts.events import (
     OrderCancelled,
     OrderPlaced,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -47,7 +46,6 @@ from notify.templates.variables import (
     dispatch_variables,
     refund_variables,
     refused_variables,
-    shipment_variables,
     wms_failed_variables,
 )
 
@@ -108,10 +106,24 @@ async def notify_refunds(tx: Tx, deps: NotifyDeps, refunds: Sequence[tuple[Envel
 async def notify_dispatches(
     tx: Tx, deps: NotifyDeps, dispatches: Sequence[tuple[Envelope, ShipmentDispatched]]
 ) -> None:
-    """The 「已发货」 SMS when a parcel is scanned out, with the carrier and waybill number."""
-    await _sms_to_known_customers(
-        tx, deps, dispatches, deps.templates.dispatch, lambda event, _: dispatch_variables(event)
-    )
+    """The customer's one 「已发货」 SMS, when a parcel is scanned out (not at allocation:
+    shipment.created sends nothing), with the carrier and waybill number. It goes to the
+    parcel's receiver as the event names it (the label's phone, after any address change); an
+    event without one goes to the customer kept from the order's placement."""
+    named = [(envelope, event) for envelope, event in dispatches if event.receiver is not None]
+    unnamed = [(envelope, event) for envelope, event in dispatches if event.receiver is None]
+    deliveries = []
+    for envelope, event in named:
+        assert event.receiver is not None
+        addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
+        route = deps.routing.resolve("sms", CUSTOMER, addressee)
+        template, values = deps.templates.dispatch, dispatch_variables(event)
+        deliveries.append((envelope, Delivery(envelope.id, event.order_id, template, values, route)))
+    await record(tx, deps.provider_names, deliveries)
+    if unnamed:
+        await _sms_to_known_customers(
+            tx, deps, unnamed, deps.templates.dispatch, lambda event, _: dispatch_variables(event)
+        )
 
 
 async def notify_cancellations(tx: Tx, deps: NotifyDeps, cancelled: Sequence[tuple[Envelope, OrderCancelled]]) -> None:
@@ -144,17 +156,6 @@ async def notify_refused_coupons(
             deliveries.append(
                 (envelope, Delivery(envelope.id, event.order_id, deps.templates.coupon_refused, variables, route))
             )
-    await record(tx, deps.provider_names, deliveries)
-
-
-async def notify_shipments(tx: Tx, deps: NotifyDeps, shipments: Sequence[tuple[Envelope, ShipmentCreated]]) -> None:
-    """Tell each customer the parcel is on its way, with the carrier and waybill number."""
-    deliveries = []
-    for envelope, event in shipments:
-        addressee = Addressee(customer_phone=event.receiver.phone, province=event.receiver.province)
-        route = deps.routing.resolve("sms", CUSTOMER, addressee)
-        variables = shipment_variables(event)
-        deliveries.append((envelope, Delivery(envelope.id, event.order_id, deps.templates.shipment, variables, route)))
     await record(tx, deps.provider_names, deliveries)
 
 

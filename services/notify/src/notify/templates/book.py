@@ -18,7 +18,6 @@ from orderhub_contracts.events import (
     CouponIssued,
     OrderCancelled,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -145,7 +144,6 @@ def _check(spec: _TemplateSpec, provided: Mapping[str, frozenset[str]]) -> Templ
     return Template(spec.code, spec.channel, spec.event, spec.text, variables)
 
 
-SHIPMENT_TEMPLATE = "shipment_created"
 REFUND_TEMPLATE = "order_refunded"
 DISPATCH_TEMPLATE = "shipment_dispatched"
 CANCELLED_TEMPLATE = "order_cancelled"
@@ -165,10 +163,9 @@ RETURN_TEMPLATES: dict[str, tuple[str, Channel]] = {
 class EventTemplates:
     """The templates the handlers fill, one per event (and channel for anomaly actions)."""
 
-    shipment: Template
     anomaly: Mapping[Channel, Template]
     refund: Template
-    dispatch: Template
+    dispatch: Template  # the customer's one 「已发货」 SMS, at the ship scan
     cancelled: Template
     coupon: Template
     coupon_refused: Template
@@ -179,7 +176,6 @@ class EventTemplates:
     def required(cls, book: TemplateBook) -> EventTemplates:
         """Checked here so a missing or mismatched template stops the service at start-up."""
         return cls(
-            shipment=book.require(SHIPMENT_TEMPLATE, channel="sms", event_type=ShipmentCreated.event_type),
             anomaly={
                 channel: book.require(code, channel=channel, event_type=AnomalyRaised.event_type)
                 for channel, code in ANOMALY_TEMPLATES.items()

@@ -8,13 +8,8 @@ from typing import Any
 
 TEMPLATES: list[dict[str, Any]] = [
     {
-        "code": "shipment_created",
-        "channel": "sms",
-        "event": "shipment.created",
-        "text": "【订单中枢】您的订单{order_id}已发货，{carrier}运单号{waybill_no}，请注意查收。",
-    },
-    {
-        # Sent when the parcel is scanned out at the warehouse door (POST /v1/scans/ship).
+        # The customer's one 「已发货」 SMS: sent when the parcel is scanned out at the warehouse
+        # door (POST /v1/scans/ship), not at allocation (shipment.created sends nothing).
         "code": "shipment_dispatched",
         "channel": "sms",
         "event": "shipment.dispatched",

@@ -10,7 +10,6 @@ from orderhub_contracts.events import (
     CouponIssued,
     OrderCancelled,
     OrderRefunded,
-    ShipmentCreated,
     ShipmentDispatched,
     WmsBridgeFailed,
 )
@@ -31,10 +30,9 @@ CARRIER_NAMES = {
     "LOCAL": "本地快递",
 }
 
-SHIPMENT_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
-DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no"})
+DISPATCH_VARIABLES = frozenset({"order_id", "carrier", "waybill_no", "receiver_name"})
 CANCELLED_VARIABLES = frozenset({"order_id", "reason"})
 COUPON_VARIABLES = frozenset({"order_id", "amount", "coupon_code", "valid_until"})
 REFUSED_VARIABLES = frozenset({"order_id", "amount", "pool", "balance"})
@@ -47,7 +45,6 @@ RETURN_PROVIDED: dict[str, frozenset[str]] = {
     "return.discrepancy": frozenset({"order_id", "ticket_id", "problems", "actor"}),
 }
 PROVIDED: dict[str, frozenset[str]] = {
-    ShipmentCreated.event_type: SHIPMENT_VARIABLES,
     OrderCancelled.event_type: CANCELLED_VARIABLES,
     CouponIssued.event_type: COUPON_VARIABLES,
     CouponDrawRefused.event_type: REFUSED_VARIABLES,
@@ -65,17 +62,13 @@ def carrier_name(code: str) -> str:
     return CARRIER_NAMES.get(code.strip().upper(), code.strip())
 
 
-def shipment_variables(event: ShipmentCreated) -> dict[str, str]:
+def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:
     return {
         "order_id": event.order_id,
         "carrier": carrier_name(event.carrier),
         "waybill_no": event.waybill_no,
-        "receiver_name": event.receiver.name,
+        "receiver_name": event.receiver.name if event.receiver is not None else "",
     }
-
-
-def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:
-    return {"order_id": event.order_id, "carrier": carrier_name(event.carrier), "waybill_no": event.waybill_no}
 
 
 def anomaly_variables(event: AnomalyRaised, action: AnomalyAction) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from rules.anomalies.model import UNRESOLVED, Resolution, Status
+from rules.anomalies.model import AUTOMATIC_BY, UNRESOLVED, Resolution, Status, closes_by_itself
 from rules.engine.evaluate import Hit
 from rules.tables import anomalies, orders
 
@@ -55,14 +55,20 @@ _INSERT_MANY = text(
     """
 WITH inserted AS (
     INSERT INTO rules.anomalies
-        (anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions)
+        (anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions,
+         status, resolution, resolved_at, resolved_by)
     SELECT a.anomaly_id, a.order_id, a.rule_id, a.rule_name, a.rule_set_version, a.level, a.holds,
-           CAST(a.evidence AS jsonb), CAST(a.actions AS jsonb)
+           CAST(a.evidence AS jsonb), CAST(a.actions AS jsonb),
+           CASE WHEN a.automatic THEN 'resolved' ELSE 'open' END,
+           CASE WHEN a.automatic THEN 'automatic' END,
+           CASE WHEN a.automatic THEN now() END,
+           CASE WHEN a.automatic THEN CAST(:automatic_by AS text) END
     FROM unnest(
         CAST(:anomaly_ids AS uuid[]), CAST(:order_ids AS text[]), CAST(:rule_ids AS text[]),
         CAST(:rule_names AS text[]), CAST(:versions AS integer[]), CAST(:levels AS smallint[]),
-        CAST(:holds AS boolean[]), CAST(:evidence AS text[]), CAST(:actions AS text[])
-    ) AS a(anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions)
+        CAST(:holds AS boolean[]), CAST(:evidence AS text[]), CAST(:actions AS text[]),
+        CAST(:automatic AS boolean[])
+    ) AS a(anomaly_id, order_id, rule_id, rule_name, rule_set_version, level, holds, evidence, actions, automatic)
     RETURNING anomaly_id
 )
 SELECT pg_notify(:channel, CAST(anomaly_id AS text)) FROM inserted
@@ -75,7 +81,8 @@ def _actions_json(hit: Hit) -> str:
 
 
 async def insert_many(conn: AsyncConnection, new: Sequence[NewAnomaly], *, notify_channel: str) -> None:
-    """Store the anomalies and NOTIFY `notify_channel` with each one's ID. One round trip."""
+    """Store the anomalies and NOTIFY `notify_channel` with each one's ID. One round trip.
+    A level-1 hit that holds nothing is stored resolved as `automatic` (it never enters the queue)."""
     if not new:
         return
     params = {
@@ -88,6 +95,8 @@ async def insert_many(conn: AsyncConnection, new: Sequence[NewAnomaly], *, notif
         "holds": [a.hit.rule.holds for a in new],
         "evidence": [json.dumps(a.hit.evidence, ensure_ascii=False) for a in new],
         "actions": [_actions_json(a.hit) for a in new],
+        "automatic": [closes_by_itself(a.hit.rule.level, a.hit.rule.holds) for a in new],
+        "automatic_by": AUTOMATIC_BY,
         "channel": notify_channel,
     }
     await conn.execute(_INSERT_MANY, params)
@@ -215,6 +224,7 @@ async def unresolved_rule_ids(conn: AsyncConnection, order_id: str) -> set[str]:
 # Response time, one of the case's three KPIs: from an anomaly being raised to the first contact
 # with the customer (acknowledged, or released/cancelled by staff without a separate
 # acknowledgement), averaged and at the 90th percentile, by rule and level, by level and overall.
+# Only what a person had to handle counts: automatic resolutions (level-1 hits) are left out.
 
 
 @dataclass(frozen=True)
@@ -246,7 +256,11 @@ async def response_times(conn: AsyncConnection, since: datetime, until: datetime
             func.avg(minutes).label("avg_minutes"),
             func.percentile_cont(0.9).within_group(minutes).label("p90_minutes"),
         )
-        .where(t.c.raised_at >= since, t.c.raised_at < until)
+        .where(
+            t.c.raised_at >= since,
+            t.c.raised_at < until,
+            t.c.resolution.is_distinct_from(Resolution.AUTOMATIC.value),
+        )
         .group_by(grouping)
         .order_by(func.grouping(t.c.level), func.grouping(t.c.rule_id), t.c.level.desc(), t.c.rule_id)
     )

@@ -2,7 +2,8 @@
 anomaly holds, and what customer service does with an anomaly: acknowledge, release, cancel.
 
 Raising: hits are stored, AnomalyRaised is published (notify sends its SMS and WeCom actions
-from it), and OrderHeld when any hit holds. At placement every hit is new; for later triggers
+from it), and OrderHeld when any hit holds. A level-1 hit is stored resolved as `automatic`
+(its actions are all there is to it), so it never waits in the queue. At placement every hit is new; for later triggers
 (timers, other services' events) a rule that already has an unresolved anomaly on the order is
 not raised again. A hold that comes after the order was validated is still published
 (fulfillment intercepts an allocated order on it) and marks the order for revalidation when

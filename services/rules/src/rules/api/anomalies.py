@@ -25,6 +25,7 @@ from rules.api.schemas import (
 from rules.deps import Editor, Reader
 
 router = APIRouter(prefix="/v1/anomalies", tags=["anomalies"])
+QUEUE_LEVELS = (2, 3)  # what the queue shows unless asked: a person has to handle it
 
 
 class InvalidRequest(DomainError):
@@ -45,15 +46,18 @@ async def list_anomalies(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AnomalyList:
     """Anomalies, most severe first and then oldest first (the work queue order). Without
-    `order_id` or `status`, the open queue: anomalies not yet resolved."""
+    `order_id` or `status`, the open queue: anomalies not yet resolved. Without `order_id` or
+    `level`, levels 2 and 3 (what needs a person; level-1 hits close by themselves); with
+    `order_id`, everything of the order."""
     statuses = status or ([] if order_id else [Status.OPEN, Status.ACKNOWLEDGED])
+    levels = level or ([] if order_id else list(QUEUE_LEVELS))
     filters = repo.Filters(
         order_id=order_id,
         statuses=statuses,
         rule_ids=rule or (),
         provinces=province or (),
         channels=channel or (),
-        levels=level or (),
+        levels=levels,
     )
     async with db.read() as conn:
         found = await repo.search(conn, filters, limit=limit)
@@ -68,7 +72,8 @@ async def response_time(
     until: Annotated[datetime | None, Query(description="raised before (default: now)")] = None,
 ) -> ResponseTimeReport:
     """Raised → first response (acknowledged, or released/cancelled by staff), in minutes:
-    average and p90 by rule and level, by level, and overall (rule and level null)."""
+    average and p90 by rule and level, by level, and overall (rule and level null). Level-1
+    hits resolved automatically are not counted: nobody had to respond to them."""
     end = until or datetime.now(UTC)
     start = since or end - timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:

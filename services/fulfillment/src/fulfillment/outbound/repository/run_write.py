@@ -1,7 +1,8 @@
 """The writes of a run's allocation, in one statement: the stock increments, the reservations,
 the new outbound orders, the allocated orders leaving the awaiting-stock queue and the short
-ones joining (or staying in) it. The caller has locked the stock rows and checked that every
-increment fits; each one is still conditional (`on_hand - reserved >= q`), as in reserve.py."""
+ones joining (or staying in) it; a mixed order allocated in part stays queued with the rest.
+The caller has locked the stock rows and checked that every increment fits; each one is still
+conditional (`on_hand - reserved >= q`), as in reserve.py."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ WITH d AS (
 ), reserved AS (
     INSERT INTO fulfillment.reservations (order_id, sku, quantity)
     SELECT * FROM unnest(CAST(:r_orders AS text[]), CAST(:r_skus AS text[]), CAST(:r_quantities AS int[]))
+    -- the presale parcel of a mixed order reserves after its in-stock parcel, maybe the same SKU
+    ON CONFLICT (order_id, sku) DO UPDATE SET quantity = fulfillment.reservations.quantity + excluded.quantity
 ), created AS (
     INSERT INTO fulfillment.outbound_orders (
         outbound_id, order_id, status, ship_deadline, receiver, items, buyer_remark, seller_memo, carrier, waybill_no,
@@ -55,7 +58,9 @@ WITH d AS (
     ) AS o(outbound_id, order_id, status, ship_deadline, receiver, items, buyer_remark, seller_memo, carrier,
            waybill_no, zone, channel, channel_order_no, gift_note)
 ), dequeued AS (
-    DELETE FROM fulfillment.awaiting_stock WHERE order_id = ANY(CAST(:o_orders AS text[]))
+    -- an order whose presale parcel still waits stays queued (its entry updated below)
+    DELETE FROM fulfillment.awaiting_stock
+    WHERE order_id = ANY(CAST(:o_orders AS text[])) AND NOT order_id = ANY(CAST(:q_orders AS text[]))
 ), queued AS (
     INSERT INTO fulfillment.awaiting_stock (order_id, skus, order_snapshot, cleared_at)
     SELECT q.order_id, ARRAY(SELECT jsonb_array_elements_text(CAST(q.skus AS jsonb))), CAST(q.snapshot AS jsonb),

@@ -36,16 +36,15 @@ async def allocate_waiting(
         waiting = await waiting_order(conn, order_id)  # re-read under the lock: may be gone
         if waiting is None or await active_hold(conn, order_id) is not None:
             continue
-        needs = line_quantities(waiting.order.items)
-        if any(needs[sku] > available.get(sku, 0) for sku in trigger & needs.keys()):
-            continue
+        # A mixed order may go in part (its in-stock parcel), so allocate decides what fits.
         outcome = await allocate(
             tx, waiting.order, carrier, cleared_at=waiting.cleared_at, announce_shortage=False, policy=policy
         )
-        if isinstance(outcome, Allocated):
+        if isinstance(outcome, Allocated) and outcome.outbounds:
             allocated.append(order_id)
-            for sku in trigger & needs.keys():
-                available[sku] -= needs[sku]
+            taken = line_quantities(tuple(item for o in outcome.outbounds for item in o.items))
+            for sku in trigger & taken.keys():
+                available[sku] -= taken[sku]
     if allocated:
         log.info("stock.waiting_orders_allocated", skus=sorted(trigger), order_ids=allocated)
     return allocated

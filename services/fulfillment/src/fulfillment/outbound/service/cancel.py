@@ -14,6 +14,7 @@ from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.waiting import dequeue
 from fulfillment.outbound.service.backfill import allocate_waiting
 from fulfillment.outbound.service.parcels import ShipPolicy
+from fulfillment.picklists.service import close_finished_waves
 from fulfillment.stock.repository import release
 from fulfillment.tracking.service import cancel_waybill
 from orderhub_runtime.db import Tx
@@ -47,6 +48,7 @@ async def cancel_order(
             await set_status(conn, outbound.outbound_id, OutboundStatus.CANCELLED)
             # The waybill goes back to the carrier (outside this transaction: a carrier job).
             await cancel_waybill(tx, provider=carrier.name, carrier=outbound.carrier, waybill_no=outbound.waybill_no)
+    await close_finished_waves(tx, [o.outbound_id for o in outbounds])
     log.info(
         "cancellation.applied",
         order_id=order_id,

@@ -21,6 +21,7 @@ from fulfillment.outbound.repository.locks import lock_orders
 from fulfillment.outbound.repository.outbound_rows import outbound_by_id
 from fulfillment.outbound.repository.receivers import changed_receivers
 from fulfillment.outbound.repository.run_state import ExistingOutbound, OrderState, order_states
+from fulfillment.outbound.repository.waiting import waiting_order
 from fulfillment.outbound.service.allocate_run import Candidate, allocate_run
 from fulfillment.outbound.service.parcels import ShipPolicy
 from fulfillment.outbound.service.readdress import reissue_for
@@ -55,6 +56,7 @@ async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: Carri
     released: dict[str, datetime] = {}
     reactivations: list[tuple[ExistingOutbound, Clearance]] = []
     candidates: list[Candidate] = []
+    rests: list[Clearance] = []  # a mixed order whose presale parcel still waits for stock
     for clearance in clearances:
         state = states[clearance.order.order_id]
         if not _goes_on(clearance, state):
@@ -65,7 +67,9 @@ async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: Carri
         if state.outbounds:
             intercepted = [o for o in state.outbounds if o.status is OutboundStatus.INTERCEPTED]
             reactivations += [(outbound, clearance) for outbound in intercepted]
-            if not intercepted:
+            if state.waiting:
+                rests.append(clearance)
+            elif not intercepted:
                 log.info(
                     "clearance.ignored",
                     order_id=clearance.order.order_id,
@@ -81,6 +85,10 @@ async def _clear_segment(tx: Tx, clearances: Sequence[Clearance], carrier: Carri
         if clearance.envelope is not None:
             tx.acting_on(clearance.envelope)
         await _reactivate(tx, outbound, clearance.order, carrier)
+    for clearance in rests:  # rare: tried again, as a stock raise would, once the order is clear
+        waiting = await waiting_order(conn, clearance.order.order_id)
+        if waiting is not None:
+            candidates.append(Candidate(waiting.order, waiting.cleared_at, False, clearance.envelope))
     await allocate_run(tx, candidates, carrier, policy)
 
 

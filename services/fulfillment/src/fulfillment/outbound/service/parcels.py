@@ -1,5 +1,11 @@
 """From an allocated order to its outbound orders: one per parcel (see deadlines.plan_parcels),
-each with its own outbound ID and waybill, announced with shipment.created."""
+each with its own outbound ID and waybill, announced with shipment.created.
+
+Each parcel reserves its own lines: a mixed order (R14) reserves its in-stock parcel first (short
+of that, the whole order waits, as any order does); the presale parcel is reserved then too if
+its stock is there, else its rest of the order (`rest_of`) waits in the awaiting-stock queue on
+its own, quietly (no stock.shortage: rules' R09 would hold the order, and with it the in-stock
+parcel that is to go first)."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from datetime import datetime, timedelta
 
 from fulfillment.catalogue.repository import presale_dates
 from fulfillment.deadlines import IN_STOCK_SHIP_WINDOW, Parcel, plan_parcels
-from fulfillment.outbound.model import OutboundOrder, OutboundStatus
+from fulfillment.outbound.model import OutboundOrder, OutboundStatus, Zone
 from orderhub_contracts.events import ShipmentCreated
 from orderhub_contracts.order import CanonicalOrder
 from orderhub_runtime.db import Tx
@@ -35,6 +41,20 @@ async def plan_orders(
         plan_parcels(order, dates, cleared_at=cleared_at, in_stock_window=policy.in_stock_window)
         for order, cleared_at in orders
     ]
+
+
+def rest_of(order: CanonicalOrder, parcel: Parcel) -> CanonicalOrder:
+    """The order reduced to one parcel's lines, for the awaiting-stock queue. Its lines are
+    marked presale with the parcel's deadline, so that planning it again, whatever the catalogue
+    says by then, gives the same single parcel in the same zone with the same deadline."""
+    if parcel.zone is Zone.IN_STOCK:
+        items = parcel.items
+    else:
+        items = tuple(
+            item.model_copy(update={"presale": True, "presale_ship_date": parcel.ship_deadline})
+            for item in parcel.items
+        )
+    return order.model_copy(update={"items": items})
 
 
 def outbound_of(

@@ -12,15 +12,13 @@ on paper.
 - every outcome: the receiver is remembered, so a clearance with an older snapshot of the order
   still allocates to the new address.
 
-The pick-list flow (a wave) and the WMS bridge (its sheet printed) call `announce_labels_printed`
-when they move outbound orders to `picking`, so ingest knows from then on that an address change
-needs an intercept."""
+The pick-list flow (a wave) and the WMS bridge (its sheet printed) move outbound orders to
+`picking` and announce it with outbound.status_changed, so ingest knows from then on (its
+`label_printed_at`) that an address change needs an intercept."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 from fulfillment.carriers import CarrierProvider, WaybillRequest
 from fulfillment.outbound.model import OutboundOrder, OutboundStatus
@@ -30,7 +28,7 @@ from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.receivers import readdress, record_receiver_change
 from fulfillment.tracking.service import cancel_waybill
 from orderhub_contracts.address import Receiver
-from orderhub_contracts.events import AddressInterceptAnswered, LabelPrinted, ShipmentCreated, ShipmentIntercepted
+from orderhub_contracts.events import AddressInterceptAnswered, ShipmentCreated, ShipmentIntercepted
 from orderhub_runtime.db import Tx
 from orderhub_runtime.logging import get_logger
 
@@ -134,21 +132,3 @@ async def intercept_shipped(
             "waybill.intercept_answered", order_id=order_id, waybill_no=outbound.waybill_no, accepted=answer.accepted
         )
     return answers
-
-
-class OnPaper(Protocol):
-    """An outbound order whose label just went on paper (a pick-list entry, a WMS sheet row)."""
-
-    @property
-    def order_id(self) -> str: ...
-
-    @property
-    def outbound_id(self) -> str: ...
-
-
-async def announce_labels_printed(tx: Tx, outbounds: Sequence[OnPaper], *, printed_at: datetime) -> None:
-    """shipment.label_printed for each outbound order that went to `picking`."""
-    for outbound in outbounds:
-        await tx.publish(
-            LabelPrinted(order_id=outbound.order_id, outbound_id=outbound.outbound_id, printed_at=printed_at)
-        )

@@ -14,6 +14,8 @@ from fulfillment.outbound.repository import outbounds_for_order
 from fulfillment.outbound.repository.holds import active_hold
 from fulfillment.outbound.repository.locks import lock_order
 from fulfillment.outbound.repository.outbound_rows import mark_shipped, outbound_by_waybill
+from fulfillment.outbound.repository.waiting import waiting_order
+from fulfillment.picklists.service import close_finished_waves
 from fulfillment.tracking.model import TrackDispatch
 from fulfillment.tracking.service import track_dispatch
 from orderhub_contracts.events import OrderShipped, ShipmentDispatched
@@ -57,7 +59,8 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
         assert outbound.shipped_at is not None
         log.info("parcel.scanned_again", order_id=outbound.order_id, waybill_no=waybill_no, by=command.scanned_by)
         siblings = await outbounds_for_order(conn, outbound.order_id)
-        return ParcelShipped(outbound, outbound.shipped_at, already_shipped=True, order_shipped=_all_left(siblings))
+        left = _all_left(siblings) and await waiting_order(conn, outbound.order_id) is None
+        return ParcelShipped(outbound, outbound.shipped_at, already_shipped=True, order_shipped=left)
     if outbound.status is OutboundStatus.CANCELLED:
         raise WaybillCancelled(f"运单 {waybill_no} 已取消（订单已取消），请勿发货，将包裹退回库位", details=details)
     if outbound.status is OutboundStatus.INTERCEPTED:
@@ -78,6 +81,7 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
             dispatched_at=shipped_at,
             outbound_id=outbound.outbound_id,
             zone=outbound.zone.value,
+            receiver=outbound.receiver,
         )
     )
     # The carrier is asked (outside this transaction) to push the parcel's track to us.
@@ -90,8 +94,10 @@ async def ship_parcel(tx: Tx, command: ShipParcel) -> ParcelShipped:
         dispatched_at=shipped_at,
     )
     await track_dispatch(tx, parcel)
+    await close_finished_waves(tx, [outbound.outbound_id])
     siblings = await outbounds_for_order(conn, outbound.order_id)
-    order_shipped = _all_left(siblings)
+    # A presale parcel still waiting for its stock has no outbound yet, but is still to leave.
+    order_shipped = _all_left(siblings) and await waiting_order(conn, outbound.order_id) is None
     if order_shipped:
         waybills = tuple(o.waybill_no for o in siblings if o.status is OutboundStatus.SHIPPED)
         await tx.publish(OrderShipped(order_id=outbound.order_id, waybill_nos=waybills, shipped_at=shipped_at))

@@ -1,7 +1,7 @@
 """order changes: the receiver an order was last changed to
 
-Revision ID: 20261202_0005
-Revises: 20261202_0004
+Revision ID: 20261202_0006
+Revises: 20261202_0005
 Create Date: 2026-12-02
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision = "20261202_0005"
-down_revision = "20261202_0004"
+revision = "20261202_0006"
+down_revision = "20261202_0005"
 branch_labels = None
 depends_on = None
 

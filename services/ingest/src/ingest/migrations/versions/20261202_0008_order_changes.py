@@ -1,15 +1,15 @@
-"""order changes: the catalogue kept from product.updated, printed labels, the coupon wallet
+"""order changes: the catalogue kept from product.updated, the coupon wallet
 
-Revision ID: 20261202_0006
-Revises: 20261124_0005
+Revision ID: 20261202_0008
+Revises: 20261202_0007
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261202_0006"
-down_revision = "20261124_0005"
+revision = "20261202_0008"
+down_revision = "20261202_0007"
 branch_labels = None
 depends_on = None
 
@@ -25,12 +25,6 @@ def upgrade() -> None:
         sa.Column("currency", sa.Text, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("list_price_fen >= 0", name="ck_catalogue_price_not_negative"),
-        schema=SCHEMA,
-    )
-    op.create_table(
-        "labels_printed",
-        sa.Column("order_id", sa.Text, primary_key=True),
-        sa.Column("printed_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
     op.create_table(
@@ -51,5 +45,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("coupon_wallet", schema=SCHEMA)
-    op.drop_table("labels_printed", schema=SCHEMA)
     op.drop_table("catalogue", schema=SCHEMA)

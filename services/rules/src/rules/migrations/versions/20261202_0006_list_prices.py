@@ -1,15 +1,15 @@
 """list prices: the catalogue's list price per SKU, for R10
 
-Revision ID: 20261202_0004
-Revises: 20261202_0003
+Revision ID: 20261202_0006
+Revises: 20261202_0005
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "20261202_0004"
-down_revision = "20261202_0003"
+revision = "20261202_0006"
+down_revision = "20261202_0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Console benchmarks (`make bench-console`)."""

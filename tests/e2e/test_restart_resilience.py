@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from e2e_flow import CS, messages_for, order_body, set_stock, wait_for_status
+from e2e_flow import CS, messages_for, order_body, scan_out, set_stock, wait_for_status
 from orderhub_devstack.system import SystemUnderTest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -25,9 +25,18 @@ async def _place(client: httpx.AsyncClient, sut: SystemUnderTest, sku: str, coun
     return ids
 
 
-async def _assert_each_done_once(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
+async def _ship_each(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
+    """Each order allocated once (one waybill), then its parcel scanned out at the door."""
     for order_id in order_ids:
-        await wait_for_status(client, sut, order_id, "allocated", needs=("notification.sent",), timeout_s=60)
+        order = await wait_for_status(client, sut, order_id, "allocated", needs=("shipment.created",), timeout_s=60)
+        [shipment] = [e for e in order["timeline"] if e["event_type"] == "shipment.created"]
+        await scan_out(client, sut, shipment["data"]["waybill_no"])
+
+
+async def _assert_each_done_once(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
+    """Shipped, with exactly one SMS (the 「已发货」 one, sent at the scan) whatever was replayed."""
+    for order_id in order_ids:
+        await wait_for_status(client, sut, order_id, "shipped", needs=("notification.sent",), timeout_s=60)
         assert len(await messages_for(client, sut, order_id)) == 1, f"{order_id}: exactly one SMS"
 
 
@@ -41,10 +50,12 @@ async def test_whole_stack_crash_mid_flow_loses_nothing_and_duplicates_nothing(s
     async with httpx.AsyncClient(timeout=10) as client:
         await set_stock(client, system, sku, 100)
         before = await _place(client, system, sku, 5)
+        await _ship_each(client, system, before)
         await _assert_each_done_once(client, system, before)
         in_flight = await _place(client, system, sku, 12)
         system.crash()  # kill -9: services and the memory-only broker
         await _restart(system)
+        await _ship_each(client, system, in_flight)
         await _assert_each_done_once(client, system, before + in_flight)
 
 
@@ -58,4 +69,5 @@ async def test_graceful_stop_and_start_loses_nothing(system: SystemUnderTest) ->
         assert system.broker is not None
         system.broker.stop()
         await _restart(system)
+        await _ship_each(client, system, order_ids)
         await _assert_each_done_once(client, system, order_ids)

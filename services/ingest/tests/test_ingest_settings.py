@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from ingest.main import create_app
 from ingest.settings import IngestSettings
+from orderhub_contracts.wechatpay_devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from orderhub_devstack.testing import running_app
 from orderhub_runtime.settings import RuntimeSettings
 from pydantic import SecretStr

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from ingest.channels.base import PushRejected
-from ingest.channels.miniprogram.devkeys import LOCAL_PLATFORM_PUBLIC_KEY
 from ingest.channels.miniprogram.wechatpay import PayConfig, parse_notification
+from orderhub_contracts.wechatpay_devkeys import LOCAL_PLATFORM_PUBLIC_KEY
 from orderhub_simulators.channels.miniprogram import wechatpay as sim
 
 APIV3 = b"local-miniprogram-apiv3-key-0032"

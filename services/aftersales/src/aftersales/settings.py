@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from orderhub_contracts.wechatpay_devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from orderhub_runtime.settings import ServiceSettings
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from aftersales.refunds.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from aftersales.refunds.wechatpay import WeChatPayConfig
 
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from orderhub_contracts.wechatpay_devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 from orderhub_runtime.settings import ServiceSettings
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
-
-from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
 
 # Local simulator ports (libs/simulators): one per channel.
 SIMULATOR_PORTS = {"douyin": 8711, "shopee": 8712, "miniprogram": 8713, "taobao": 8714, "pinduoduo": 8715}
@@ -109,7 +108,7 @@ class IngestSettings(ServiceSettings):
     channels_enabled: bool = True  # background fetch worker and per-shop sync
 
     def development_secrets(self) -> dict[str, set[str]]:
-        """Every secret's local default, and the WeChat Pay keys of the simulator (devkeys.py): an
+        """Every secret's local default, and the WeChat Pay keys of the simulator (orderhub_contracts.wechatpay_devkeys): an
         empty key means "use the development key", so empty is refused outside local mode too."""
         known = super().development_secrets()
         for name, key in (

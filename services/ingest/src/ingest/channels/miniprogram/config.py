@@ -3,7 +3,8 @@ simulator's published development keys; anywhere else a missing key is an error,
 
 from __future__ import annotations
 
-from ingest.channels.miniprogram.devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
+from orderhub_contracts.wechatpay_devkeys import LOCAL_MERCHANT_PRIVATE_KEY, LOCAL_PLATFORM_PUBLIC_KEY
+
 from ingest.channels.miniprogram.wechatpay import PayConfig
 from ingest.settings import IngestSettings
 

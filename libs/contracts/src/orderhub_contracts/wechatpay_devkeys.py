@@ -1,6 +1,8 @@
-"""Development keys of local mode, the published keys of the WeChat Pay simulator: its platform
-public key (verifies its answers and refund notifications) and its merchant key (signs our calls).
-Neither has standing anywhere real; outside local mode the service refuses to start with them."""
+"""Development keys of local mode: the published keys of the WeChat Pay simulator, its platform
+public key (verifies its answers and notifications) and the merchant key our calls are signed
+with. Shared by every service that speaks WeChat Pay (ingest for payments, aftersales for
+refunds). Neither has standing anywhere real; outside local mode a service refuses to start with
+them (`ServiceSettings.refuse_development_secrets`)."""
 
 LOCAL_PLATFORM_PUBLIC_KEY = """
 -----BEGIN PUBLIC KEY-----

@@ -108,8 +108,9 @@ class IngestSettings(ServiceSettings):
     channels_enabled: bool = True  # background fetch worker and per-shop sync
 
     def development_secrets(self) -> dict[str, set[str]]:
-        """Every secret's local default, and the WeChat Pay keys of the simulator (orderhub_contracts.wechatpay_devkeys): an
-        empty key means "use the development key", so empty is refused outside local mode too."""
+        """Every secret's local default, and the WeChat Pay simulator's keys
+        (`orderhub_contracts.wechatpay_devkeys`): an empty key means "use the development key", so
+        empty is refused outside local mode too."""
         known = super().development_secrets()
         for name, key in (
             ("miniprogram_platform_public_key", LOCAL_PLATFORM_PUBLIC_KEY),

@@ -36,6 +36,7 @@ def _parcel(order: Any, zone: str, deadline: datetime) -> ShipmentCreated:
         receiver=order.receiver,
         items=order.items,
         ship_deadline=deadline,
+        zone=zone,
     )
 
 
@@ -74,3 +75,23 @@ async def test_r16_keeps_the_in_stock_deadline_and_a_dispatch_silences_it(rules:
     assert len(await _r16(rules, waiting.order_id)) == 1
     await _fire_due(rules.ctx, latest + timedelta(days=40))
     assert await _r16(rules, shipped.order_id) == []
+
+
+async def test_a_presale_parcel_announced_after_the_in_stock_one_keeps_the_in_stock_deadline(
+    rules: RulesHarness,
+) -> None:
+    """The presale part of a split order may be reserved later than its in-stock sibling (it waits
+    for its own stock): its shipment.created must not move R16 to the presale date."""
+    order = rules.order()
+    assert order.paid_at is not None
+    await rules.deliver(OrderPlaced(order=order))
+    in_stock_due = order.paid_at + timedelta(hours=24)
+    await rules.deliver(_parcel(order, "in_stock", in_stock_due))
+    await rules.deliver(_parcel(order, "presale", order.paid_at + timedelta(days=30)))
+    async with rules.db.connect() as conn:
+        query = select(timers.c.due_at).where(
+            timers.c.order_id == order.order_id, timers.c.kind == "ship_deadline.near"
+        )
+        assert (await conn.execute(query)).scalar_one() == in_stock_due - timedelta(hours=4)
+    await _fire_due(rules.ctx, in_stock_due - timedelta(hours=3, minutes=59))
+    assert len(await _r16(rules, order.order_id)) == 1

@@ -217,6 +217,7 @@ class ShipmentCreated(DomainEvent):
     receiver: Receiver
     items: tuple[LineItem, ...]
     ship_deadline: datetime | None = None
+    zone: str = ""  # in_stock | presale (a split order has one parcel of each); "" from older senders
 
 
 class ShipmentIntercepted(DomainEvent):

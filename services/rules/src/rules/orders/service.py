@@ -120,8 +120,9 @@ async def change_remarks(tx: Tx, deps: RulesDeps, order_id: str, buyer_remark: s
 
 async def record_shipments(tx: Tx, deps: RulesDeps, shipments: Sequence[ShipmentCreated]) -> None:
     """A run of shipments, set-based: each order's waybill (R15 knows a waybill exists) and its
-    R16 timer moved to the shipment's deadline, in two statements. Within a run, an order's last
-    shipment wins, as it would one by one; a shipment of an order not placed yet is retried."""
+    R16 timer moved to its in-stock parcel's deadline, in two statements. Within a run, an order's
+    last in-stock shipment wins, as it would one by one; a shipment of an order not placed yet is
+    retried."""
     rows = await repo.lock_for_shipments(tx.conn, [s.order_id for s in shipments])
     missing = sorted({s.order_id for s in shipments} - rows.keys())
     if missing:
@@ -138,7 +139,11 @@ async def record_shipments(tx: Tx, deps: RulesDeps, shipments: Sequence[Shipment
 
 
 def _ship_deadline(deps: RulesDeps, shipment: ShipmentCreated, paid_at: datetime | None) -> datetime | None:
-    """Fulfillment's deadline; else 24 h after payment for in-stock lines; presale: none."""
+    """Fulfillment's deadline; else 24 h after payment for in-stock lines; presale: none. R16 is
+    about in-stock orders, so the presale parcel of a split order never moves the timer (even
+    when it is reserved after its in-stock sibling)."""
+    if shipment.zone == "presale":
+        return None
     if shipment.ship_deadline is not None:
         return shipment.ship_deadline
     if paid_at is not None and any(not item.presale for item in shipment.items):

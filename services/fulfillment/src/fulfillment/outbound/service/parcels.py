@@ -79,8 +79,8 @@ def outbound_of(
 
 
 async def announce_outbounds(tx: Tx, outbounds: Sequence[OutboundOrder]) -> None:
-    """shipment.created for each of one order's outbounds. The presale one goes first: readers
-    that keep one deadline per order (rules' R16 timer) keep the last, the in-stock one."""
+    """shipment.created for each of one order's outbounds, with its zone (rules' R16 follows only
+    the in-stock parcel's deadline). The presale one goes first."""
     for outbound in sorted(outbounds, key=lambda o: o.zone.value, reverse=True):
         await tx.publish(
             ShipmentCreated(
@@ -91,6 +91,7 @@ async def announce_outbounds(tx: Tx, outbounds: Sequence[OutboundOrder]) -> None
                 receiver=outbound.receiver,
                 items=outbound.items,
                 ship_deadline=outbound.ship_deadline,
+                zone=outbound.zone.value,
             )
         )
         log.info(

@@ -88,6 +88,7 @@ async def _reissue(tx: Tx, outbound: OutboundOrder, receiver: Receiver, carrier:
             receiver=receiver,
             items=outbound.items,
             ship_deadline=outbound.ship_deadline,
+            zone=outbound.zone.value,
         )
     )
     log.info(

@@ -23,7 +23,16 @@ from orderhub_devstack.console import Console
 from orderhub_devstack.launcher import run
 from orderhub_devstack.ports import accepts_connections, free_port, port_is_free
 from orderhub_devstack.scratch import make_scratch_dir, remove_scratch_dir
-from orderhub_devstack.services import FRONTENDS, Instance, banner, http_ports, instances, parse_replicas, service_env
+from orderhub_devstack.services import (
+    FRONTENDS,
+    Instance,
+    banner,
+    http_ports,
+    instances,
+    local_simulators,
+    parse_replicas,
+    service_env,
+)
 from orderhub_devstack.stack import StackInfo
 
 FAKE_MAIN = """
@@ -247,3 +256,11 @@ async def test_launcher_migrates_serves_restarts_and_stops_cleanly(launcher: Lau
     assert not any(accepts_connections(port) for port in ports)
     assert _children(launcher.proc.pid, "tansu") == []
     assert _postmaster_pid(data_dir) is None
+
+
+def test_local_mode_starts_the_carrier_simulator_fulfillment_points_at() -> None:
+    [simulator] = local_simulators({"ORDERHUB_ENV": "local", "ORDERHUB_DATABASE_URL": "postgresql://admin@x/y"})
+    assert (simulator.name, simulator.module) == ("kuaidi100", "orderhub_simulators.local_carrier")
+    assert "ORDERHUB_DATABASE_URL" not in simulator.env  # admin credentials stay with the launcher
+    assert local_simulators({"ORDERHUB_ENV": "local", "FULFILLMENT_CARRIER": "local"}) == []
+    assert local_simulators({"ORDERHUB_ENV": "production"}) == []

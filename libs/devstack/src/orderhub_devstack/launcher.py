@@ -27,6 +27,7 @@ from orderhub_devstack.services import (
     console_env,
     frontend_ports,
     instances,
+    local_simulators,
     parse_replicas,
     service_env,
 )
@@ -115,6 +116,7 @@ async def _serve(
     # The console calls each service's first instance.
     service_ports = {i.service: i.port for i in processes if i.name == i.service}
     frontends = [ServiceSpec(f, f, console_env(port, service_ports, env)) for f, port in fronts.items()]
+    frontends += local_simulators(env)
     ports = {**{i.name: i.port for i in processes}, **fronts}
     console.say("running migrations")
     # Each service migrates its own schema with its own role, so they can run side by side;

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from orderhub_devstack.stack import StackInfo
+from orderhub_devstack.supervisor import ServiceSpec
 
 DEFAULT_HTTP_PORT_BASE = 8000
 STAFF_TOKENS = ("local-cs", "local-warehouse", "local-manager", "local-ops")
@@ -100,6 +101,17 @@ def service_env(service: str, info: StackInfo, http_port: int, base_env: Mapping
     # Their output goes through a pipe to the launcher; unbuffered, it arrives as it happens.
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def local_simulators(base_env: Mapping[str, str]) -> list[ServiceSpec]:
+    """In local mode fulfillment takes waybills and tracks from 快递100's simulator: `make run`
+    starts it too, so the system works without `make simulate` (which leaves it be)."""
+    env = {k: v for k, v in base_env.items() if k not in _WITHHELD}
+    local = env.get("ORDERHUB_ENV", "local") == "local"
+    if not local or env.get("FULFILLMENT_CARRIER", "kuaidi100") != "kuaidi100":
+        return []
+    env["PYTHONUNBUFFERED"] = "1"
+    return [ServiceSpec("kuaidi100", "orderhub_simulators.local_carrier", env)]
 
 
 def banner(info: StackInfo, ports: Mapping[str, int], notes: Sequence[str] = ()) -> list[str]:

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import socket
 
 import httpx
 import uvicorn
@@ -43,10 +44,20 @@ def port_of(spec: SimulatorSpec) -> int:
     return int(os.environ.get(variable, spec.default_port))
 
 
+def port_taken(port: int) -> bool:
+    with contextlib.closing(socket.socket()) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 async def _serve(registry: dict[str, SimulatorSpec], names: list[str]) -> None:
     servers = []
     for name in names:
         spec = registry[name]
+        if port_taken(port_of(spec)):
+            # e.g. the 快递100 simulator that `make run` starts for fulfillment in local mode
+            print(f"simulator {name:<16} already served on port {port_of(spec)}; leaving it be", flush=True)
+            continue
         config = uvicorn.Config(spec.create_app(), host="127.0.0.1", port=port_of(spec), log_level="warning")
         servers.append(uvicorn.Server(config))
         print(f"simulator {name:<16} http://127.0.0.1:{port_of(spec)}  {spec.description}", flush=True)

@@ -196,6 +196,7 @@ async def launcher() -> AsyncIterator[Launcher]:
         "ORDERHUB_BROKER_PORT": str(free_port()),
         "ORDERHUB_HTTP_PORT_BASE": str(_free_port_block(len(SERVICES), {"rules": 2})),
         "ORDERHUB_REPLICAS": "rules=2",
+        "FULFILLMENT_CARRIER": "local",  # the fake services call no carrier: no 快递100 simulator
     }
     for external in ("ORDERHUB_DATABASE_URL", "ORDERHUB_KAFKA_BOOTSTRAP_SERVERS", "ORDERHUB_DB_NAME"):
         env.pop(external, None)

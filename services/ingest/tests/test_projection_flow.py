@@ -85,7 +85,7 @@ async def test_clean_order_goes_created_validated_allocated(
     ]
     summaries = [t["summary"] for t in view["timeline"]]
     assert summaries[1] == "校验通过 (规则集版本 3)"
-    assert f"SF 运单号 SF{order.order_id[-9:]}" in summaries[2]
+    assert f"顺丰速运 运单号 SF{order.order_id[-9:]}" in summaries[2]  # the carrier by its name
     assert summaries[3].startswith(f"短信已发送: 您的订单{order.order_id}已发货")
     assert view["timeline"][2]["data"]["waybill_no"] == f"SF{order.order_id[-9:]}"
     assert view["timeline"][3]["data"]["recipient"] == "138****5678"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.events import (
     AnomalyRaised,
     DomainEvent,
@@ -117,13 +118,13 @@ def _shipment(e: ShipmentCreated) -> TimelineEntry:
         "waybill_no": e.waybill_no,
         "ship_deadline": e.ship_deadline.isoformat() if e.ship_deadline else None,
     }
-    return TimelineEntry(f"已生成出库单 {e.outbound_id}, {e.carrier} 运单号 {e.waybill_no}", data)
+    return TimelineEntry(f"已生成出库单 {e.outbound_id}, {carrier_name(e.carrier)} 运单号 {e.waybill_no}", data)
 
 
 def _dispatched(e: ShipmentDispatched) -> TimelineEntry:
     data = {"outbound_id": e.outbound_id, "zone": e.zone, "carrier": e.carrier, "waybill_no": e.waybill_no}
     part = "预售包裹" if e.zone == "presale" else "包裹"
-    return TimelineEntry(f"{part}已交快递: {e.carrier} 运单号 {e.waybill_no}", data)
+    return TimelineEntry(f"{part}已交快递: {carrier_name(e.carrier)} 运单号 {e.waybill_no}", data)
 
 
 def _order_shipped(e: OrderShipped) -> TimelineEntry:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import DomainEvent
 from orderhub_contracts.return_events import ReturnDiscrepancyFound, ReturnRejected, ReturnWaybillSent
@@ -18,7 +19,6 @@ from notify.contacts.repository import Contact
 from notify.deps import NotifyDeps
 from notify.messages.service import Delivery, record
 from notify.routing import CUSTOMER, Addressee
-from notify.templates.variables import carrier_name
 
 WAREHOUSE_LEAD = "warehouse_lead"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.timezone import as_shanghai
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -48,7 +49,7 @@ def _header(sheet: PickSheet) -> list[Flowable]:
 
 def _order(number: int, order: SheetOrder) -> list[Flowable]:
     head = para(f"【{number}】{order.headline}", style(13, color=RED))
-    waybill = para(f"运单号 {order.waybill_no or '（未出单）'} · {order.carrier}", style(11))
+    waybill = para(f"运单号 {order.waybill_no or '（未出单）'} · {carrier_name(order.carrier)}", style(11))
     facts = para(
         f"订单 {order.order_id} · 平台单号 {order.channel_order_no} · 出库单 {order.outbound_id}"
         f" · 收件人 {order.receiver_name} {order.receiver_phone}",

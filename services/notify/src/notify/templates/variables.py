@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.events import (
     AnomalyAction,
     AnomalyRaised,
@@ -17,18 +18,6 @@ from orderhub_contracts.timezone import SHANGHAI
 
 # Rules' response levels (design brief): 1 提醒, 2 复核, 3 拦截.
 LEVEL_NAMES = {1: "提醒", 2: "复核", 3: "拦截"}
-# What the customer recognises on the parcel; unknown codes are shown as they are.
-CARRIER_NAMES = {
-    "SF": "顺丰速运",
-    "ZTO": "中通快递",
-    "YTO": "圆通速递",
-    "STO": "申通快递",
-    "YUNDA": "韵达快递",
-    "JD": "京东物流",
-    "EMS": "中国邮政EMS",
-    "JTSD": "极兔速递",
-    "LOCAL": "本地快递",
-}
 
 ANOMALY_VARIABLES = frozenset({"order_id", "rule_id", "rule_name", "level", "level_name", "text", "province"})
 REFUND_VARIABLES = frozenset({"order_id", "amount", "reason"})
@@ -56,10 +45,6 @@ PROVIDED: dict[str, frozenset[str]] = {
 }
 # How an amount is shown to the customer, by the order's currency (amounts are in minor units).
 CURRENCY_SIGNS = {"CNY": "¥", "MYR": "RM"}
-
-
-def carrier_name(code: str) -> str:
-    return CARRIER_NAMES.get(code.strip().upper(), code.strip())
 
 
 def dispatch_variables(event: ShipmentDispatched) -> dict[str, str]:

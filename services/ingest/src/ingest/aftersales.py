@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.envelope import Envelope
 from orderhub_contracts.events import (
     AfterSalesCaseClosed,
@@ -64,7 +65,9 @@ _SUMMARIES: dict[type[DomainEvent], Callable[[Any], Summary]] = {
     ReturnApproved: lambda e: _ticket(e, f"已同意（{e.actor}）"),
     ReturnOrderCancelRequested: lambda e: _ticket(e, "订单未发货，申请取消订单并全额退款"),
     ReturnRejected: lambda e: _ticket(e, f"已拒绝（{e.actor}）: {e.note}"),
-    ReturnWaybillSent: lambda e: _ticket(e, f"退货运单 {e.carrier} {e.waybill_no}", waybill_no=e.waybill_no),
+    ReturnWaybillSent: lambda e: _ticket(
+        e, f"退货运单 {carrier_name(e.carrier)} {e.waybill_no}", waybill_no=e.waybill_no
+    ),
     ReturnReceived: lambda e: _ticket(e, f"仓库已收货: {_lines(e)}"),
     ReturnDiscrepancyFound: lambda e: _ticket(e, f"收货差异: {'；'.join(e.problems)}", problems=list(e.problems)),
     ReturnRefunded: lambda e: _ticket(e, f"已退款 ¥{format_yuan(e.refund_fen)}", refund_fen=e.refund_fen),

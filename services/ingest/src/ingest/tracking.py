@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from orderhub_contracts.carriers import carrier_name
 from orderhub_contracts.events import (
     DomainEvent,
     OrderCompleted,
@@ -48,7 +49,7 @@ def _delivered(e: ShipmentDelivered) -> Summary:
         "description": text,
         "at": e.delivered_at.isoformat(),
     }
-    return (f"已签收: {e.carrier} {e.waybill_no}, {text}", data)
+    return (f"已签收: {carrier_name(e.carrier)} {e.waybill_no}, {text}", data)
 
 
 def _exception(e: ShipmentException) -> Summary:

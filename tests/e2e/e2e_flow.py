@@ -98,3 +98,20 @@ async def scan_out(client: httpx.AsyncClient, sut: SystemUnderTest, waybill_no: 
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def ship_when_allocated(
+    client: httpx.AsyncClient, sut: SystemUnderTest, order_id: str, *, timeout_s: float = 60.0
+) -> None:
+    """Wait until the order is allocated with one parcel, then scan that parcel out at the door."""
+    order = await wait_for_status(client, sut, order_id, "allocated", needs=("shipment.created",), timeout_s=timeout_s)
+    [shipment] = [e for e in order["timeline"] if e["event_type"] == "shipment.created"]
+    await scan_out(client, sut, shipment["data"]["waybill_no"])
+
+
+async def assert_shipped_with_one_sms(
+    client: httpx.AsyncClient, sut: SystemUnderTest, order_id: str, *, timeout_s: float = 60.0
+) -> None:
+    """Shipped, with exactly one SMS (the 「已发货」 one, sent at the scan) whatever was replayed."""
+    await wait_for_status(client, sut, order_id, "shipped", needs=("notification.sent",), timeout_s=timeout_s)
+    assert len(await messages_for(client, sut, order_id)) == 1, f"{order_id}: exactly one SMS"

@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from e2e_flow import CS, messages_for, order_body, scan_out, set_stock, wait_for_status
+from e2e_flow import CS, assert_shipped_with_one_sms, order_body, set_stock, ship_when_allocated
 from orderhub_devstack.system import SystemUnderTest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="session")]
@@ -28,16 +28,12 @@ async def _place(client: httpx.AsyncClient, sut: SystemUnderTest, sku: str, coun
 async def _ship_each(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
     """Each order allocated once (one waybill), then its parcel scanned out at the door."""
     for order_id in order_ids:
-        order = await wait_for_status(client, sut, order_id, "allocated", needs=("shipment.created",), timeout_s=60)
-        [shipment] = [e for e in order["timeline"] if e["event_type"] == "shipment.created"]
-        await scan_out(client, sut, shipment["data"]["waybill_no"])
+        await ship_when_allocated(client, sut, order_id)
 
 
 async def _assert_each_done_once(client: httpx.AsyncClient, sut: SystemUnderTest, order_ids: list[str]) -> None:
-    """Shipped, with exactly one SMS (the 「已发货」 one, sent at the scan) whatever was replayed."""
     for order_id in order_ids:
-        await wait_for_status(client, sut, order_id, "shipped", needs=("notification.sent",), timeout_s=60)
-        assert len(await messages_for(client, sut, order_id)) == 1, f"{order_id}: exactly one SMS"
+        await assert_shipped_with_one_sms(client, sut, order_id)
 
 
 async def _restart(sut: SystemUnderTest) -> None:

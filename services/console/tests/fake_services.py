@@ -259,7 +259,10 @@ def insights(path: str) -> httpx.Response:
         summary = {"anomalies": 4, "contacted": 3, "average_minutes": 8.4}
         handled = [{"date": "2026-02-18", "agent": "张三", "count": 290, "actions": []},
                    {"date": "2026-02-17", "agent": "张三", "count": 296, "actions": []}]  # fmt: skip
+        accuracy = {"available": True, "sampled": 50, "agreed": 49, "accuracy": 0.98,
+                    "mismatches": [{"order_id": "DABE1"}]}  # fmt: skip
         return httpx.Response(200, json={"first_day": "2026-02-12", "last_day": "2026-02-18",
+                                         "status_accuracy": accuracy,
                                          "response_time": {"min_level": 2, "overall": summary, "days": []},
                                          "handled_per_agent": handled})  # fmt: skip
     if path == "/v1/heat":

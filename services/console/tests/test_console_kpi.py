@@ -23,6 +23,7 @@ async def test_kpis_and_heat_map_from_insights() -> None:
         await login(client, "local-manager")
         kpi = await client.get("/kpi?days=2")
         assert "8.4 分钟" in kpi.text and "张三" in kpi.text and "293.0" in kpi.text
+        assert "98.0%" in kpi.text and "抽样 50 单，与快递轨迹一致 49 单，不一致 1 单" in kpi.text
         heat = await client.get("/heat")
         assert heat.status_code == 200 and 'id="heat-grid"' in heat.text
         assert "周五 20:00 — 35.0%" in heat.text and "样本不足" in heat.text

@@ -59,6 +59,7 @@ async def kpi_page(request: Request, deps: Deps, session: Manager, days: Days = 
         by_level=by_level,
         by_rule=by_rule,
         contact=(insights or {}).get("response_time"),
+        accuracy=(insights or {}).get("status_accuracy"),
         handled=handled.most_common(),
         insights_missing=insights_missing,
     )

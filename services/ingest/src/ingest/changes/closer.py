@@ -3,12 +3,12 @@ after they were placed (R04 has reminded the customer at 15 minutes), releasing 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.db import Database
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.loops import every
 
 from ingest.changes import repository
 from ingest.changes.service import close_unpaid
@@ -30,17 +30,6 @@ async def close_unpaid_once(db: Database, deps: IngestDeps, *, now: datetime | N
 
 
 async def unpaid_closer(ctx: ServiceContext[IngestDeps]) -> None:
+    """Background: every `miniprogram_unpaid_close_interval_s`, `close_unpaid_once`."""
     interval = ctx.deps.settings.miniprogram_unpaid_close_interval_s
-    if interval <= 0:
-        return  # switched off
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            closed = await close_unpaid_once(ctx.db, ctx.deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # database unreachable for a moment: the next round tries again
-            log.warning("miniprogram.close_round_failed", error=repr(exc))
-            continue
-        if closed:
-            log.info("miniprogram.unpaid_closed", closed=closed)
+    await every(interval, lambda: close_unpaid_once(ctx.db, ctx.deps), name="miniprogram.unpaid_close")

@@ -9,7 +9,6 @@ before and after the call. The others take the transaction (or a read connection
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from orderhub_runtime.app import ServiceContext
 from orderhub_runtime.db import Database, Tx
 from orderhub_runtime.errors import Conflict, DomainError, NotFound, Unauthorized
 from orderhub_runtime.logging import get_logger
+from orderhub_runtime.loops import every
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ingest.catalogue.service import price_lines
@@ -356,16 +356,4 @@ async def reconcile_once(db: Database, deps: IngestDeps, *, now: datetime | None
 async def reconciler(ctx: ServiceContext[IngestDeps]) -> None:
     """Background: every `miniprogram_reconcile_interval_s`, `reconcile_once`."""
     interval = ctx.deps.settings.miniprogram_reconcile_interval_s
-    if interval <= 0:
-        return  # switched off
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            found = await reconcile_once(ctx.db, ctx.deps)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # database unreachable for a moment: the next round tries again
-            log.warning("miniprogram.reconcile_round_failed", error=repr(exc))
-            continue
-        if found:
-            log.info("miniprogram.reconciled", found_paid=found)
+    await every(interval, lambda: reconcile_once(ctx.db, ctx.deps), name="miniprogram.reconcile")
